@@ -1,0 +1,47 @@
+"""Test audio made on the spot: eSpeak NG speaks, sox converts and synthesises sounds."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+ESPEAK_VOICES = ("en-us", "en-gb", "en-us+f3")
+"""eSpeak NG voices (with a variant) the spoken tests cover."""
+
+
+def speak_to_wav(text: str, path: Path, voice: str = "en-us", words_per_minute: int = 160, rate: int = 16000) -> Path:
+    """Speak text with eSpeak NG into a mono 16-bit WAV at the given sample rate."""
+    raw = path.with_suffix(".espeak.wav")
+    subprocess.run(["espeak-ng", "-v", voice, "-s", str(words_per_minute), "-w", str(raw), text], check=True)
+    sox(raw, path, "-r", str(rate), "-c", "1", "-b", "16")
+    raw.unlink()
+    return path
+
+
+def sox(source: Path, target: Path, *output_options: str, effects: tuple[str, ...] = ()) -> Path:
+    """Convert an audio file with sox: output options (rate, channels, bits, encoding) then effects."""
+    subprocess.run(["sox", str(source), *output_options, str(target), *effects], check=True)
+    return target
+
+
+def synthesise(target: Path, seconds: float, *effects: str, rate: int = 16000) -> Path:
+    """Make a non-speech sound with sox's synth effect, e.g. synthesise(p, 2, "synth", "2", "pinknoise")."""
+    subprocess.run(
+        ["sox", "-n", "-r", str(rate), "-c", "1", "-b", "16", str(target), "trim", "0", str(seconds), *effects],
+        check=True,
+    )
+    return target
+
+
+def concatenate(target: Path, *parts: Path) -> Path:
+    """Join audio files of the same format, one after the other."""
+    subprocess.run(["sox", *map(str, parts), str(target)], check=True)
+    return target
+
+
+def silence(target: Path, seconds: float, rate: int = 16000) -> Path:
+    """Digital silence of the given length."""
+    subprocess.run(
+        ["sox", "-n", "-r", str(rate), "-c", "1", "-b", "16", str(target), "trim", "0", str(seconds)], check=True
+    )
+    return target
