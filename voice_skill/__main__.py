@@ -1,0 +1,157 @@
+"""Command line: wires audio source, recogniser, matcher, dialogue and speech together.
+
+Speech libraries are imported inside the handlers that use them, so typed-text commands start fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Iterator, TextIO
+
+from . import __version__
+from .errors import SkillError
+
+MAX_UTTERANCE_CHARACTERS = 1000
+"""Longer input is not a spoken question; refusing it keeps matching fast for everyone."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser, all commands."""
+    parser = argparse.ArgumentParser(
+        prog="voice-skill",
+        description="Offline voice assistant skill about hip and buttock pain. "
+        "It informs, it never diagnoses: for your own health, see a doctor.",
+    )
+    parser.add_argument("--version", action="version", version=f"voice-skill {__version__}")
+    parser.add_argument("--intents", type=Path, metavar="DIR", help="use the topic files in DIR instead of the built-in ones")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    ask = commands.add_parser("ask", help="answer one question given as text")
+    ask.add_argument("text", nargs="?", help="the question, as you would say it")
+    ask.add_argument("--json", action="store_true", help="print one JSON object per answer")
+    ask.set_defaults(handler=_ask)
+
+    chat = commands.add_parser("chat", help="a typed conversation: one utterance per line on standard input")
+    chat.add_argument("--json", action="store_true", help="print one JSON object per input line")
+    chat.set_defaults(handler=_chat)
+
+    topics = commands.add_parser("topics", help="list the topics with one example question each")
+    topics.set_defaults(handler=_topics)
+
+    evaluate = commands.add_parser("eval", help="run transcript files through the skill and report accuracy")
+    evaluate.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="transcript files (.yaml), or .txt files of out-of-scope lines")
+    evaluate.add_argument("--split", choices=("dev", "test"), help="only the sentences of this split")
+    evaluate.add_argument("--errors", action="store_true", help="list every sentence that got a wrong answer")
+    evaluate.set_defaults(handler=_eval)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the console script; returns the exit code."""
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.handler(args) or 0)
+    except SkillError as error:
+        print(f"voice-skill: {error}", file=sys.stderr)
+        return error.exit_code
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+def _load_skill(args: argparse.Namespace):
+    from .skill import Skill
+
+    return Skill.load(args.intents)
+
+
+def _ask(args: argparse.Namespace) -> int:
+    from .dialogue import Session
+
+    if args.text is None:
+        print("voice-skill: ask needs a question, e.g. voice-skill ask \"what causes hip pain\"", file=sys.stderr)
+        return 2
+    session = Session(_load_skill(args))
+    _print_answer(session.respond(_clean(args.text)), args.json, sys.stdout)
+    return 0
+
+
+def _chat(args: argparse.Namespace) -> int:
+    from .dialogue import Session
+
+    session = Session(_load_skill(args))
+    interactive = sys.stdin.isatty() and sys.stdout.isatty()
+    unreadable = 0
+    for line in _input_lines(interactive):
+        if line is None:
+            unreadable += 1
+            continue
+        if not line.strip():
+            continue
+        answer = session.respond(_clean(line))
+        _print_answer(answer, args.json, sys.stdout)
+        if session.ended:
+            break
+    return 1 if unreadable else 0
+
+
+def _input_lines(interactive: bool) -> Iterator[str | None]:
+    """Lines of standard input; None for a line that is not UTF-8 text (reported, then skipped)."""
+    number = 0
+    while True:
+        if interactive:
+            sys.stdout.write("> ")
+            sys.stdout.flush()
+        raw = sys.stdin.buffer.readline()
+        if not raw:
+            return
+        number += 1
+        try:
+            yield raw.decode("utf-8")
+        except UnicodeDecodeError:
+            print(f"voice-skill: input line {number} is not UTF-8 text; skipped it", file=sys.stderr)
+            yield None
+
+
+def _clean(text: str) -> str:
+    """Control characters out, and an over-long input cut to what a spoken question could be."""
+    text = "".join(ch if ch.isprintable() else " " for ch in text)
+    if len(text) > MAX_UTTERANCE_CHARACTERS:
+        print(
+            f"voice-skill: the input has {len(text)} characters; only the first {MAX_UTTERANCE_CHARACTERS} were used",
+            file=sys.stderr,
+        )
+    return text[:MAX_UTTERANCE_CHARACTERS]
+
+
+def _print_answer(answer, as_json: bool, out: TextIO) -> None:
+    if as_json:
+        out.write(json.dumps(answer.to_json(), ensure_ascii=False) + "\n")
+    else:
+        out.write(answer.answer + "\n")
+    out.flush()
+
+
+def _topics(args: argparse.Namespace) -> int:
+    knowledge = _load_skill(args).knowledge
+    for topic in knowledge.topics.values():
+        example = topic.sentences[0] if topic.sentences else "anything else"
+        print(f"{topic.id:<20} {topic.name}: \"{example}\"")
+    return 0
+
+
+def _eval(args: argparse.Namespace) -> int:
+    from .evaluation import evaluate, format_report, load_cases
+
+    cases = [case for path in args.paths for case in load_cases(path) if args.split in (None, case.split)]
+    report = evaluate(_load_skill(args), cases)
+    print(format_report(report, list_errors=args.errors))
+    return 1 if report.wrong_topic else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

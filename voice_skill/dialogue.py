@@ -1,0 +1,135 @@
+"""A conversation: follow-ups, clarification, repeat, help, stop and the first-answer disclaimer."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+from .answer import Answer
+from .matcher import CLARIFY, FOLLOW_UP_PREFIX, Match, normalise
+from .skill import Skill
+from .topics import OUT_OF_SCOPE, URGENT, Topic
+from .transcript import Transcript
+
+MISUNDERSTANDINGS_BEFORE_HELP = 3
+_FIRST = re.compile(r"\b(first|former|yes|yeah|yep|the first one|that one)\b")
+_SECOND = re.compile(r"\b(second|latter|other|the other one|no|nope)\b")
+
+
+class Session:
+    """One user's conversation with the skill; keeps the state follow-ups need."""
+
+    def __init__(self, skill: Skill) -> None:
+        self.skill = skill
+        self.last_topic: Topic | None = None
+        self.last_answer: str | None = None
+        self.told_aspects: set[str] = set()
+        self.offered: tuple[str, str] | None = None
+        self.misunderstandings = 0
+        self.disclaimer_given = False
+        self.ended = False
+
+    def respond(self, text: str) -> Answer:
+        """Answer one typed or recognised utterance."""
+        answer = self._resolve(text)
+        if not self.disclaimer_given:
+            self.disclaimer_given = True
+            answer = replace(answer, answer=f"{self.skill.knowledge.dialogue.disclaimer} {answer.answer}")
+        if answer.intent != CLARIFY and answer.intent != "repeat":
+            self.last_answer = answer.answer
+        self.ended = answer.ends_session
+        return answer
+
+    def respond_to_transcript(self, transcript: Transcript) -> Answer:
+        """Answer a recognised utterance; an empty transcript means no question was heard."""
+        if not transcript.text.strip():
+            answer = Answer(
+                text="",
+                intent=OUT_OF_SCOPE,
+                confidence=1.0 if transcript.speech is None else round(1.0 - transcript.speech, 3),
+                answer=self.skill.knowledge.dialogue.no_question_heard,
+                transcript=transcript,
+            )
+        else:
+            answer = self.respond(transcript.text)
+        return replace(answer, transcript=transcript)
+
+    def greeting(self) -> str:
+        """What a spoken session says before listening: the disclaimer, given once."""
+        self.disclaimer_given = True
+        return self.skill.knowledge.dialogue.disclaimer
+
+    def _resolve(self, text: str) -> Answer:
+        if self.offered:
+            offered, self.offered = self.offered, None
+            chosen = self._chosen(text, offered)
+            if chosen:
+                return self._topic_answer(text, Match(chosen, 1.0, reason="clarified"))
+        match = self.skill.matcher.match(text)
+        if match.intent == OUT_OF_SCOPE:
+            return self._not_understood(text, match)
+        self.misunderstandings = 0
+        if match.intent == CLARIFY:
+            return self._clarify(text, match)
+        if match.intent.startswith(FOLLOW_UP_PREFIX):
+            return self._follow_up(text, match)
+        if match.intent == "repeat":
+            said = self.last_answer or self.skill.knowledge.dialogue.repeat_nothing
+            return Answer(text, "repeat", match.confidence, said, match.alternatives)
+        return self._topic_answer(text, match)
+
+    def _topic_answer(self, text: str, match: Match) -> Answer:
+        topic_id, _, aspect = match.intent.partition(".")
+        topic = self.skill.knowledge.topics[topic_id]
+        if topic.is_medical:
+            if topic is not self.last_topic:
+                self.told_aspects = set()
+            self.last_topic = topic
+            self.told_aspects.add(aspect)
+        said = topic.aspects[aspect].answer if aspect else topic.answer
+        return Answer(text, match.intent, match.confidence, said, match.alternatives, ends_session=topic_id == "stop")
+
+    def _follow_up(self, text: str, match: Match) -> Answer:
+        wanted = match.intent[len(FOLLOW_UP_PREFIX) :]
+        topic = self.last_topic
+        if topic is None or topic.id == URGENT:
+            return self._not_understood(text, match)
+        if wanted == "more":
+            untold = [name for name in topic.aspects if name not in self.told_aspects]
+            if not untold:
+                return self._topic_answer(text, Match(topic.id, match.confidence, reason="nothing more to tell"))
+            wanted = untold[0]
+        intent = f"{topic.id}.{wanted}" if wanted in topic.aspects else topic.id
+        return self._topic_answer(text, Match(intent, match.confidence, reason="follow-up"))
+
+    def _clarify(self, text: str, match: Match) -> Answer:
+        first, second = (candidate.intent for candidate in match.alternatives[:2])
+        self.offered = (first, second)
+        topics = self.skill.knowledge.topics
+        question = self.skill.knowledge.dialogue.clarify.format(first=topics[first].name, second=topics[second].name)
+        return Answer(text, CLARIFY, match.confidence, question, match.alternatives)
+
+    def _chosen(self, text: str, offered: tuple[str, str]) -> str | None:
+        named = self.skill.matcher.match_among(text, list(offered))
+        if named:
+            return named
+        reply = normalise(text)
+        if len(reply.split()) <= 4:
+            if _FIRST.search(reply):
+                return offered[0]
+            if _SECOND.search(reply):
+                return offered[1]
+        return None
+
+    def _not_understood(self, text: str, match: Match) -> Answer:
+        self.misunderstandings += 1
+        topics = self.skill.knowledge.topics
+        if self.misunderstandings >= MISUNDERSTANDINGS_BEFORE_HELP:
+            self.misunderstandings = 0
+            said = f"{self.skill.knowledge.dialogue.misunderstood} {topics['help'].answer}"
+            return Answer(text, OUT_OF_SCOPE, match.confidence, said, match.alternatives)
+        if match.intent.startswith(FOLLOW_UP_PREFIX):
+            said = f"{self.skill.knowledge.dialogue.misunderstood} {topics['help'].answer}"
+            return Answer(text, OUT_OF_SCOPE, match.confidence, said, ())
+        return Answer(text, OUT_OF_SCOPE, match.confidence, topics[OUT_OF_SCOPE].answer, match.alternatives)
+

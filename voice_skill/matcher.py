@@ -1,0 +1,274 @@
+"""Matching a transcript to a topic with rapidfuzz, built for what speech recognisers produce.
+
+Recognisers give lower-case words with fillers, dropped words and mishearings of the hard words
+("sigh attica", "osteo porosis"). Rejection matters as much as accuracy, so a topic is only chosen
+with several kinds of evidence agreeing: the whole sentence resembles the topic's examples, the
+utterance holds a word of the skill's domain, and no other topic or out-of-scope example is close.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from rapidfuzz import fuzz, process
+
+from .topics import OUT_OF_SCOPE, URGENT, KnowledgeBase, Topic
+
+CLARIFY = "clarify"
+FOLLOW_UP_PREFIX = "follow_up."
+
+FILLERS = frozenset(
+    "um umm uh uhh er erm ah hmm mm okay ok so well hey hi hello please just actually basically "
+    "kinda sorta yeah alexa computer".split()
+)
+FILLER_PHRASES = ("you know", "i mean", "excuse me", "tell me")
+STOPWORDS = frozenset(
+    "a an the my me i i'm im it its it's is are am was be been do does did can could should would will "
+    "of to in on at for with about from by and or but if when what whats what's why how which who "
+    "this that there these those your you we our they them he she his her have has had get got "
+    "any some very really much more so too not no".split()
+)
+_NON_WORD = re.compile(r"[^\w' ]+")
+_PHONETIC_RULES = (("igh", "i"), ("ph", "f"), ("ck", "k"), ("sc", "s"), ("c", "k"), ("y", "i"), ("z", "s"))
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Score cutoffs, calibrated on the dev split of tests/transcripts (see benchmarks/matching.py)."""
+
+    accept: float = 62.0
+    """Least sentence similarity (0..100) for a medical topic when its domain words are present."""
+
+    accept_without_keyword: float = 86.0
+    """Least similarity when the utterance holds no word of the topic's own keywords."""
+
+    margin: float = 6.0
+    """Below this gap between the two best topics, the skill asks which one was meant."""
+
+    meta: float = 84.0
+    """Least similarity for help, repeat, stop and follow-ups, which carry no domain words."""
+
+    trigger: float = 88.0
+    """Least partial similarity for an urgent warning-sign phrase anywhere in the utterance."""
+
+    out_of_scope_lead: float = 4.0
+    """An out-of-scope example this much closer than the best topic wins."""
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A possible intent and how sure the matcher is of it."""
+
+    intent: str
+    confidence: float
+
+
+@dataclass(frozen=True)
+class Match:
+    """The matcher's verdict on one utterance."""
+
+    intent: str
+    """A topic id, "<id>.<aspect>", "follow_up.<aspect>", "clarify" or "out_of_scope"."""
+
+    confidence: float
+    """0..1."""
+
+    alternatives: tuple[Candidate, ...] = ()
+    """The next best intents; for "clarify", the topics offered, best first."""
+
+    reason: str = ""
+    """Which rule decided, for evaluation and debugging."""
+
+
+@dataclass
+class _Index:
+    """Example sentences and the intents they stand for, ready for rapidfuzz's batch functions."""
+
+    sentences: list[str] = field(default_factory=list)
+    intents: list[str] = field(default_factory=list)
+
+    def add(self, intent: str, sentences: tuple[str, ...]) -> None:
+        for sentence in sentences:
+            self.sentences.append(normalise(sentence))
+            self.intents.append(intent)
+
+    def best_by_intent(self, query: str, limit: int = 40) -> dict[str, float]:
+        """The best similarity (0..100) each intent reaches among the closest examples."""
+        scores: dict[str, float] = {}
+        for _, score, position in process.extract(
+            query, self.sentences, scorer=fuzz.ratio, limit=limit, score_cutoff=30
+        ):
+            intent = self.intents[position]
+            if score > scores.get(intent, 0.0):
+                scores[intent] = score
+        return scores
+
+
+def normalise(text: str) -> str:
+    """Lower case, no punctuation, no fillers: the form recognisers produce and examples are stored in."""
+    text = _NON_WORD.sub(" ", text.lower().replace("’", "'"))
+    for phrase in FILLER_PHRASES:
+        text = re.sub(rf"\b{phrase}\b", " ", text)
+    words = [word for word in text.replace("_", " ").split() if word not in FILLERS and word != "like"]
+    if not words:
+        words = [word for word in text.split() if word == "like"]
+    return " ".join(words)
+
+
+def phonetic(word: str) -> str:
+    """A rough sound-alike key, so "sigh attica" and "sciatica" come close."""
+    for spelling, sound in _PHONETIC_RULES:
+        word = word.replace(spelling, sound)
+    return re.sub(r"(.)\1+", r"\1", word)
+
+
+class Matcher:
+    """Decides which intent an utterance means, or that it is out of scope."""
+
+    def __init__(self, knowledge: KnowledgeBase, thresholds: Thresholds | None = None) -> None:
+        self.knowledge = knowledge
+        self.thresholds = thresholds or Thresholds()
+        self.topics: dict[str, Topic] = knowledge.topics
+        self._index = _Index()
+        self._keyword_owner: dict[str, set[str]] = {}
+        for topic in self.topics.values():
+            if topic.id != OUT_OF_SCOPE:
+                self._index.add(topic.id, topic.sentences)
+                for aspect in topic.aspects.values():
+                    self._index.add(f"{topic.id}.{aspect.name}", aspect.sentences)
+            for keyword in topic.keywords:
+                self._keyword_owner.setdefault(normalise(keyword), set()).add(topic.id)
+        self._out_of_scope = _Index()
+        self._out_of_scope.add(OUT_OF_SCOPE, self.topics[OUT_OF_SCOPE].sentences)
+        self._follow_ups = _Index()
+        for name, sentences in knowledge.dialogue.follow_ups.items():
+            self._follow_ups.add(FOLLOW_UP_PREFIX + name, sentences)
+        self._triggers = [normalise(t) for t in self.topics[URGENT].triggers]
+        self._keywords_by_sound = {phonetic(k.replace(" ", "")): k for k in self._keyword_owner}
+
+    @cached_property
+    def _english_words(self) -> frozenset[str]:
+        """Real English words are never "corrected" into a keyword; the bundled speech dictionary lists them."""
+        from .lexicon import english_words
+
+        return english_words()
+
+    def match(self, text: str) -> Match:
+        """Match one utterance."""
+        query = normalise(text)
+        if not query:
+            return Match(OUT_OF_SCOPE, 1.0, reason="nothing said")
+        trigger = self._urgent_trigger(query)
+        if trigger:
+            return Match(URGENT, 1.0, reason=f"warning sign: {trigger}")
+
+        keywords = self.keywords_in(query)
+        topic_scores = self._index.best_by_intent(query)
+        meta = self._best_meta(query, topic_scores)
+        if meta:
+            return meta
+
+        medical = {
+            intent: score
+            for intent, score in topic_scores.items()
+            if self.topics[intent.split(".")[0]].is_medical
+        }
+        if not medical:
+            return Match(OUT_OF_SCOPE, 1.0, reason="no example is close")
+        ranked = self._rank(medical, keywords)
+        best_intent, best_score = ranked[0]
+        alternatives = tuple(Candidate(i, round(s / 100, 3)) for i, s in ranked[1:4])
+        out_of_scope_score = max(self._out_of_scope.best_by_intent(query, limit=5).values(), default=0.0)
+
+        has_domain_word = any(self._is_domain(k) for k in keywords)
+        own_keyword = any(best_intent.split(".")[0] in self._keyword_owner[k] for k in keywords)
+        needed = self.thresholds.accept if own_keyword else self.thresholds.accept_without_keyword
+        if not has_domain_word and best_intent.split(".")[0] != "see_doctor":
+            return Match(OUT_OF_SCOPE, _rejection_confidence(best_score), alternatives, "no word of the skill's domain")
+        if best_score < needed:
+            return Match(OUT_OF_SCOPE, _rejection_confidence(best_score), alternatives, "no example close enough")
+        if out_of_scope_score >= best_score + self.thresholds.out_of_scope_lead:
+            return Match(OUT_OF_SCOPE, round(out_of_scope_score / 100, 3), alternatives, "an out-of-scope example is closer")
+
+        runner_up = next(
+            ((i, s) for i, s in ranked[1:] if i.split(".")[0] != best_intent.split(".")[0]), None
+        )
+        if runner_up and best_score - runner_up[1] < self.thresholds.margin and runner_up[1] >= needed:
+            offered = (Candidate(best_intent.split(".")[0], round(best_score / 100, 3)),
+                       Candidate(runner_up[0].split(".")[0], round(runner_up[1] / 100, 3)))
+            return Match(CLARIFY, round(best_score / 100, 3), offered, "two topics are close")
+        return Match(best_intent, round(best_score / 100, 3), alternatives, "closest example")
+
+    def match_among(self, text: str, intents: list[str]) -> str | None:
+        """Which of the offered topics a reply to a clarifying question names, if any."""
+        query = normalise(text)
+        keywords = self.keywords_in(query)
+        named = [i for i in intents if any(i in self._keyword_owner.get(k, ()) for k in keywords)]
+        if len(named) == 1:
+            return named[0]
+        scores = {i: s for i, s in self._index.best_by_intent(query).items() if i in intents}
+        for intent in intents:
+            name = normalise(self.topics[intent].name)
+            scores[intent] = max(scores.get(intent, 0.0), fuzz.partial_ratio(name, query) if len(query) >= 4 else 0.0)
+        if scores:
+            best = max(scores, key=scores.__getitem__)
+            if scores[best] >= self.thresholds.meta:
+                return best
+        return None
+
+    def keywords_in(self, query: str) -> list[str]:
+        """Keywords the utterance holds, allowing for split and misheard words."""
+        words = query.split()
+        found: list[str] = []
+        for size in (3, 2, 1):
+            for start in range(len(words) - size + 1):
+                phrase = " ".join(words[start : start + size])
+                if phrase in self._keyword_owner:
+                    found.append(phrase)
+                    continue
+                joined = "".join(words[start : start + size])
+                if len(joined) < 6 or (size == 1 and joined in self._english_words):
+                    continue
+                sound = phonetic(joined)
+                hit = process.extractOne(sound, self._keywords_by_sound.keys(), scorer=fuzz.ratio, score_cutoff=85)
+                if hit and (size > 1 or hit[0] != sound):
+                    found.append(self._keywords_by_sound[hit[0]])
+        return list(dict.fromkeys(found))
+
+    def _is_domain(self, keyword: str) -> bool:
+        return any(self.topics[owner].is_medical for owner in self._keyword_owner[keyword])
+
+    def _rank(self, scores: dict[str, float], keywords: list[str]) -> list[tuple[str, float]]:
+        """Best first; a topic whose own keyword was said wins a tie over one that merely sounds alike."""
+        owners = {owner for k in keywords for owner in self._keyword_owner[k]}
+
+        def boosted(item: tuple[str, float]) -> float:
+            return item[1] + (5.0 if item[0].split(".")[0] in owners else 0.0)
+
+        ranked = sorted(scores.items(), key=boosted, reverse=True)
+        return [(intent, min(100.0, boosted((intent, score)))) for intent, score in ranked]
+
+    def _best_meta(self, query: str, topic_scores: dict[str, float]) -> Match | None:
+        candidates = {i: s for i, s in topic_scores.items() if not self.topics[i.split(".")[0]].is_medical}
+        candidates.update(self._follow_ups.best_by_intent(query, limit=10))
+        if not candidates:
+            return None
+        best = max(candidates, key=candidates.__getitem__)
+        if candidates[best] >= self.thresholds.meta and best != OUT_OF_SCOPE:
+            return Match(best, round(candidates[best] / 100, 3), reason="meta phrase")
+        return None
+
+    def _urgent_trigger(self, query: str) -> str | None:
+        hit = process.extractOne(
+            query, self._triggers, scorer=fuzz.partial_ratio, score_cutoff=self.thresholds.trigger
+        )
+        if hit and len(query) >= len(hit[0]) * 0.8:
+            return hit[0]
+        return None
+
+
+def _rejection_confidence(best_score: float) -> float:
+    """How sure the skill is that nothing matched: the further the best example, the surer."""
+    return round(1.0 - best_score / 200, 3)
