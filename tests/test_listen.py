@@ -1,0 +1,267 @@
+"""The listen loop: half-duplex turns, barge-in, the silence prompt, non-speech ignored, Ctrl-C."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from voice_skill.listen import Console, Conversation, Event
+from voice_skill.transcript import Transcript
+
+RATE = 16000
+BLOCK = 0.1
+WORDS = ["", "what", "causes", "hip", "pain", "stop", "repeat", "music"]
+
+
+def word_block(word: str) -> bytes:
+    """0.1 s of PCM that the scripted recogniser hears as one word (its sample value is the word's index)."""
+    return np.full(int(RATE * BLOCK), WORDS.index(word), dtype="<i2").tobytes()
+
+
+def script(*items: str | float) -> list[bytes]:
+    """Blocks for a sentence ("what causes hip pain") or a pause in seconds."""
+    blocks = []
+    for item in items:
+        if isinstance(item, str):
+            blocks += [word_block(word) for word in item.split()]
+        else:
+            blocks += [word_block("")] * round(item / BLOCK)
+    return blocks
+
+
+@dataclass
+class ScriptedRecogniser:
+    """Hears one word per non-zero block; a silent block after words ends the utterance."""
+
+    name: str = "scripted"
+    description: str = "scripted test recogniser"
+    sample_rate: int = RATE
+    speech: float | None = None
+    fed: list[str] = field(default_factory=list)
+    _words: list[str] = field(default_factory=list)
+
+    def accept(self, pcm: bytes) -> Transcript | None:
+        word = WORDS[int(np.frombuffer(pcm, dtype="<i2")[0])]
+        self.fed.append(word)
+        if word:
+            self._words.append(word)
+            return None
+        return self.finish() if self._words else None
+
+    def partial(self) -> str:
+        return " ".join(self._words)
+
+    def finish(self) -> Transcript:
+        text, self._words = " ".join(self._words), []
+        speech = 0.1 if set(text.split()) == {"music"} else self.speech
+        return Transcript(text, engine=self.name, speech=speech)
+
+
+@dataclass
+class Reply:
+    answer: str
+    ends_session: bool = False
+
+
+@dataclass
+class EchoDialogue:
+    """Answers "answer to <text>"; the stop topic ends the session."""
+
+    heard: list[str] = field(default_factory=list)
+
+    def respond_to_transcript(self, transcript: Transcript) -> Reply:
+        self.heard.append(transcript.text)
+        if transcript.text == "stop":
+            return Reply("Goodbye.", ends_session=True)
+        if transcript.text == "repeat":
+            return Reply("a very long answer " * 10)
+        return Reply(f"answer to {transcript.text}")
+
+
+@dataclass
+class RecordingSpeaker:
+    """Speaks in audio time (0.2 s a word) so the test runs as fast as the loop does; records every call."""
+
+    conversation: Conversation | None = None
+    seconds_per_word: float = 0.2
+    calls: list[tuple[str, str, float]] = field(default_factory=list)
+    intervals: list[list[float]] = field(default_factory=list)
+
+    def _now(self) -> float:
+        return self.conversation.audio_time if self.conversation else 0.0
+
+    @property
+    def speaking(self) -> bool:
+        return bool(self.intervals) and self._now() < self.intervals[-1][1]
+
+    def say(self, text: str) -> None:
+        start = max(self._now(), self.intervals[-1][1] if self.intervals else 0.0)
+        self.intervals.append([self._now(), start + self.seconds_per_word * len(text.split())])
+        self.calls.append(("say", text, self._now()))
+
+    def stop(self) -> None:
+        if self.intervals:
+            self.intervals[-1][1] = min(self.intervals[-1][1], self._now())
+        self.calls.append(("stop", "", self._now()))
+
+    def wait(self) -> None:
+        self.calls.append(("wait", "", self._now()))
+
+
+def converse(
+    blocks: list[bytes], barge_in: bool = True, hint_after: float = 60.0, speech: float | None = None
+) -> tuple[Conversation, RecordingSpeaker, io.StringIO]:
+    speaker = RecordingSpeaker()
+    screen = io.StringIO()
+    conversation = Conversation(
+        source=blocks,
+        recogniser=ScriptedRecogniser(speech=speech),
+        dialogue=EchoDialogue(),
+        speaker=speaker,
+        greeting="Hello, I explain hip pain.",
+        hint="Ask me about hip pain.",
+        hint_after=hint_after,
+        barge_in=ScriptedRecogniser() if barge_in else None,
+        console=Console(screen),
+    )
+    speaker.conversation = conversation
+    conversation.run()
+    return conversation, speaker, screen
+
+
+def kinds(events: list[Event]) -> list[tuple[str, str]]:
+    return [(event.kind, event.text) for event in events]
+
+
+def test_turns_are_answered_in_order_and_the_stop_topic_ends_the_session() -> None:
+    conversation, speaker, screen = converse(script(2, "hip pain", 2, "what causes hip pain", 3, "stop", 1, "hip", 1))
+    assert kinds(conversation.events) == [
+        ("greeting", "Hello, I explain hip pain."),
+        ("heard", "hip pain"),
+        ("answer", "answer to hip pain"),
+        ("heard", "what causes hip pain"),
+        ("answer", "answer to what causes hip pain"),
+        ("heard", "stop"),
+        ("answer", "Goodbye."),
+        ("end", ""),
+    ]
+    assert screen.getvalue().splitlines() == [
+        "Skill: Hello, I explain hip pain.",
+        "You: hip pain",
+        "Skill: answer to hip pain",
+        "You: what causes hip pain",
+        "Skill: answer to what causes hip pain",
+        "You: stop",
+        "Skill: Goodbye.",
+    ]
+    assert speaker.calls[-1][0] == "wait", "the goodbye is played to the end"
+
+
+def test_nothing_reaches_the_recogniser_while_the_skill_speaks() -> None:
+    # The skill's own voice (loudspeakers, no headphones) reaches the microphone as "hip pain" words.
+    echo = ["hip pain"] * 3
+    conversation, speaker, _ = converse(script(1.5, "what causes hip pain", 0.1, *echo, 3, "pain", 1), barge_in=False)
+    heard = [event for event in conversation.events if event.kind == "heard"]
+    assert [event.text for event in heard] == ["what causes hip pain", "pain"]
+    for event in heard:
+        assert not any(start < event.at < end for start, end in speaker.intervals)
+
+
+def test_saying_stop_while_the_skill_speaks_cuts_it_off_and_the_conversation_goes_on() -> None:
+    conversation, speaker, screen = converse(script(1.5, "repeat", 1, "stop", 2, "hip pain", 2))
+    assert kinds(conversation.events)[2:6] == [
+        ("answer", "a very long answer " * 10),
+        ("interrupted", ""),
+        ("heard", "hip pain"),
+        ("answer", "answer to hip pain"),
+    ]
+    interrupted = next(event.at for event in conversation.events if event.kind == "interrupted")
+    stop_call = next(at for call, _, at in speaker.calls if call == "stop")
+    assert stop_call == interrupted < 3.1, "cut off during the 8 s answer, as soon as 'stop' was heard"
+    assert "(stopped)" in screen.getvalue().splitlines()
+
+
+def test_without_barge_in_stop_is_not_heard_over_the_answer() -> None:
+    conversation, speaker, _ = converse(script(1.5, "repeat", 1, "stop", 2), barge_in=False)
+    assert "interrupted" not in [event.kind for event in conversation.events]
+    assert [call for call, _, _ in speaker.calls].count("stop") == 0
+
+
+def test_after_a_long_silence_it_says_once_how_to_ask() -> None:
+    conversation, speaker, _ = converse(script(12, "hip pain", 25), hint_after=5)
+    said = [(kind, text) for kind, text in kinds(conversation.events) if kind in ("greeting", "hint", "answer")]
+    assert said == [
+        ("greeting", "Hello, I explain hip pain."),
+        ("hint", "Ask me about hip pain."),
+        ("answer", "answer to hip pain"),
+    ]
+    hint = next(event for event in conversation.events if event.kind == "hint")
+    assert 5 <= hint.at - 1.0 <= 5.2, "counted from the end of the greeting (5 words at 0.2 s)"
+
+
+def test_non_speech_never_starts_an_answer() -> None:
+    conversation, _, screen = converse(script(1.5, "music music", 2, "hip pain", 3, "music", 2))
+    assert kinds(conversation.events)[1:-1] == [
+        ("ignored", "music music"),
+        ("heard", "hip pain"),
+        ("answer", "answer to hip pain"),
+        ("ignored", "music"),
+    ]
+    assert "music" not in screen.getvalue()
+
+
+def test_low_speech_evidence_is_ignored_even_with_words() -> None:
+    conversation, _, _ = converse(script(1.5, "what causes hip pain", 2), speech=0.2)
+    assert [event.kind for event in conversation.events] == ["greeting", "ignored", "end"]
+
+
+def test_the_last_utterance_is_answered_when_the_audio_ends_mid_sentence() -> None:
+    conversation, _, _ = converse(script(2, "hip pain"))
+    assert ("answer", "answer to hip pain") in kinds(conversation.events)
+
+
+def test_ctrl_c_ends_cleanly_and_releases_the_audio_source() -> None:
+    released = []
+
+    def microphone():
+        try:
+            yield from script(1.5, "repeat", 0.5)
+            raise KeyboardInterrupt
+        finally:
+            released.append(True)
+
+    speaker = RecordingSpeaker()
+    conversation = Conversation(
+        source=microphone(),
+        recogniser=ScriptedRecogniser(),
+        dialogue=EchoDialogue(),
+        speaker=speaker,
+        greeting="Hello.",
+        console=Console(io.StringIO()),
+    )
+    speaker.conversation = conversation
+    conversation.run()
+    assert released == [True]
+    assert speaker.calls[-1][0] == "stop", "the answer being spoken is cut off"
+    assert conversation.events[-1].kind == "end"
+
+
+def test_partial_words_are_shown_live_on_a_terminal_only() -> None:
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    terminal = Terminal()
+    console = Console(terminal)
+    console.partial("what")
+    console.partial("what causes")
+    console.line("You: what causes hip pain")
+    assert terminal.getvalue() == "\r… what\r… what causes\r             \rYou: what causes hip pain\n"
+
+    plain = io.StringIO()
+    console = Console(plain)
+    console.partial("what")
+    console.line("You: what causes hip pain")
+    assert plain.getvalue() == "You: what causes hip pain\n"

@@ -1,0 +1,264 @@
+"""The spoken conversation: audio source → recogniser → dialogue → speaker, half-duplex, with barge-in on "stop"."""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Protocol, TextIO
+
+from .recogniser import Recogniser
+from .transcript import Transcript
+
+BARGE_IN_WORD = "stop"
+"""Saying this while the skill speaks cuts the answer off (the conversation goes on)."""
+
+_SAYS_BARGE_IN_WORD = re.compile(rf"\b{BARGE_IN_WORD}\b", re.IGNORECASE)
+
+SPEECH_THRESHOLD = 0.5
+"""Below this speech evidence (0..1) a final transcript is noise, music or room tone, never a question."""
+
+
+class Speaker(Protocol):
+    """Speaks answers in the background; `speaking` is True from say() until the sound has ended."""
+
+    @property
+    def speaking(self) -> bool:
+        """True while an answer is queued or playing."""
+
+    def say(self, text: str) -> None:
+        """Start speaking text and return at once."""
+
+    def stop(self) -> None:
+        """Cut off what is being said."""
+
+    def wait(self) -> None:
+        """Block until everything said so far has been played."""
+
+
+class Reply(Protocol):
+    """What the conversation needs from the dialogue's answer."""
+
+    answer: str
+    ends_session: bool
+
+
+class Dialogue(Protocol):
+    """The dialogue session: a transcript in, an answer (with follow-up context kept) out."""
+
+    def respond_to_transcript(self, transcript: Transcript) -> Reply:
+        """Answer one utterance."""
+
+
+@dataclass(frozen=True)
+class Event:
+    """Something that happened in the conversation, for the screen and for tests."""
+
+    kind: str
+    """"greeting", "heard" (a question went to the dialogue), "ignored" (not speech), "answer", "interrupted",
+    "hint" (the silence prompt), "end"."""
+
+    text: str
+    """The words heard or said; empty for "interrupted" and "end"."""
+
+    at: float
+    """Seconds of audio consumed when it happened."""
+
+
+def heard_speech(transcript: Transcript) -> bool:
+    """True when an utterance may be a question: some words, and speech evidence not below the threshold."""
+    if not transcript.text.strip():
+        return False
+    return transcript.speech is None or transcript.speech >= SPEECH_THRESHOLD
+
+
+@dataclass
+class Console:
+    """Shows the conversation: words being heard live on a terminal, then plain final lines.
+
+    On a terminal the partial transcript is redrawn on one carriage-return line. Anywhere else (a pipe, a file,
+    a screen reader reading the output) only complete lines are written, one per utterance and answer.
+    """
+
+    stream: TextIO = field(default_factory=lambda: sys.stdout)
+    """Where the conversation is printed."""
+
+    live: bool | None = None
+    """Show partial transcripts; None decides from whether the stream is a terminal."""
+
+    _shown: int = field(init=False, default=0)
+
+    def __post_init__(self) -> None:
+        if self.live is None:
+            self.live = self.stream.isatty()
+
+    def partial(self, words: str) -> None:
+        """Redraw the words heard so far (terminal only)."""
+        if not self.live:
+            return
+        text = f"… {words}" if words else ""
+        self.stream.write("\r" + text.ljust(self._shown))
+        self.stream.flush()
+        self._shown = len(text)
+        if not text:
+            self.stream.write("\r")
+
+    def line(self, text: str) -> None:
+        """Print one complete line, clearing the partial line first."""
+        if self._shown:
+            self.stream.write("\r" + " " * self._shown + "\r")
+            self._shown = 0
+        print(text, file=self.stream, flush=True)
+
+
+@dataclass
+class Conversation:
+    """The listen loop. Audio blocks are taken from the source one at a time on this thread.
+
+    Half-duplex: while the speaker is speaking (and for echo_guard seconds after), no audio reaches the
+    recogniser, so the skill never answers its own voice. Meanwhile the audio goes only to the barge-in
+    recogniser, whose words are checked for "stop" and nothing else.
+    """
+
+    source: Iterable[bytes]
+    """16-bit mono PCM blocks at the recogniser's rate (a microphone or a file)."""
+
+    recogniser: Recogniser
+    """Turns the user's utterances into transcripts."""
+
+    dialogue: Dialogue
+    """Answers transcripts, keeping the context for follow-ups."""
+
+    speaker: Speaker
+    """Speaks the greeting, the answers and the silence prompt."""
+
+    greeting: str
+    """Spoken and printed first: who the skill is and the disclaimer."""
+
+    hint: str = ""
+    """Said once after a long silence: how to ask a question. Empty for none."""
+
+    hint_after: float = 20.0
+    """Seconds of silence, after the skill last spoke or heard a question, before the hint."""
+
+    barge_in: Recogniser | None = None
+    """A second recogniser that hears only while the skill speaks, to catch "stop"; None turns barge-in off."""
+
+    echo_guard: float = 0.25
+    """Seconds after speech ends during which audio is still dropped (the room's echo, the sound card's buffer)."""
+
+    is_speech: Callable[[Transcript], bool] = heard_speech
+    """The policy deciding whether a final transcript may be a question at all."""
+
+    console: Console = field(default_factory=Console)
+    """Where the conversation is shown."""
+
+    events: list[Event] = field(init=False, default_factory=list)
+    """Everything that happened, in order."""
+
+    _samples: int = field(init=False, default=0)
+    _busy: bool = field(init=False, default=False)
+    _deaf_until: float = field(init=False, default=0.0)
+    _last_activity: float = field(init=False, default=0.0)
+    _hinted: bool = field(init=False, default=False)
+    _saying: str = field(init=False, default="")
+    _partial: str = field(init=False, default="")
+    _ended: bool = field(init=False, default=False)
+
+    @property
+    def audio_time(self) -> float:
+        """Seconds of audio consumed so far."""
+        return self._samples / self.recogniser.sample_rate
+
+    def run(self) -> None:
+        """Greet, then listen and answer until the stop topic, the end of the audio, or Ctrl-C."""
+        blocks = iter(self.source)
+        try:
+            self._say("greeting", self.greeting)
+            for pcm in blocks:
+                self._feed(pcm)
+                if self._ended:
+                    break
+            else:
+                self._final(self.recogniser.finish())
+            self.speaker.wait()
+        except KeyboardInterrupt:
+            self.speaker.stop()
+            self.console.line("")
+        finally:
+            # Closing the generator closes the microphone stream at once, also on Ctrl-C.
+            close = getattr(blocks, "close", None)
+            if close is not None:
+                close()
+        self._event("end", "")
+
+    def _feed(self, pcm: bytes) -> None:
+        self._samples += len(pcm) // 2
+        if self._speaker_busy():
+            self._listen_for_stop(pcm)
+            return
+        if self.audio_time < self._deaf_until:
+            return
+        transcript = self.recogniser.accept(pcm)
+        if transcript is not None:
+            self._final(transcript)
+            return
+        partial = self.recogniser.partial()
+        if partial != self._partial:
+            self._partial = partial
+            self.console.partial(partial)
+        if (
+            self.hint
+            and not self._hinted
+            and not partial
+            and self.audio_time - self._last_activity >= self.hint_after
+        ):
+            self._hinted = True
+            self._say("hint", self.hint)
+
+    def _final(self, transcript: Transcript) -> None:
+        self._partial = ""
+        self.console.partial("")
+        if not transcript.text.strip():
+            return
+        if not self.is_speech(transcript):
+            self._event("ignored", transcript.text)
+            return
+        self._event("heard", transcript.text)
+        self.console.line(f"You: {transcript.text}")
+        reply = self.dialogue.respond_to_transcript(transcript)
+        self._say("answer", reply.answer)
+        self._ended = reply.ends_session
+
+    def _say(self, kind: str, text: str) -> None:
+        self._event(kind, text)
+        self.console.line(f"Skill: {text}")
+        self._saying = text
+        self.speaker.say(text)
+        self._last_activity = self.audio_time
+
+    def _speaker_busy(self) -> bool:
+        busy = self.speaker.speaking
+        if self._busy and not busy:
+            self._deaf_until = self.audio_time + self.echo_guard
+            self._last_activity = self.audio_time
+            if self.barge_in is not None:
+                self.barge_in.finish()
+        self._busy = busy
+        return busy
+
+    def _listen_for_stop(self, pcm: bytes) -> None:
+        if self.barge_in is None:
+            return
+        transcript = self.barge_in.accept(pcm)
+        words = (transcript.text if transcript is not None else self.barge_in.partial()).split()
+        # An answer that itself says "stop" would interrupt itself through loudspeakers: hear it only via headphones.
+        if BARGE_IN_WORD in words and not _SAYS_BARGE_IN_WORD.search(self._saying):
+            self.speaker.stop()
+            self.barge_in.finish()
+            self._event("interrupted", "")
+            self.console.line("(stopped)")
+
+    def _event(self, kind: str, text: str) -> None:
+        self.events.append(Event(kind, text, self.audio_time))
