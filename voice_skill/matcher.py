@@ -53,6 +53,9 @@ class Thresholds:
     trigger: float = 88.0
     """Least partial similarity for an urgent warning-sign phrase anywhere in the utterance."""
 
+    margin_when_both_named: float = 16.0
+    """The wider gap used when the utterance names both topics ("sciatica or a slipped disc")."""
+
     out_of_scope_lead: float = 4.0
     """An out-of-scope example this much closer than the best topic wins."""
 
@@ -195,7 +198,10 @@ class Matcher:
         runner_up = next(
             ((i, s) for i, s in ranked[1:] if i.split(".")[0] != best_intent.split(".")[0]), None
         )
-        if runner_up and best_score - runner_up[1] < self.thresholds.margin and runner_up[1] >= needed:
+        owners = {owner for k in keywords for owner in self._keyword_owner[k]}
+        both_named = runner_up is not None and {best_intent.split(".")[0], runner_up[0].split(".")[0]} <= owners
+        margin = self.thresholds.margin_when_both_named if both_named else self.thresholds.margin
+        if runner_up and best_score - runner_up[1] < margin and runner_up[1] >= needed:
             offered = (Candidate(best_intent.split(".")[0], round(best_score / 100, 3)),
                        Candidate(runner_up[0].split(".")[0], round(runner_up[1] / 100, 3)))
             return Match(CLARIFY, round(best_score / 100, 3), offered, "two topics are close")
