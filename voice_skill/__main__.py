@@ -46,6 +46,10 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--split", choices=("dev", "test"), help="only the sentences of this split")
     evaluate.add_argument("--errors", action="store_true", help="list every sentence that got a wrong answer")
     evaluate.set_defaults(handler=_eval)
+
+    from .model_store import add_model_parser
+
+    add_model_parser(commands)
     return parser
 
 
