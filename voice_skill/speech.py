@@ -328,6 +328,10 @@ class SoundDeviceOutput:
     def __init__(self, device: int | str | None = None) -> None:
         try:
             import sounddevice
+        except ImportError as error:
+            raise AudioDeviceError(
+                f"speech is off: sounddevice is not installed ({error}); install it with: pip install sounddevice"
+            ) from error
         except OSError as error:
             raise AudioDeviceError(
                 f"speech is off: the PortAudio library is missing ({error}); "
@@ -598,6 +602,17 @@ def _set(engine, name: str, value: object, applied: dict[str, object]) -> None: 
         applied[name] = value
 
 
+def _warm_up(engine) -> None:  # type: ignore[no-untyped-def]
+    """Synthesise a word first: eSpeak NG's first synthesis in a process stops part way through a long
+    text and hands the rest to the next request (pyttsx3 issues #149, #259), but only the first."""
+    with tempfile.TemporaryDirectory(prefix="voice-skill-warm-up-") as directory:
+        path = Path(directory) / "warm-up.wav"
+        engine.save_to_file("Ready.", str(path))
+        engine.runAndWait()
+        if not path.is_file():
+            raise RuntimeError("the engine wrote no audio")
+
+
 def serve(spec: str) -> None:
     """The worker process: one engine, requests as JSON lines on stdin, replies on stdout."""
     replies = os.fdopen(os.dup(1), "w", buffering=1)
@@ -605,6 +620,7 @@ def serve(spec: str) -> None:
     os.dup2(os.open(os.devnull, os.O_WRONLY), 1)
     try:
         engine = _load_engine(spec)
+        _warm_up(engine)
     except Exception as error:  # noqa: BLE001 - any failure here means "no engine", reported to the parent
         replies.write(json.dumps({"error": f"{type(error).__name__}: {error}"}) + "\n")
         return
@@ -624,7 +640,7 @@ def serve(spec: str) -> None:
                 _set(engine, name, request[name], applied)
             engine.save_to_file(request["text"], request["path"])
             engine.runAndWait()
-            if not Path(request["path"]).is_file():
+            if not Path(request["path"]).is_file() or Path(request["path"]).stat().st_size <= 44:
                 raise RuntimeError("the engine wrote no audio")
             replies.write(json.dumps({"path": request["path"]}) + "\n")
         except Exception as error:  # noqa: BLE001 - reported to the parent, which ends this worker
