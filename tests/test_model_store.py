@@ -282,7 +282,7 @@ def test_partial_file_is_rewritten_when_the_server_ignores_range(site: Site, tmp
     data = model_zip()
     url, digest = site.serve(data)
     site.ranges = False
-    (tmp_path / f".{NAME}-{digest[:12]}.zip.part").write_bytes(data[:1000])
+    (tmp_path / f".{NAME}~{digest[:12]}.zip.part").write_bytes(data[:1000])
     path = download_model(NAME, url=url, sha256=digest, dest=tmp_path, progress=no_progress, timeout=5)
     assert is_model_dir(path)
     assert site.requests == ["bytes=1000-"]
@@ -291,16 +291,28 @@ def test_partial_file_is_rewritten_when_the_server_ignores_range(site: Site, tmp
 def test_corrupt_partial_file_is_discarded_and_downloaded_again(site: Site, tmp_path: Path) -> None:
     data = model_zip()
     url, digest = site.serve(data)
-    (tmp_path / f".{NAME}-{digest[:12]}.zip.part").write_bytes(b"\0" * 1000)
+    (tmp_path / f".{NAME}~{digest[:12]}.zip.part").write_bytes(b"\0" * 1000)
     path = download_model(NAME, url=url, sha256=digest, dest=tmp_path, progress=no_progress, timeout=5)
     assert is_model_dir(path)
     assert site.requests == ["bytes=1000-", None]
 
 
+def test_wrong_checksum_is_not_downloaded_twice_when_the_partial_file_was_rewritten(
+    site: Site, tmp_path: Path
+) -> None:
+    data = model_zip()
+    url, digest = site.serve(data)
+    site.ranges = False
+    (tmp_path / f".{NAME}~{'ab' * 6}.zip.part").write_bytes(data[:1000])
+    with pytest.raises(DownloadError, match="checksum mismatch"):
+        download_model(NAME, url=url, sha256="ab" * 32, dest=tmp_path, progress=no_progress, timeout=5)
+    assert site.requests == ["bytes=1000-"]
+
+
 def test_complete_partial_file_is_installed_without_downloading_again(site: Site, tmp_path: Path) -> None:
     data = model_zip()
     url, digest = site.serve(data)
-    (tmp_path / f".{NAME}-{digest[:12]}.zip.part").write_bytes(data)
+    (tmp_path / f".{NAME}~{digest[:12]}.zip.part").write_bytes(data)
     assert is_model_dir(download_model(NAME, url=url, sha256=digest, dest=tmp_path, progress=no_progress, timeout=5))
     assert site.requests == [f"bytes={len(data)}-"]
 
@@ -385,7 +397,7 @@ def test_archive_without_a_model_is_refused(site: Site, tmp_path: Path) -> None:
     url, digest = site.serve(buffer.getvalue())
     with pytest.raises(DownloadError, match="no Vosk model"):
         download_model(NAME, url=url, sha256=digest, dest=tmp_path, progress=no_progress, timeout=5)
-    assert list(tmp_path.iterdir()) == [tmp_path / f".{NAME}.lock"]
+    assert list(tmp_path.iterdir()) == [tmp_path / f".{NAME}~lock"]
 
 
 def test_not_a_zip_is_refused(site: Site, tmp_path: Path) -> None:
@@ -404,9 +416,10 @@ def test_only_complete_models_are_listed_and_remove_deletes_them(site: Site, tmp
     (by_hand / "am").mkdir(parents=True)
     (by_hand / "am" / "final.mdl").write_bytes(b"x")
     (tmp_path / "half-unzipped" / "conf").mkdir(parents=True)
-    (tmp_path / ".other-0123456789ab.zip.part").write_bytes(b"partial")
-    (tmp_path / ".other.x1.unpacking" / "am").mkdir(parents=True)
-    (tmp_path / ".other.x1.unpacking" / "am" / "final.mdl").write_bytes(b"x")
+    (tmp_path / ".other~0123456789ab.zip.part").write_bytes(b"partial")
+    (tmp_path / ".other~x1.unpacking" / "am").mkdir(parents=True)
+    (tmp_path / ".other~x1.unpacking" / "am" / "final.mdl").write_bytes(b"x")
+    (tmp_path / ".other-model~0123456789ab.zip.part").write_bytes(b"another model's partial")
     assert installed_models(tmp_path) == [by_hand, downloaded]
 
     assert remove_model(NAME, dest=tmp_path) == [downloaded]
@@ -414,7 +427,7 @@ def test_only_complete_models_are_listed_and_remove_deletes_them(site: Site, tmp
     with pytest.raises(ModelNotFoundError, match=f"no model named {NAME} in .*installed: vosk-model-by-hand"):
         remove_model(NAME, dest=tmp_path)
     assert remove_model("other", dest=tmp_path)  # its partial download and staging folder
-    assert not list(tmp_path.glob(".other*"))
+    assert [path.name for path in tmp_path.glob(".other*")] == [".other-model~0123456789ab.zip.part"]
 
 
 def test_missing_models_directory_lists_nothing(tmp_path: Path) -> None:

@@ -193,11 +193,11 @@ def download_model(
     except OSError as error:
         raise DownloadError(f"cannot create the models directory {directory}: {error.strerror}") from error
 
-    part = directory / f".{name}-{digest[:12]}.zip.part"
-    with _exclusive(directory / f".{name}.lock", name):
-        for stale in directory.glob(f".{name}.*.unpacking"):
+    part = directory / f".{name}~{digest[:12]}.zip.part"
+    with _exclusive(directory / f".{name}~lock", name):
+        for stale in directory.glob(f".{name}~*.unpacking"):
             shutil.rmtree(stale, ignore_errors=True)
-        _fetch_verified(source_url, part, digest, expected_size, progress or auto_progress, timeout, name)
+        _Download(source_url, part, name, expected_size, progress or auto_progress, timeout).fetch_verified(digest)
         try:
             _install(part, target, limits)
         except _BadArchive:
@@ -219,11 +219,11 @@ def remove_model(name: str, dest: Path | None = None) -> list[Path]:
             removed.append(target)
         elif target.exists():
             # Renamed first so a half-deleted model never looks installed.
-            trash = Path(tempfile.mkdtemp(prefix=f".{name}.", suffix=".removing", dir=directory))
+            trash = Path(tempfile.mkdtemp(prefix=f".{name}~", suffix=".removing", dir=directory))
             os.replace(target, trash / name)
             shutil.rmtree(trash)
             removed.append(target)
-        patterns = (f".{name}-*.zip.part", f".{name}.*.unpacking", f".{name}.*.removing")
+        patterns = (f".{name}~*.zip.part", f".{name}~*.unpacking", f".{name}~*.removing")
         for leftover in [path for pattern in patterns for path in directory.glob(pattern)]:
             if leftover.is_dir():
                 shutil.rmtree(leftover)
@@ -267,6 +267,8 @@ def auto_progress(description: str, total: int | None, initial: int) -> Progress
     if sys.stderr.isatty():
         from tqdm import tqdm
 
+        # A terminal that reports no size (some CI ptys) would get an invisible bar.
+        sized = shutil.get_terminal_size((0, 0)).columns > 0
         return tqdm(
             desc=description,
             total=total,
@@ -276,6 +278,8 @@ def auto_progress(description: str, total: int | None, initial: int) -> Progress
             unit_divisor=1024,
             file=sys.stderr,
             leave=True,
+            ncols=None if sized else 80,
+            nrows=None if sized else 24,
         )
     return LineProgress(description, total, initial, sys.stderr)
 
@@ -353,87 +357,104 @@ def _exclusive(lock_path: Path, name: str) -> Iterator[None]:
         yield
 
 
-def _fetch_verified(
-    url: str, part: Path, digest: str, size: int | None, progress: ProgressFactory, timeout: float, name: str
-) -> None:
-    """Fetch url into part (resuming what is there) until its SHA-256 is digest."""
-    resumed = part.exists() and part.stat().st_size > 0
-    _fetch(url, part, size, progress, timeout, name)
-    actual = _file_sha256(part)
-    if actual != digest and resumed:
-        # The partial file may come from an older or different download: start again once.
-        part.unlink()
-        _fetch(url, part, size, progress, timeout, name)
-        actual = _file_sha256(part)
-    if actual != digest:
-        part.unlink()
-        raise DownloadError(
-            f"checksum mismatch for {name} from {url}: expected {digest}, got {actual}; nothing was installed"
-        )
+@dataclass
+class _Download:
+    """One archive being fetched into its .part file."""
 
+    url: str
+    part: Path
+    name: str
+    size: int | None
+    """Archive size from the catalogue, used when the server does not state it."""
+    progress: ProgressFactory
+    timeout: float
+    inherited: bool = False
+    """The .part file holds bytes left by an earlier run, which may belong to another file."""
 
-def _fetch(url: str, part: Path, size: int | None, progress: ProgressFactory, timeout: float, name: str) -> None:
-    """Download url into part, resuming and retrying while attempts make progress."""
-    from http.client import HTTPException
-    from urllib.error import HTTPError, URLError
-
-    best = _part_size(part)
-    for attempt in range(1, _MAX_ATTEMPTS + 1):
-        try:
-            _fetch_once(url, part, size, progress, timeout, name)
-            return
-        except HTTPError as error:
-            raise DownloadError(f"cannot download {name}: {url} answered HTTP {error.code} {error.reason}") from error
-        except (_Interrupted, URLError, OSError, HTTPException) as error:
-            reason = _reason(error)
-        now = _part_size(part)
-        if now <= best or attempt == _MAX_ATTEMPTS:
-            if now == 0:
-                raise DownloadError(f"cannot download {name} from {url}: {reason}")
+    def fetch_verified(self, digest: str) -> None:
+        """Fetch the archive (resuming what is there) and make sure its SHA-256 is digest."""
+        self.inherited = _part_size(self.part) > 0
+        self.fetch()
+        actual = _file_sha256(self.part)
+        if actual != digest and self.inherited:
+            self.part.unlink()
+            self.fetch()
+            actual = _file_sha256(self.part)
+        if actual != digest:
+            self.part.unlink()
             raise DownloadError(
-                f"download of {name} interrupted at {_size(now)} ({reason}); run the same command again to resume"
+                f"checksum mismatch for {self.name} from {self.url}: expected {digest}, got {actual}; "
+                f"nothing was installed"
             )
-        best = now
-        time.sleep(_RETRY_DELAY * 2 ** (attempt - 1))
 
+    def fetch(self) -> None:
+        """Download into the .part file, resuming and retrying while attempts make progress."""
+        from http.client import HTTPException
+        from urllib.error import HTTPError, URLError
 
-def _fetch_once(url: str, part: Path, size: int | None, progress: ProgressFactory, timeout: float, name: str) -> None:
-    """One HTTP request: append to part from where it ends, or rewrite it if the server will not resume."""
-    from urllib.error import HTTPError
-    from urllib.request import Request, urlopen
+        best = _part_size(self.part)
+        for attempt in range(1, _MAX_ATTEMPTS + 1):
+            try:
+                self.fetch_once()
+                return
+            except HTTPError as error:
+                raise DownloadError(
+                    f"cannot download {self.name}: {self.url} answered HTTP {error.code} {error.reason}"
+                ) from error
+            except (_Interrupted, URLError, OSError, HTTPException) as error:
+                reason = _reason(error)
+            now = _part_size(self.part)
+            if now <= best or attempt == _MAX_ATTEMPTS:
+                if now == 0:
+                    raise DownloadError(f"cannot download {self.name} from {self.url}: {reason}")
+                raise DownloadError(
+                    f"download of {self.name} interrupted at {_size(now)} ({reason}); "
+                    f"run the same command again to resume"
+                )
+            best = now
+            time.sleep(_RETRY_DELAY * 2 ** (attempt - 1))
 
-    offset = _part_size(part)
-    headers = {"User-Agent": f"voice-skill/{__version__}"}
-    if offset:
-        headers["Range"] = f"bytes={offset}-"
-    try:
-        response = urlopen(Request(url, headers=headers), timeout=timeout)
-    except HTTPError as error:
-        if error.code == 416 and offset:
-            return  # nothing left to send: the checksum decides whether the file is whole
-        raise
-    with response:
-        status = getattr(response, "status", None) or 200
-        content_range = response.headers.get("Content-Range", "")
-        if offset and not (status == 206 and content_range.startswith(f"bytes {offset}-")):
-            offset = 0  # the server sends the whole file: restart cleanly
-        length = response.headers.get("Content-Length")
-        total = offset + int(length) if length and length.isdigit() else size
-        limit = total or size or _MAX_UNKNOWN_DOWNLOAD
-        bar = progress(name, total, offset)
-        received = offset
+    def fetch_once(self) -> None:
+        """One request: append to the .part file from where it ends, or rewrite it if the server will not resume."""
+        from urllib.error import HTTPError
+        from urllib.request import Request, urlopen
+
+        offset = _part_size(self.part)
+        headers = {"User-Agent": f"voice-skill/{__version__}"}
+        if offset:
+            headers["Range"] = f"bytes={offset}-"
         try:
-            with open(part, "ab" if offset else "wb") as out:
-                while chunk := response.read(_CHUNK):
-                    received += len(chunk)
-                    if received > limit:
-                        raise DownloadError(f"{url} sent more than the expected {_size(limit)}; nothing was installed")
-                    out.write(chunk)
-                    bar.update(len(chunk))
-        finally:
-            bar.close()
-    if total is not None and received < total:
-        raise _Interrupted(f"the server closed the connection after {_size(received)} of {_size(total)}")
+            response = urlopen(Request(self.url, headers=headers), timeout=self.timeout)
+        except HTTPError as error:
+            if error.code == 416 and offset:
+                return  # nothing left to send: the checksum decides whether the file is whole
+            raise
+        with response:
+            status = getattr(response, "status", None) or 200
+            content_range = response.headers.get("Content-Range", "")
+            if offset and not (status == 206 and content_range.startswith(f"bytes {offset}-")):
+                offset = 0  # the server sends the whole file: restart cleanly
+            if offset == 0:
+                self.inherited = False
+            length = response.headers.get("Content-Length")
+            total = offset + int(length) if length and length.isdigit() else self.size
+            limit = total or _MAX_UNKNOWN_DOWNLOAD
+            bar = self.progress(self.name, total, offset)
+            received = offset
+            try:
+                with open(self.part, "ab" if offset else "wb") as out:
+                    while chunk := response.read(_CHUNK):
+                        received += len(chunk)
+                        if received > limit:
+                            raise DownloadError(
+                                f"{self.url} sent more than the expected {_size(limit)}; nothing was installed"
+                            )
+                        out.write(chunk)
+                        bar.update(len(chunk))
+            finally:
+                bar.close()
+        if total is not None and received < total:
+            raise _Interrupted(f"the server closed the connection after {_size(received)} of {_size(total)}")
 
 
 def _part_size(part: Path) -> int:
@@ -469,7 +490,7 @@ def _file_sha256(path: Path) -> str:
 def _install(archive: Path, target: Path, limits: ArchiveLimits) -> None:
     """Unpack archive beside target and move the model into place in one step."""
     try:
-        staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".unpacking", dir=target.parent))
+        staging = Path(tempfile.mkdtemp(prefix=f".{target.name}~", suffix=".unpacking", dir=target.parent))
     except OSError as error:
         raise DownloadError(f"cannot unpack into {target.parent}: {error.strerror}") from error
     try:
