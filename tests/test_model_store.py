@@ -317,6 +317,17 @@ def test_complete_partial_file_is_installed_without_downloading_again(site: Site
     assert site.requests == [f"bytes={len(data)}-"]
 
 
+def test_second_download_of_the_same_model_at_once_is_refused(site: Site, tmp_path: Path) -> None:
+    fcntl = pytest.importorskip("fcntl")
+    url, digest = site.serve(model_zip())
+    with open(tmp_path / f".{NAME}~lock", "a") as held:
+        fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        with pytest.raises(DownloadError, match=f"another download of {NAME} is running"):
+            download_model(NAME, url=url, sha256=digest, dest=tmp_path, progress=no_progress, timeout=5)
+    assert site.requests == []
+    assert is_model_dir(download_model(NAME, url=url, sha256=digest, dest=tmp_path, progress=no_progress, timeout=5))
+
+
 def test_unreachable_server_and_missing_file_give_one_clear_line(site: Site, tmp_path: Path) -> None:
     with pytest.raises(DownloadError, match="HTTP 404"):
         download_model(NAME, url=site.url("nothing.zip"), sha256="ab" * 32, dest=tmp_path, progress=no_progress)
