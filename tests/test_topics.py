@@ -33,6 +33,9 @@ def write_intents(directory: Path, **files: str) -> Path:
         )
     (directory / "_dialogue.yaml").write_text(DIALOGUE)
     (directory / "_rules.yaml").write_text("rules:\n  hip: '(hip|hips)'\n")
+    (directory / "_domain.yaml").write_text(
+        "words: [hip]\nwith_pain: [sitting]\npain_words: [pain]\nelsewhere: [knee]\n"
+    )
     for name, text in files.items():
         (directory / f"{name}.yaml").write_text(textwrap.dedent(text))
     return directory

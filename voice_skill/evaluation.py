@@ -6,6 +6,9 @@ Accepted files:
 - `.tsv`: `INTENT<TAB>TEXT` a line; a label that is none of the skill's intents (for example a CLINC150
   intent of another assistant) means the line is out of scope.
 - `.txt`: one out-of-scope utterance a line.
+
+In `.tsv` and `.txt` files, odd lines are the "dev" split and even lines the "test" split, so
+thresholds can be tuned on one half and reported on the other.
 """
 
 from __future__ import annotations
@@ -71,7 +74,11 @@ def load_cases(path: Path) -> list[Case]:
     except (OSError, UnicodeDecodeError) as error:
         raise TopicFileError(f"{path}: cannot read the transcript file ({error})") from None
     if path.suffix == ".txt":
-        return [Case(line.strip(), (OUT_OF_SCOPE,), source=path.name) for line in text.splitlines() if line.strip()]
+        return [
+            Case(line.strip(), (OUT_OF_SCOPE,), _split_of(number), path.name)
+            for number, line in enumerate(text.splitlines(), 1)
+            if line.strip()
+        ]
     if path.suffix == ".tsv":
         cases = []
         for number, line in enumerate(text.splitlines(), 1):
@@ -80,9 +87,13 @@ def load_cases(path: Path) -> list[Case]:
             label, tab, sentence = line.partition("\t")
             if not tab:
                 raise TopicFileError(f"{path}, line {number}: expected INTENT<TAB>TEXT")
-            cases.append(Case(sentence.strip(), tuple(label.split("|")), source=path.name))
+            cases.append(Case(sentence.strip(), tuple(label.split("|")), _split_of(number), path.name))
         return cases
     return _yaml_cases(path, text)
+
+
+def _split_of(line_number: int) -> str:
+    return "dev" if line_number % 2 else "test"
 
 
 def _yaml_cases(path: Path, text: str) -> list[Case]:

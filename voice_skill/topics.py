@@ -78,6 +78,9 @@ class Topic:
     triggers: tuple[str, ...] = ()
     """Phrases that select this topic wherever they occur in an utterance."""
 
+    context_triggers: tuple[str, ...] = ()
+    """Like triggers, but only in an utterance that is about pain or the skill's domain ("fever")."""
+
     aspects: dict[str, Aspect] = field(default_factory=dict)
     """Finer intents by aspect name, in the order they are told."""
 
@@ -101,11 +104,29 @@ class DialogueText:
 
 
 @dataclass(frozen=True)
+class Domain:
+    """Words that tell whether an utterance is about the skill's domain at all."""
+
+    words: tuple[str, ...]
+    """Body areas and conditions: any one of them puts an utterance in the domain."""
+
+    with_pain: tuple[str, ...]
+    """Words in the domain only together with a pain word ("sitting", "running")."""
+
+    pain_words: tuple[str, ...]
+    """Pain, ache, hurt and the like."""
+
+    elsewhere: tuple[str, ...]
+    """Other parts of the body: without a domain word, the question is about them."""
+
+
+@dataclass(frozen=True)
 class KnowledgeBase:
     """Everything loaded from the intents folder."""
 
     topics: dict[str, Topic]
     dialogue: DialogueText
+    domain: Domain
 
 
 def default_intents_dir() -> Path:
@@ -181,6 +202,7 @@ def _from_json(data: dict[str, Any]) -> KnowledgeBase:
             sentences=tuple(raw["sentences"]),
             keywords=tuple(raw["keywords"]),
             triggers=tuple(raw["triggers"]),
+            context_triggers=tuple(raw["context_triggers"]),
             aspects=aspects,
         )
     raw_dialogue = data["dialogue"]
@@ -188,7 +210,8 @@ def _from_json(data: dict[str, Any]) -> KnowledgeBase:
         **{name: raw_dialogue[name] for name in DIALOGUE_PHRASES},
         follow_ups={name: tuple(s) for name, s in raw_dialogue["follow_ups"].items()},
     )
-    return KnowledgeBase(topics=topics, dialogue=dialogue)
+    domain = Domain(**{name: tuple(words) for name, words in data["domain"].items()})
+    return KnowledgeBase(topics=topics, dialogue=dialogue, domain=domain)
 
 
 class _Document:
@@ -297,7 +320,17 @@ def _parse(directory: Path, files: list[Path]) -> KnowledgeBase:
     missing = [topic_id for topic_id in REQUIRED_TOPICS if topic_id not in topics]
     if missing:
         raise TopicFileError(f"{directory}: topic files missing for: {', '.join(missing)}")
-    return KnowledgeBase(topics=topics, dialogue=dialogue)
+    domain_path = directory / "_domain.yaml"
+    if not domain_path.exists():
+        raise TopicFileError(f"{domain_path}: missing; it lists the words that mark the skill's domain")
+    domain_doc = _Document(domain_path)
+    domain = Domain(
+        **{
+            name: tuple(" ".join(word.lower().split()) for word in domain_doc.strings(domain_doc.data, name, required=True))
+            for name in ("words", "with_pain", "pain_words", "elsewhere")
+        }
+    )
+    return KnowledgeBase(topics=topics, dialogue=dialogue, domain=domain)
 
 
 def _parse_dialogue(document: _Document, expander: _Expander) -> DialogueText:
@@ -327,7 +360,7 @@ def _parse_topic(document: _Document, expander: _Expander) -> Topic:
     if kind not in KINDS:
         raise document.fail(f"kind must be one of {', '.join(KINDS)}, not '{kind}'", "kind")
     medical = kind != "meta"
-    unknown = set(data) - {"id", "kind", "name", "keywords", "sentences", "answer", "aspects", "triggers"}
+    unknown = set(data) - {"id", "kind", "name", "keywords", "sentences", "answer", "aspects", "triggers", "context_triggers"}
     if unknown:
         raise document.fail(f"unknown field '{sorted(unknown)[0]}'", sorted(unknown)[0])
     answer = _checked_answer(document, document.text(data, "answer"), medical, "answer")
@@ -357,6 +390,7 @@ def _parse_topic(document: _Document, expander: _Expander) -> Topic:
         ),
         keywords=tuple(keyword.lower() for keyword in document.strings(data, "keywords")),
         triggers=expander.expand(document.strings(data, "triggers"), document, "triggers"),
+        context_triggers=expander.expand(document.strings(data, "context_triggers"), document, "context_triggers"),
         aspects=aspects,
     )
 
