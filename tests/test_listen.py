@@ -4,14 +4,22 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
+from speech_audio import concatenate, silence, speak_to_wav, synthesise
 
-from voice_skill.listen import Console, Conversation, Event
+from voice_skill.audio_source import FileAudioSource
+from voice_skill.dialogue import Session
+from voice_skill.listen import BLOCK_SECONDS, Console, Conversation, Event
+from voice_skill.pocketsphinx_recogniser import PocketsphinxRecogniser
+from voice_skill.skill import Skill
 from voice_skill.transcript import Transcript
 
 RATE = 16000
 BLOCK = 0.1
+SPEED = 50.0
+"""Recordings play 50 times faster than real time: the speaker under test keeps time in audio seconds."""
 WORDS = ["", "what", "causes", "hip", "pain", "stop", "repeat", "music"]
 
 
@@ -173,7 +181,7 @@ def test_saying_stop_while_the_skill_speaks_cuts_it_off_and_the_conversation_goe
     conversation, speaker, screen = converse(script(1.5, "repeat", 1, "stop", 2, "hip pain", 2))
     assert kinds(conversation.events)[2:6] == [
         ("answer", "a very long answer " * 10),
-        ("interrupted", ""),
+        ("interrupted", "stop"),
         ("heard", "hip pain"),
         ("answer", "answer to hip pain"),
     ]
@@ -181,6 +189,13 @@ def test_saying_stop_while_the_skill_speaks_cuts_it_off_and_the_conversation_goe
     stop_call = next(at for call, _, at in speaker.calls if call == "stop")
     assert stop_call == interrupted < 3.1, "cut off during the 8 s answer, as soon as 'stop' was heard"
     assert "(stopped)" in screen.getvalue().splitlines()
+
+
+def test_the_skills_own_voice_saying_stop_does_not_interrupt_it() -> None:
+    # Through loudspeakers the answer comes back as a long run of words; a barge-in is a short utterance.
+    conversation, speaker, _ = converse(script(1.5, "repeat", 0.1, "what causes stop hip pain", 2))
+    assert "interrupted" not in [event.kind for event in conversation.events]
+    assert [call for call, _, _ in speaker.calls].count("stop") == 0
 
 
 def test_without_barge_in_stop_is_not_heard_over_the_answer() -> None:
@@ -265,3 +280,129 @@ def test_partial_words_are_shown_live_on_a_terminal_only() -> None:
     console.partial("what")
     console.line("You: what causes hip pain")
     assert plain.getvalue() == "You: what causes hip pain\n"
+
+
+# A scripted conversation spoken by eSpeak NG, through the real bundled recogniser and the real dialogue.
+
+SPOKEN_SECONDS_PER_WORD = 0.1
+"""The recording speaker's pace in audio time: a 48-word answer lasts 4.8 s of the recording."""
+
+
+@dataclass
+class RecordingRecogniser:
+    """Wraps the real recogniser and notes the audio time of every block it is fed."""
+
+    inner: object
+    conversation: Conversation | None = None
+    fed_at: list[float] = field(default_factory=list)
+
+    def __getattr__(self, name: str):
+        return getattr(self.inner, name)
+
+    def accept(self, pcm: bytes) -> Transcript | None:
+        assert self.conversation is not None
+        self.fed_at.append(self.conversation.audio_time)
+        return self.inner.accept(pcm)
+
+
+@dataclass
+class RecordingDialogue:
+    """The real session, noting each intent it answered with."""
+
+    session: object
+    intents: list[str] = field(default_factory=list)
+
+    def respond_to_transcript(self, transcript: Transcript):
+        answer = self.session.respond_to_transcript(transcript)
+        self.intents.append(answer.intent)
+        return answer
+
+
+def spoken_conversation(tmp_path, *parts: str | float, voice: str = "en-us") -> Path:
+    """A WAV of sentences spoken by eSpeak NG (strings), pauses (seconds) and sox sounds (("synth", ...) tuples)."""
+    files = []
+    for number, part in enumerate(parts):
+        path = tmp_path / f"part{number}.wav"
+        if isinstance(part, str):
+            speak_to_wav(part, path, voice=voice, words_per_minute=150)
+        elif isinstance(part, tuple):
+            synthesise(path, part[0], *part[1:])
+        else:
+            silence(path, part)
+        files.append(path)
+    return concatenate(tmp_path / "conversation.wav", *files)
+
+
+def open_engine():
+    return PocketsphinxRecogniser()
+
+
+def run_spoken(wav: Path, hint_after: float = 60.0):
+    skill = Skill.load()
+    speaker = RecordingSpeaker(seconds_per_word=SPOKEN_SECONDS_PER_WORD)
+    recogniser = RecordingRecogniser(open_engine())
+    session = Session(skill)
+    dialogue = RecordingDialogue(session)
+    conversation = Conversation(
+        source=FileAudioSource(wav, recogniser.sample_rate, block_seconds=BLOCK_SECONDS, speed=SPEED),
+        recogniser=recogniser,
+        dialogue=dialogue,
+        speaker=speaker,
+        greeting=session.greeting(),
+        hint=skill.knowledge.dialogue.no_question_heard,
+        hint_after=hint_after,
+        barge_in=open_engine(),
+        console=Console(io.StringIO()),
+    )
+    speaker.conversation = recogniser.conversation = conversation
+    conversation.run()
+    return conversation, speaker, recogniser, dialogue, skill
+
+
+def test_a_spoken_conversation_gives_the_expected_turns(tmp_path) -> None:
+    wav = spoken_conversation(
+        tmp_path,
+        2.0,
+        "what is sciatica",
+        3.0,
+        "what is osteoporosis",  # said while the skill answers: it must not be heard
+        9.5,
+        "what should i do about it",
+        6.0,
+        "repeat",
+        1.5,
+        "stop talking",  # barge-in, about 1 s into the repeated 4.8 s answer
+        10.0,  # silence: the skill says once how to ask
+        "stop",
+        1.5,
+    )
+    conversation, speaker, recogniser, dialogue, skill = run_spoken(wav, hint_after=6.0)
+    print("\n".join(f"{event.at:6.2f} {event.kind:<11} {event.text[:60]}" for event in conversation.events))
+
+    assert [event.kind for event in conversation.events] == [
+        "greeting",
+        "heard", "answer",
+        "heard", "answer",
+        "heard", "answer", "interrupted",
+        "hint",
+        "heard", "answer",
+        "end",
+    ]  # fmt: skip
+    assert dialogue.intents == ["sciatica", "sciatica.treatment", "repeat", "stop"]
+
+    # Half-duplex: no block reached the recogniser while the skill spoke, and osteoporosis was never heard.
+    for start, end in speaker.intervals:
+        assert not [at for at in recogniser.fed_at if start < at <= end]
+    assert "osteoporosis" not in dialogue.intents
+
+    # Barge-in: "stop" cut the repeated answer off early; the conversation went on.
+    repeat = speaker.intervals[3]
+    interrupted = next(event for event in conversation.events if event.kind == "interrupted")
+    planned = SPOKEN_SECONDS_PER_WORD * len(conversation.events[6].text.split())
+    assert repeat[1] == interrupted.at < repeat[0] + planned - 1.0
+
+    hint = next(event for event in conversation.events if event.kind == "hint")
+    assert hint.text == skill.knowledge.dialogue.no_question_heard
+    assert 6.0 <= hint.at - repeat[1] <= 6.1
+    assert conversation.events[-2].text == skill.knowledge.topics["stop"].answer
+

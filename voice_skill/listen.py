@@ -2,19 +2,32 @@
 
 from __future__ import annotations
 
-import re
+import itertools
 import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Protocol, TextIO
+from pathlib import Path
+from types import ModuleType
+from typing import TYPE_CHECKING, Protocol, TextIO
 
 from .recogniser import Recogniser
 from .transcript import Transcript
 
+if TYPE_CHECKING:
+    from .skill import Skill
+
 BARGE_IN_WORD = "stop"
 """Saying this while the skill speaks cuts the answer off (the conversation goes on)."""
 
-_SAYS_BARGE_IN_WORD = re.compile(rf"\b{BARGE_IN_WORD}\b", re.IGNORECASE)
+BARGE_IN_MAX_WORDS = 3
+"""A barge-in is a short utterance ("stop", "stop that", "please stop talking"). The skill's own voice coming
+back through loudspeakers is heard as long runs of words, so it never counts, even when the answer says "stop"."""
+
+BLOCK_SECONDS = 0.03
+"""Audio block length: small, so the end of an utterance and a barge-in are noticed quickly."""
+
+HINT_AFTER = 20.0
+"""Seconds of silence before the skill says, once, how to ask a question."""
 
 SPEECH_THRESHOLD = 0.5
 """Below this speech evidence (0..1) a final transcript is noise, music or room tone, never a question."""
@@ -56,11 +69,11 @@ class Event:
     """Something that happened in the conversation, for the screen and for tests."""
 
     kind: str
-    """"greeting", "heard" (a question went to the dialogue), "ignored" (not speech), "answer", "interrupted",
-    "hint" (the silence prompt), "end"."""
+    """"greeting", "heard" (a question went to the dialogue), "ignored" (not speech), "answer", "interrupted"
+    (barge-in), "hint" (the silence prompt), "end"."""
 
     text: str
-    """The words heard or said; empty for "interrupted" and "end"."""
+    """The words heard or said; empty for "end"."""
 
     at: float
     """Seconds of audio consumed when it happened."""
@@ -139,7 +152,7 @@ class Conversation:
     hint: str = ""
     """Said once after a long silence: how to ask a question. Empty for none."""
 
-    hint_after: float = 20.0
+    hint_after: float = HINT_AFTER
     """Seconds of silence, after the skill last spoke or heard a question, before the hint."""
 
     barge_in: Recogniser | None = None
@@ -162,7 +175,6 @@ class Conversation:
     _deaf_until: float = field(init=False, default=0.0)
     _last_activity: float = field(init=False, default=0.0)
     _hinted: bool = field(init=False, default=False)
-    _saying: str = field(init=False, default="")
     _partial: str = field(init=False, default="")
     _ended: bool = field(init=False, default=False)
 
@@ -175,8 +187,10 @@ class Conversation:
         """Greet, then listen and answer until the stop topic, the end of the audio, or Ctrl-C."""
         blocks = iter(self.source)
         try:
+            # The first block opens the device or the file: a problem with it shows before the greeting.
+            first = next(blocks, None)
             self._say("greeting", self.greeting)
-            for pcm in blocks:
+            for pcm in itertools.chain([first] if first is not None else [], blocks):
                 self._feed(pcm)
                 if self._ended:
                     break
@@ -234,7 +248,6 @@ class Conversation:
     def _say(self, kind: str, text: str) -> None:
         self._event(kind, text)
         self.console.line(f"Skill: {text}")
-        self._saying = text
         self.speaker.say(text)
         self._last_activity = self.audio_time
 
@@ -252,13 +265,69 @@ class Conversation:
         if self.barge_in is None:
             return
         transcript = self.barge_in.accept(pcm)
-        words = (transcript.text if transcript is not None else self.barge_in.partial()).split()
-        # An answer that itself says "stop" would interrupt itself through loudspeakers: hear it only via headphones.
-        if BARGE_IN_WORD in words and not _SAYS_BARGE_IN_WORD.search(self._saying):
+        if transcript is None or not self.is_speech(transcript):
+            return
+        words = transcript.text.split()
+        if BARGE_IN_WORD in words and len(words) <= BARGE_IN_MAX_WORDS:
             self.speaker.stop()
-            self.barge_in.finish()
-            self._event("interrupted", "")
+            self._event("interrupted", transcript.text)
             self.console.line("(stopped)")
 
     def _event(self, kind: str, text: str) -> None:
         self.events.append(Event(kind, text, self.audio_time))
+
+
+def listen(
+    skill: Skill,
+    open_recogniser: Callable[[], Recogniser],
+    speaker: Speaker,
+    *,
+    from_file: Path | None = None,
+    device: int | str | None = None,
+    speed: float | None = 1.0,
+    barge_in: bool = True,
+    console: Console | None = None,
+    hint_after: float = HINT_AFTER,
+    sounddevice: ModuleType | None = None,
+) -> Conversation:
+    """A spoken conversation from the microphone (or a recording) until "stop", the recording's end or Ctrl-C.
+
+    open_recogniser makes the engine; it is called a second time for the barge-in listener unless barge_in is
+    False (a muted session never speaks, so it needs none). speed paces a recording: 1.0 is real time, 4.0
+    four times faster, None as fast as it can be read.
+    """
+    from .audio_source import FileAudioSource
+    from .dialogue import Session
+    from .microphone import Microphone
+
+    console = console or Console()
+    microphone = None
+    if from_file is None:
+        microphone = Microphone(device=device, block_seconds=BLOCK_SECONDS, sounddevice=sounddevice)
+        # Checked before the engine loads (seconds): a missing microphone is the one line the user sees.
+        microphone.open()
+    recogniser = open_recogniser()
+    console.line(recogniser.description)
+    source: Iterable[bytes]
+    if microphone is not None:
+        microphone.sample_rate = recogniser.sample_rate
+        source = microphone
+        console.line(f"Listening on microphone {microphone.device_name!r} ({microphone.device_rate} Hz).")
+    else:
+        source = FileAudioSource(from_file, recogniser.sample_rate, block_seconds=BLOCK_SECONDS, speed=speed)
+        console.line(f"Listening to {from_file}" + (f" at {speed:g}x speed." if speed and speed != 1 else "."))
+    console.line('Ask your question after the greeting. Say "stop" to end, or press Ctrl-C.')
+    session = Session(skill)
+    conversation = Conversation(
+        source=source,
+        recogniser=recogniser,
+        dialogue=session,
+        speaker=speaker,
+        greeting=session.greeting(),
+        hint=skill.knowledge.dialogue.no_question_heard,
+        hint_after=hint_after,
+        barge_in=open_recogniser() if barge_in else None,
+        console=console,
+    )
+    conversation.run()
+    return conversation
