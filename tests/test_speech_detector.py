@@ -1,0 +1,77 @@
+"""Voice activity detection: speech scores high, music and noise made by sox score low."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from speech_audio import concatenate, silence, sox, speak_to_wav, synthesise
+
+from voice_skill.speech_detector import SpeechDetector, speech_score
+
+SPEECH_THRESHOLD = 0.9
+"""What voice_skill.rejection takes as speech (its calibrated default)."""
+
+
+def _score(path: Path, detector: SpeechDetector, block_bytes: int = 960) -> float:
+    import soundfile
+
+    pcm = soundfile.read(path, dtype="int16")[0].tobytes()
+    detector.reset()
+    for start in range(0, len(pcm), block_bytes):
+        detector.accept(pcm[start : start + block_bytes])
+    return detector.score()
+
+
+@pytest.fixture(scope="module")
+def detector() -> SpeechDetector:
+    return SpeechDetector()
+
+
+def test_score_is_the_best_window_mean() -> None:
+    assert speech_score([]) == 0.0
+    assert speech_score([0.2, 0.4]) == pytest.approx(0.3)
+    assert speech_score([0.0] * 20 + [1.0] * 8 + [0.0] * 20, window=8) == pytest.approx(1.0)
+    # A single confident chunk among noise is not half a word of speech.
+    assert speech_score([0.0] * 20 + [1.0] + [0.0] * 20, window=8) == pytest.approx(1 / 8)
+
+
+@pytest.mark.parametrize(
+    "effects",
+    [
+        ("synth", "3", "whitenoise", "vol", "0.5"),
+        ("synth", "3", "pinknoise", "vol", "0.5"),
+        ("synth", "3", "brownnoise", "vol", "0.5"),
+        ("synth", "3", "sine", "440", "vol", "0.5"),
+        ("synth", "3", "sine", "100-4000", "vol", "0.5"),
+        ("synth", "3", "sawtooth", "220", "vol", "0.4"),
+    ],
+    ids=["white", "pink", "brown", "tone", "sweep", "sawtooth"],
+)
+def test_noise_and_tones_are_not_speech(tmp_path: Path, detector: SpeechDetector, effects: tuple[str, ...]) -> None:
+    sound = synthesise(tmp_path / "sound.wav", 3, *effects)
+    assert _score(sound, detector) < 0.3
+
+
+def test_silence_is_not_speech(tmp_path: Path, detector: SpeechDetector) -> None:
+    assert _score(silence(tmp_path / "silence.wav", 2), detector) < 0.3
+
+
+@pytest.mark.parametrize("text", ["stop", "why does my hip hurt when i walk"])
+def test_speech_is_speech_even_a_single_word(tmp_path: Path, detector: SpeechDetector, text: str) -> None:
+    speech = speak_to_wav(text, tmp_path / "speech.wav")
+    padded = concatenate(tmp_path / "padded.wav", silence(tmp_path / "a.wav", 1), speech, silence(tmp_path / "b.wav", 1))
+    assert _score(padded, detector) >= SPEECH_THRESHOLD
+
+
+def test_speech_at_8_khz_is_resampled(tmp_path: Path) -> None:
+    speech = speak_to_wav("what causes buttock pain", tmp_path / "speech.wav")
+    narrow = sox(speech, tmp_path / "narrow.wav", "-r", "8000")
+    assert _score(narrow, SpeechDetector(8000), block_bytes=480) >= SPEECH_THRESHOLD
+
+
+def test_reset_forgets_the_previous_utterance(tmp_path: Path, detector: SpeechDetector) -> None:
+    speech = speak_to_wav("is sciatica serious", tmp_path / "speech.wav")
+    assert _score(speech, detector) >= SPEECH_THRESHOLD
+    detector.reset()
+    assert detector.score() == 0.0
