@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+import json
 import sys
 import threading
 import time
@@ -197,7 +199,7 @@ def test_voices_are_listed_and_found_by_id_language_or_name() -> None:
     assert find_voice("scotland", voices) == "gmw/en-gb-scotland"
     assert find_voice("en-us+f3", voices) == "gmw/en-us+f3"
     with pytest.raises(SkillError, match="voice-skill voices"):
-        find_voice("klingon-opera", voices)
+        find_voice("no-such-voice", voices)
     with pytest.raises(SkillError, match="ambiguous"):
         find_voice("english", voices)
 
@@ -212,7 +214,7 @@ def test_different_voices_sound_different(tmp_path: Path) -> None:
 
 def test_unknown_voice_turns_speech_off_with_one_line() -> None:
     lines = Lines()
-    speaker = open_speaker(SpeechOptions(voice="klingon-opera"), report=lines, output=FakeOutput)
+    speaker = open_speaker(SpeechOptions(voice="no-such-voice"), report=lines, output=FakeOutput)
     assert isinstance(speaker, SilentSpeaker)
     assert len(lines) == 1 and lines[0].startswith("speech is off") and "voice-skill voices" in lines[0]
 
@@ -410,3 +412,91 @@ def test_sound_device_output_plays_everything_and_aborts_at_once(monkeypatch: py
     assert output.wait(timeout=0.2) and time.monotonic() - asked < 0.2
     assert FakeStream.streams[1].aborted.is_set()
     output.close()
+
+
+# The command line
+
+
+def test_ask_say_to_writes_the_spoken_answer_and_longer_answers_last_longer(tmp_path: Path) -> None:
+    from conftest import run_cli
+
+    facts = []
+    for question in ("repeat", "what is sciatica", "what causes hip pain", "help"):
+        wav = tmp_path / f"{len(facts)}.wav"
+        result = run_cli("ask", "--json", question, "--say-to", str(wav))
+        assert result.returncode == 0 and result.stderr == ""
+        answer = json.loads(result.stdout)["answer"]
+        seconds, rms = wav_facts(wav)
+        assert rms > 0.02, "the answer is silent"
+        assert 1.5 < len(answer.split()) / seconds < 5, "not a plausible speaking rate"
+        facts.append((len(answer.split()), seconds))
+    (short_words, short_seconds), (long_words, long_seconds) = min(facts), max(facts)
+    assert long_words > 1.3 * short_words, "the topic answers no longer differ in length"
+    assert 0.7 < (long_seconds / short_seconds) / (long_words / short_words) < 1.4, "duration does not follow length"
+
+
+def test_ask_say_to_where_it_cannot_write_prints_the_answer_and_one_line(tmp_path: Path) -> None:
+    from conftest import run_cli
+
+    result = run_cli("ask", "what is sciatica", "--say-to", str(tmp_path / "missing" / "a.wav"))
+    assert result.returncode == 1
+    assert "sciatica" in result.stdout.lower()
+    assert result.stderr.count("\n") == 1 and "cannot write" in result.stderr
+
+
+def test_voices_config_and_remembered_options(tmp_path: Path) -> None:
+    from conftest import run_cli
+
+    listed = run_cli("voices", "english")
+    assert listed.returncode == 0 and "gmw/en-us" in listed.stdout and "English (America)" in listed.stdout
+    assert run_cli("voices", "no-such-voice").returncode == 1
+    assert "(engine default)" in run_cli("config").stdout
+    result = run_cli("ask", "what is sciatica", "--voice", "en-gb-scotland", "--rate", "150", "--volume", "0.7", "--mute")
+    assert result.returncode == 0 and result.stderr == ""
+    shown = run_cli("config").stdout
+    assert "en-gb-scotland" in shown and "150 words per minute" in shown and "0.7" in shown and "mute:   yes" in shown
+    assert "* gmw/en-gb-scotland" in run_cli("voices", "scotland").stdout
+    muted = run_cli("ask", "what is sciatica", "--speak")
+    assert "sciatica" in muted.stdout.lower() and muted.stderr.startswith("voice-skill: speech is off: muted")
+    assert "--no-mute" in muted.stderr and muted.stderr.count("\n") == 1
+    assert "mute:   no" in run_cli("config", "--no-mute").stdout
+    assert "(engine default)" in run_cli("config", "--reset").stdout
+
+
+def test_out_of_range_rate_and_volume_are_refused() -> None:
+    from conftest import run_cli
+
+    for option, value in (("--rate", "5"), ("--rate", "fast"), ("--volume", "2")):
+        result = run_cli("ask", "what is sciatica", option, value)
+        assert result.returncode == 2 and option in result.stderr and "Traceback" not in result.stderr
+
+
+def test_ask_speak_without_an_output_device_prints_the_answer_and_one_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from voice_skill.__main__ import main
+
+    fake_sounddevice(monkeypatch)
+    assert main(["ask", "what is sciatica", "--speak"]) == 0
+    printed = capsys.readouterr()
+    assert "sciatica" in printed.out.lower()
+    assert printed.err.count("\n") == 1
+    assert printed.err.startswith("voice-skill: speech is off: no audio output device found")
+
+
+def test_chat_speak_speaks_every_answer_sentence_by_sentence(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from voice_skill import speech
+    from voice_skill.__main__ import main
+
+    outputs: list[FakeOutput] = []
+    monkeypatch.setattr(speech, "SoundDeviceOutput", lambda: outputs.append(FakeOutput(speedup=200)) or outputs[-1])
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"what is sciatica\nwhat is osteoporosis\n")))
+    assert main(["chat", "--speak", "--json"]) == 0
+    printed = capsys.readouterr()
+    answers = [json.loads(line)["answer"] for line in printed.out.splitlines()]
+    assert len(answers) == 2 and printed.err == ""
+    (output,) = outputs
+    assert len(output.played) == sum(len(split_sentences(answer)) for answer in answers)
+    assert output.closed

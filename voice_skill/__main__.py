@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Iterator, TextIO
 
 from . import __version__
+from .config import add_config_parsers, add_speech_arguments, remember_arguments
 from .errors import SkillError
 
 MAX_UTTERANCE_CHARACTERS = 1000
@@ -32,10 +33,12 @@ def build_parser() -> argparse.ArgumentParser:
     ask = commands.add_parser("ask", help="answer one question given as text")
     ask.add_argument("text", nargs="?", help="the question, as you would say it")
     ask.add_argument("--json", action="store_true", help="print one JSON object per answer")
+    add_speech_arguments(ask, say_to=True)
     ask.set_defaults(handler=_ask)
 
     chat = commands.add_parser("chat", help="a typed conversation: one utterance per line on standard input")
     chat.add_argument("--json", action="store_true", help="print one JSON object per input line")
+    add_speech_arguments(chat)
     chat.set_defaults(handler=_chat)
 
     topics = commands.add_parser("topics", help="list the topics with one example question each")
@@ -50,6 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
     from .model_store import add_model_parser
 
     add_model_parser(commands)
+    add_config_parsers(commands)
     return parser
 
 
@@ -80,26 +84,42 @@ def _ask(args: argparse.Namespace) -> int:
         print("voice-skill: ask needs a question, e.g. voice-skill ask \"what causes hip pain\"", file=sys.stderr)
         return 2
     session = Session(_load_skill(args))
-    _print_answer(session.respond(_clean(args.text)), args.json, sys.stdout)
+    answer = session.respond(_clean(args.text))
+    _print_answer(answer, args.json, sys.stdout)
+    if args.speak or args.say_to:
+        from .speech import answer_aloud
+
+        answer_aloud(args, answer.answer)
+    else:
+        remember_arguments(args)
     return 0
 
 
 def _chat(args: argparse.Namespace) -> int:
     from .dialogue import Session
+    from .speech import speaker_from_args
 
     session = Session(_load_skill(args))
     interactive = sys.stdin.isatty() and sys.stdout.isatty()
     unreadable = 0
-    for line in _input_lines(interactive):
-        if line is None:
-            unreadable += 1
-            continue
-        if not line.strip():
-            continue
-        answer = session.respond(_clean(line))
-        _print_answer(answer, args.json, sys.stdout)
-        if session.ended:
-            break
+    with speaker_from_args(args) as speaker:
+        for line in _input_lines(interactive):
+            # At a terminal any line, even a bare Enter, cuts the answer being spoken off; piped lines take turns.
+            if interactive:
+                speaker.stop()
+            else:
+                speaker.wait()
+            if line is None:
+                unreadable += 1
+                continue
+            if not line.strip():
+                continue
+            answer = session.respond(_clean(line))
+            _print_answer(answer, args.json, sys.stdout)
+            speaker.say(answer.answer)
+            if session.ended:
+                break
+        speaker.wait()
     return 1 if unreadable else 0
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
+import sys
 from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 
@@ -130,3 +132,86 @@ def describe(config: Config) -> str:
         f"file:   {path}{'' if path.exists() else ' (not written yet: defaults in use)'}",
     ]
     return "\n".join(lines)
+
+
+def _rate_argument(text: str) -> int:
+    try:
+        return check_rate(int(text))
+    except (ValueError, SkillError) as error:
+        raise argparse.ArgumentTypeError(f"{text!r}: give a whole number from {MIN_RATE} to {MAX_RATE}") from error
+
+
+def _volume_argument(text: str) -> float:
+    try:
+        return check_volume(float(text))
+    except (ValueError, SkillError) as error:
+        raise argparse.ArgumentTypeError(f"{text!r}: give a number from 0 to 1") from error
+
+
+def add_speech_arguments(parser: argparse.ArgumentParser, *, speak: bool = True, say_to: bool = False) -> None:
+    """The speech options of a command: --voice, --rate, --volume, --mute (remembered), and --speak, --say-to."""
+    group = parser.add_argument_group("speech (voice, rate, volume and mute are remembered)")
+    if speak:
+        group.add_argument("--speak", action="store_true", help="also speak the answer aloud")
+    if say_to:
+        group.add_argument(
+            "--say-to", type=Path, metavar="FILE.wav", help="write the spoken answer to a WAV file instead of playing it"
+        )
+    group.add_argument("--voice", metavar="NAME", help="voice id, language or name (voice-skill voices lists them)")
+    group.add_argument("--rate", type=_rate_argument, metavar="WORDS_PER_MINUTE", help="speaking rate")
+    group.add_argument("--volume", type=_volume_argument, metavar="0..1", help="loudness, 0 to 1")
+    group.add_argument(
+        "--mute", action=argparse.BooleanOptionalAction, help="text only, never speak (--no-mute speaks again)"
+    )
+
+
+def remember_arguments(args: argparse.Namespace) -> Config:
+    """The settings after remembering the speech options given on the command line."""
+    return remember(
+        voice=getattr(args, "voice", None),
+        rate=getattr(args, "rate", None),
+        volume=getattr(args, "volume", None),
+        mute=getattr(args, "mute", None),
+    )
+
+
+def add_config_parsers(commands: argparse._SubParsersAction) -> None:
+    """The `voices` and `config` commands."""
+    voices = commands.add_parser("voices", help="list the voices the speech engine offers")
+    voices.add_argument("filter", nargs="?", metavar="TEXT", help="only voices whose id, name or language holds TEXT")
+    voices.set_defaults(handler=_voices_command)
+    config = commands.add_parser("config", help="show the remembered speech settings and where they are kept")
+    add_speech_arguments(config, speak=False)
+    config.add_argument("--reset", action="store_true", help="forget every setting (back to the defaults)")
+    config.set_defaults(handler=_config_command)
+
+
+def _config_command(args: argparse.Namespace) -> int:
+    if args.reset:
+        config_path().unlink(missing_ok=True)
+    print(describe(remember_arguments(args)))
+    return 0
+
+
+def _voices_command(args: argparse.Namespace) -> int:
+    from .speech import find_voice, list_voices
+
+    voices = list_voices()
+    try:
+        chosen = find_voice(load_config().voice or "", voices).partition("+")[0]
+    except SkillError:
+        chosen = None
+    wanted = (args.filter or "").lower()
+    shown = 0
+    for voice in voices:
+        text = f"{voice.id} {voice.name} {' '.join(voice.languages)}".lower()
+        if wanted not in text:
+            continue
+        mark = "*" if voice.id == chosen else " "
+        print(f"{mark} {voice.id:<24} {voice.name:<36} {', '.join(voice.languages)}")
+        shown += 1
+    if not shown:
+        print(f"voice-skill: no voice matches {args.filter!r}; run `voice-skill voices` to see them all", file=sys.stderr)
+        return 1
+    print("Choose one with --voice ID (remembered). eSpeak NG variants: add +f1..+f5 or +m1..+m7, e.g. en-us+f3.")
+    return 0

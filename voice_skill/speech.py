@@ -11,6 +11,9 @@ through PortAudio (sounddevice), which `stop()` aborts at once.
 
 from __future__ import annotations
 
+import argparse
+import dataclasses
+import importlib
 import json
 import os
 import queue
@@ -21,10 +24,10 @@ import sys
 import tempfile
 import threading
 import wave
-from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Callable, Protocol
 
+from .config import Config, config_path, remember_arguments
 from .errors import AudioDeviceError, AudioFileError, EngineUnavailableError, SkillError
 
 DEFAULT_ENGINE = "pyttsx3:init"
@@ -36,7 +39,7 @@ TURN_ON = "run script/setup, or on Debian/Ubuntu: sudo apt-get install espeak-ng
 _SENTENCE_END = re.compile(r"(?:(?<=[.!?])|(?<=[.!?][\"')\]]))\s+(?=[\"'(\[]?[A-Z0-9])")
 
 
-@dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True)
 class Voice:
     """A voice the speech engine offers."""
 
@@ -53,7 +56,7 @@ class Voice:
     """"Male", "Female" or None when the engine does not say."""
 
 
-@dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True)
 class SpeechOptions:
     """How answers are spoken; None means the engine's default."""
 
@@ -150,11 +153,15 @@ def read_wav(path: Path) -> tuple[bytes, int]:
         raise AudioFileError(f"{path}: the speech engine wrote no readable WAV ({error})") from error
 
 
+class _EngineMissing(EngineUnavailableError):
+    """The speech engine cannot start at all (not installed); retrying will not help."""
+
+
 class Synthesiser:
     """Text to WAV with pyttsx3, the engine kept in a worker process that is re-created when it fails or hangs.
 
     Thread-safe: requests are serialised. A request that raises, times out or finds the worker dead
-    is retried once on a fresh worker; a missing engine is not retried.
+    is retried once on a fresh worker; a missing engine or an unknown voice is not retried.
     """
 
     def __init__(
@@ -171,11 +178,12 @@ class Synthesiser:
         """Seconds a request may take, plus one per 100 characters of text, before the worker counts as hung."""
         self.start_timeout = start_timeout
         """Seconds the worker may take to start Python and the engine."""
+        self.voice_id: str | None = None
+        """The engine's id for options.voice, once the engine has started."""
         self._lock = threading.Lock()
         self._process: subprocess.Popen[bytes] | None = None
         self._replies: queue.Queue[dict | None] = queue.Queue()
         self._voices: list[Voice] | None = None
-        self._voice_id: str | None = None
         self._workdir = Path(tempfile.mkdtemp(prefix="voice-skill-speech-"))
         self._count = 0
 
@@ -187,7 +195,7 @@ class Synthesiser:
 
     def start(self) -> None:
         """Start the engine now (about 0.1 s) and check the voice, instead of on the first request."""
-        self._resolved_voice()
+        self._request(None)
 
     def voices(self) -> list[Voice]:
         """Every voice the engine offers."""
@@ -203,13 +211,10 @@ class Synthesiser:
         """Speak text into a WAV (a new temporary one unless path is given) and return its path."""
         if not text.strip():
             raise ValueError("nothing to synthesise")
-        voice = self._resolved_voice()
         with self._lock:
             self._count += 1
             scratch = self._workdir / f"{self._count}.wav"
-        request = {"op": "synth", "text": text, "path": str(scratch), "voice": voice}
-        request.update(rate=self.options.rate, volume=self.options.volume)
-        self._request(request, timeout=self.timeout + len(text) / 100)
+        self._request({"op": "synth", "text": text, "path": str(scratch)}, timeout=self.timeout + len(text) / 100)
         if path is None:
             return scratch
         try:
@@ -228,25 +233,20 @@ class Synthesiser:
             self._end_worker()
         shutil.rmtree(self._workdir, ignore_errors=True)
 
-    def _resolved_voice(self) -> str | None:
-        if self._voice_id is None and self.options.voice:
-            self._voice_id = find_voice(self.options.voice, self.voices())
-        elif self._voice_id is None:
-            self.voices()
-        return self._voice_id
-
-    def _request(self, request: dict, timeout: float | None = None) -> dict:
+    def _request(self, request: dict | None, timeout: float | None = None) -> dict:
         with self._lock:
             try:
                 return self._exchange(request, timeout)
-            except EngineUnavailableError as error:
-                if getattr(error, "missing", False):
-                    raise
+            except _EngineMissing:
+                raise
+            except EngineUnavailableError:
                 return self._exchange(request, timeout)
 
-    def _exchange(self, request: dict, timeout: float | None) -> dict:
-        """One request to the worker, starting it if needed; any failure ends the worker."""
+    def _exchange(self, request: dict | None, timeout: float | None) -> dict:
+        """One request to the worker (None: just start it); any failure ends the worker."""
         self._start_worker()
+        if request is None:
+            return {}
         assert self._process is not None and self._process.stdin is not None
         try:
             self._process.stdin.write(json.dumps(request).encode() + b"\n")
@@ -278,10 +278,12 @@ class Synthesiser:
         if self._process is not None and self._process.poll() is None:
             return
         self._end_worker()
+        settings = {"engine": self.engine, "voice": self.options.voice}
+        settings.update(rate=self.options.rate, volume=self.options.volume)
         env = dict(os.environ, PYTHONPATH=os.pathsep.join(path for path in sys.path if path))
         # A session of its own: Ctrl-C in the terminal goes to us, and we end the worker cleanly.
         self._process = subprocess.Popen(
-            [sys.executable, "-m", "voice_skill.speech", self.engine],
+            [sys.executable, "-m", "voice_skill.speech", json.dumps(settings)],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
@@ -291,11 +293,15 @@ class Synthesiser:
         self._replies = queue.Queue()
         threading.Thread(target=_read_replies, args=(self._process.stdout, self._replies), daemon=True).start()
         ready = self._reply(self.start_timeout)
-        if "error" in ready:
-            self._end_worker()
-            error = EngineUnavailableError(_missing_message(ready["error"]))
-            error.missing = True  # type: ignore[attr-defined]
-            raise error
+        if "error" not in ready:
+            self.voice_id = ready["voice"]
+            return
+        self._end_worker()
+        if ready["kind"] == "missing":
+            raise _EngineMissing(_missing_message(ready["error"]))
+        if ready["kind"] == "voice":
+            raise SkillError(ready["error"])
+        raise EngineUnavailableError(f"speech is off for this answer: the speech engine failed ({ready['error']})")
 
     def _end_worker(self) -> None:
         process, self._process = self._process, None
@@ -526,7 +532,7 @@ class EngineSpeaker:
             except SkillError as error:
                 self._output.stop()
                 # No engine or no device will not come back during the session: say so once.
-                self._off = isinstance(error, AudioDeviceError) or getattr(error, "missing", False)
+                self._off = isinstance(error, (AudioDeviceError, _EngineMissing))
                 self._report(str(error))
             except Exception as error:  # noqa: BLE001 - this thread must outlive any fault, or `speaking` sticks
                 self._output.stop()
@@ -557,17 +563,17 @@ def open_speaker(
     options: SpeechOptions = SpeechOptions(),
     *,
     report: Callable[[str], None] = report_line,
-    output: Callable[[], AudioOutput] = SoundDeviceOutput,
+    output: Callable[[], AudioOutput] | None = None,
     engine: str = DEFAULT_ENGINE,
     timeout: float = 5.0,
 ) -> EngineSpeaker | SilentSpeaker:
     """A speaker ready to talk, or, after one reported line saying why and how to fix it, a silent one.
 
-    Checks the audio output device first (cheap), then starts the engine and checks the voice, so a
-    problem shows before the first answer rather than in the middle of the session.
+    The output defaults to the sound card (SoundDeviceOutput). It is checked first (cheap), then the
+    engine is started and the voice checked, so a problem shows before the first answer, not during it.
     """
     try:
-        device = output()
+        device = (output or SoundDeviceOutput)()
     except AudioDeviceError as error:
         report(str(error))
         return SilentSpeaker()
@@ -583,69 +589,122 @@ def open_speaker(
     return EngineSpeaker(synthesiser, device, report)
 
 
+def speaker_from_args(args: argparse.Namespace, *, speak: bool | None = None) -> EngineSpeaker | SilentSpeaker:
+    """The speaker a command asks for, after remembering the speech options given on its command line.
+
+    Speaks when `speak` (default: --speak) and not muted; a silent speaker otherwise, with one line
+    when speech was asked for but is muted.
+    """
+    return _speaker(remember_arguments(args), getattr(args, "speak", False) if speak is None else speak)
+
+
+def _speaker(config: Config, speak: bool) -> EngineSpeaker | SilentSpeaker:
+    if not speak:
+        return SilentSpeaker()
+    if config.mute:
+        report_line(f"speech is off: muted (remembered in {config_path()}); turn it on with --no-mute")
+        return SilentSpeaker()
+    return open_speaker(SpeechOptions(config.voice, config.rate, config.volume))
+
+
+def answer_aloud(args: argparse.Namespace, text: str) -> None:
+    """For `ask`: write the spoken answer to --say-to, or speak it with --speak and wait until it ends."""
+    config = remember_arguments(args)
+    if getattr(args, "say_to", None) is not None:
+        with Synthesiser(SpeechOptions(config.voice, config.rate, config.volume)) as synthesiser:
+            synthesiser.save(text, args.say_to)
+        return
+    with _speaker(config, args.speak) as speaker:
+        speaker.say(text)
+        speaker.wait()
+
+
 def list_voices(engine: str = DEFAULT_ENGINE) -> list[Voice]:
     """Every voice the speech engine offers (starts and ends the engine)."""
     with Synthesiser(engine=engine) as synthesiser:
         return synthesiser.voices()
 
 
-def _load_engine(spec: str):  # type: ignore[no-untyped-def]
-    import importlib
+class _Engine:
+    """The worker's side: one pyttsx3 engine, used from the worker's main thread only."""
 
-    module, _, name = spec.partition(":")
-    return getattr(importlib.import_module(module), name)()
+    def __init__(self, spec: str) -> None:
+        module, _, name = spec.partition(":")
+        self.engine = getattr(importlib.import_module(module), name)()
+        self.finished = threading.Event()
+        self.engine.connect("finished-utterance", lambda **event: self.finished.set())
 
+    def voices(self) -> list[Voice]:
+        return [
+            Voice(voice.id, voice.name, tuple(voice.languages), voice.gender)
+            for voice in self.engine.getProperty("voices")
+        ]
 
-def _set(engine, name: str, value: object, applied: dict[str, object]) -> None:  # type: ignore[no-untyped-def]
-    if value is not None and applied.get(name) != value:
-        engine.setProperty(name, value)
-        applied[name] = value
+    def configure(self, voice: str | None, rate: int | None, volume: float | None) -> str | None:
+        """Set the voice, rate and volume once, for the worker's life; returns the voice's engine id."""
+        voice_id = find_voice(voice, self.voices()) if voice else None
+        for name, value in (("voice", voice_id), ("rate", rate), ("volume", volume)):
+            if value is not None:
+                self.engine.setProperty(name, value)
+        self._settle()
+        if rate is not None and self.engine.getProperty("rate") != rate:
+            raise RuntimeError(f"the engine did not take the rate {rate}")
+        return voice_id
 
-
-def _warm_up(engine) -> None:  # type: ignore[no-untyped-def]
-    """Synthesise a word first: eSpeak NG's first synthesis in a process stops part way through a long
-    text and hands the rest to the next request (pyttsx3 issues #149, #259), but only the first."""
-    with tempfile.TemporaryDirectory(prefix="voice-skill-warm-up-") as directory:
-        path = Path(directory) / "warm-up.wav"
-        engine.save_to_file("Ready.", str(path))
-        engine.runAndWait()
-        if not path.is_file():
+    def synthesise(self, text: str, path: str) -> None:
+        self.finished.clear()
+        self.engine.save_to_file(text, path)
+        self.engine.runAndWait()
+        # pyttsx3's eSpeak driver returns from runAndWait about 10 ms after starting eSpeak NG's
+        # asynchronous synthesis; the WAV is written when it reports the utterance finished.
+        self.finished.wait()
+        self._settle()
+        if not Path(path).is_file() or Path(path).stat().st_size <= 44:
             raise RuntimeError("the engine wrote no audio")
 
+    def _settle(self) -> None:
+        """Wait until eSpeak NG has run every queued command: pyttsx3 cancels whatever is still queued
+        when its next run loop ends, which loses settings and cuts long texts short (issues #149, #259)."""
+        espeak = sys.modules.get("pyttsx3.drivers._espeak")
+        if espeak is not None:
+            espeak.Synchronize()
 
-def serve(spec: str) -> None:
+
+def serve(settings: dict) -> None:
     """The worker process: one engine, requests as JSON lines on stdin, replies on stdout."""
     replies = os.fdopen(os.dup(1), "w", buffering=1)
     # pyttsx3 prints "Audio saved to ..." on stdout; keep it off the reply channel.
     os.dup2(os.open(os.devnull, os.O_WRONLY), 1)
+
+    def reply(message: dict) -> None:
+        replies.write(json.dumps(message) + "\n")
+
     try:
-        engine = _load_engine(spec)
-        _warm_up(engine)
+        engine = _Engine(settings["engine"])
     except Exception as error:  # noqa: BLE001 - any failure here means "no engine", reported to the parent
-        replies.write(json.dumps({"error": f"{type(error).__name__}: {error}"}) + "\n")
-        return
-    replies.write(json.dumps({"ready": True}) + "\n")
-    applied: dict[str, object] = {}
+        return reply({"error": f"{type(error).__name__}: {error}", "kind": "missing"})
+    try:
+        # The first synthesis also takes the driver out of its initial busy state, so settings apply at once.
+        with tempfile.TemporaryDirectory(prefix="voice-skill-warm-up-") as directory:
+            engine.synthesise("Ready.", str(Path(directory) / "warm-up.wav"))
+        voice = engine.configure(settings["voice"], settings["rate"], settings["volume"])
+    except SkillError as error:
+        return reply({"error": str(error), "kind": "voice"})
+    except Exception as error:  # noqa: BLE001 - reported to the parent, which may try a fresh worker
+        return reply({"error": f"{type(error).__name__}: {error}", "kind": "failed"})
+    reply({"ready": True, "voice": voice})
     for line in sys.stdin:
         request = json.loads(line)
         try:
             if request["op"] == "voices":
-                voices = [
-                    {"id": voice.id, "name": voice.name, "languages": list(voice.languages), "gender": voice.gender}
-                    for voice in engine.getProperty("voices")
-                ]
-                replies.write(json.dumps({"voices": voices}) + "\n")
-                continue
-            for name in ("voice", "rate", "volume"):
-                _set(engine, name, request[name], applied)
-            engine.save_to_file(request["text"], request["path"])
-            engine.runAndWait()
-            if not Path(request["path"]).is_file() or Path(request["path"]).stat().st_size <= 44:
-                raise RuntimeError("the engine wrote no audio")
-            replies.write(json.dumps({"path": request["path"]}) + "\n")
+                reply({"voices": [dataclasses.asdict(voice) for voice in engine.voices()]})
+            else:
+                engine.synthesise(request["text"], request["path"])
+                reply({"path": request["path"]})
         except Exception as error:  # noqa: BLE001 - reported to the parent, which ends this worker
-            replies.write(json.dumps({"error": f"{type(error).__name__}: {error}"}) + "\n")
+            reply({"error": f"{type(error).__name__}: {error}"})
+    return None
 
 
 if __name__ == "__main__":
-    serve(sys.argv[1])
+    serve(json.loads(sys.argv[1]))
