@@ -1,0 +1,212 @@
+"""Spoken answer latency: from the end of the user's utterance to the first sample of the answer's audio.
+
+Each topic's first example question is spoken by eSpeak NG and run through the real listen loop (the
+default recogniser, the dialogue, the speaker with its pyttsx3 worker already warm), the silence after it
+arriving in real time as from a microphone. Measured on the wall clock from the moment the audio block
+that ends the utterance is fed to the recogniser (the endpoint) to the moment the first synthesised
+sentence is handed to the audio output. Target: under 300 ms.
+
+The endpointer's wait is reported apart: the seconds of silence after the last spoken sound that the
+engine needs before it decides the utterance is over (an engine setting, paid in audio time).
+"""
+
+from __future__ import annotations
+
+import io
+import statistics
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from voice_skill.audio_source import FileAudioSource
+from voice_skill.dialogue import Session
+from voice_skill.listen import BLOCK_SECONDS, Console, Conversation
+from voice_skill.recogniser import Recogniser, open_recogniser
+from voice_skill.skill import Skill
+from voice_skill.speech import EngineSpeaker, Synthesiser
+from voice_skill.transcript import Transcript
+
+RUNS = 3
+TARGET_MS = 300
+TRAILING_SILENCE = 1.5
+"""Seconds of silence fed in real time after each question, more than any endpointer waits."""
+
+
+class TimedRecogniser:
+    """The real recogniser; notes when the block that completed an utterance was fed."""
+
+    def __init__(self, inner: Recogniser) -> None:
+        self.inner = inner
+        self.name, self.description, self.sample_rate = inner.name, inner.description, inner.sample_rate
+        self.endpoint: float | None = None
+        self.recognised: float | None = None
+        self.fed_seconds = 0.0
+        self.endpoint_audio: float | None = None
+
+    def accept(self, pcm: bytes) -> Transcript | None:
+        started = time.perf_counter()
+        self.fed_seconds += len(pcm) / 2 / self.sample_rate
+        transcript = self.inner.accept(pcm)
+        if transcript is not None and transcript.text and self.endpoint is None:
+            self.endpoint, self.endpoint_audio = started, self.fed_seconds
+            self.recognised = time.perf_counter()
+        return transcript
+
+    def partial(self) -> str:
+        return self.inner.partial()
+
+    def finish(self) -> Transcript:
+        return self.inner.finish()
+
+
+class TimedSpeaker:
+    """The real speaker; notes when the answer was handed to it."""
+
+    def __init__(self, inner: EngineSpeaker) -> None:
+        self.inner = inner
+        self.said: float | None = None
+
+    @property
+    def speaking(self) -> bool:
+        return self.inner.speaking
+
+    def say(self, text: str) -> None:
+        if text and self.said is None:
+            self.said = time.perf_counter()
+        self.inner.say(text)
+
+    def stop(self) -> None:
+        self.inner.stop()
+
+    def wait(self) -> None:
+        self.inner.wait()
+
+
+class FirstSampleOutput:
+    """An audio output that plays nothing and notes when the first answer audio reached it."""
+
+    def __init__(self) -> None:
+        self.first: float | None = None
+
+    def play(self, pcm: bytes, sample_rate: int) -> None:
+        if self.first is None:
+            self.first = time.perf_counter()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        return True
+
+    def stop(self) -> None:
+        """Nothing plays."""
+
+    def close(self) -> None:
+        """Nothing to release."""
+
+
+def question_audio(text: str, directory: Path, sample_rate: int) -> tuple[list[bytes], float]:
+    """PCM blocks of the spoken question, and the time its last sound ends (above -40 dBFS)."""
+    raw, wav = directory / "raw.wav", directory / "question.wav"
+    subprocess.run(["espeak-ng", "-v", "en-us", "-s", "160", "-w", str(raw), text], check=True)
+    subprocess.run(["sox", str(raw), "-r", str(sample_rate), "-c", "1", "-b", "16", str(wav)], check=True)
+    blocks = list(FileAudioSource(wav, sample_rate, block_seconds=BLOCK_SECONDS))
+    samples = np.frombuffer(b"".join(blocks), dtype="<i2")
+    loud = np.nonzero(np.abs(samples) > 32767 * 10 ** (-40 / 20))[0]
+    return blocks, (loud[-1] + 1) / sample_rate
+
+
+def paced(blocks: list[bytes], sample_rate: int):
+    """The question as fast as it can go, then silence in real time as a microphone delivers it."""
+    yield from blocks
+    silence = bytes(2 * round(sample_rate * BLOCK_SECONDS))
+    started = time.perf_counter()
+    for number in range(round(TRAILING_SILENCE / BLOCK_SECONDS)):
+        delay = started + number * BLOCK_SECONDS - time.perf_counter()
+        if delay > 0:
+            time.sleep(delay)
+        yield silence
+
+
+def measure(
+    skill: Skill, engine_speaker: EngineSpeaker, output: FirstSampleOutput, text: str, directory: Path
+) -> tuple[float, float, float, float, str] | None:
+    """Latency in ms (total, recognition, dialogue), endpointer wait in s, and what was heard; None if not heard."""
+    recogniser = TimedRecogniser(open_recogniser())
+    speaker = TimedSpeaker(engine_speaker)
+    blocks, speech_end = question_audio(text, directory, recogniser.sample_rate)
+    output.first = None
+    session = Session(skill)
+    session.greeting()
+    conversation = Conversation(
+        source=paced(blocks, recogniser.sample_rate),
+        recogniser=recogniser,
+        dialogue=session,
+        speaker=speaker,
+        greeting="",
+        console=Console(io.StringIO()),
+    )
+    conversation.run()
+    speaker.wait()
+    heard = [event.text for event in conversation.events if event.kind == "heard"]
+    if recogniser.endpoint is None or output.first is None or speaker.said is None or not heard:
+        return None
+    assert recogniser.endpoint_audio is not None and recogniser.recognised is not None
+    return (
+        (output.first - recogniser.endpoint) * 1000,
+        (recogniser.recognised - recogniser.endpoint) * 1000,
+        (speaker.said - recogniser.recognised) * 1000,
+        recogniser.endpoint_audio - speech_end,
+        heard[0],
+    )
+
+
+def main() -> None:
+    skill = Skill.load()
+    questions = [topic.sentences[0] for topic in skill.knowledge.topics.values() if topic.is_medical and topic.sentences]
+    engine = open_recogniser()
+    print(f"engine: {engine.description}")
+    latencies: list[float] = []
+    recognition: list[float] = []
+    dialogue: list[float] = []
+    waits: list[float] = []
+    missed = 0
+    output = FirstSampleOutput()
+    with tempfile.TemporaryDirectory() as scratch, EngineSpeaker(Synthesiser(), output) as speaker:
+        # A session has spoken its greeting before the first answer: the worker is up and eSpeak NG warm.
+        speaker.say(skill.knowledge.dialogue.disclaimer)
+        speaker.wait()
+        for run in range(RUNS):
+            for text in questions:
+                result = measure(skill, speaker, output, text, Path(scratch))
+                if result is None:
+                    missed += 1
+                    continue
+                latency, recognised, answered, wait, heard = result
+                latencies.append(latency)
+                recognition.append(recognised)
+                dialogue.append(answered)
+                waits.append(wait)
+                if run == 0:
+                    print(f"  {latency:6.0f} ms  (endpoint {wait:.2f} s)  {text!r} heard as {heard!r}")
+    latencies.sort()
+    p90 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.9))]
+    print(
+        f"end of utterance -> first answer sample: median {statistics.median(latencies):.0f} ms, "
+        f"p90 {p90:.0f} ms, max {latencies[-1]:.0f} ms over {len(latencies)} runs "
+        f"({len(questions)} questions x {RUNS}); target < {TARGET_MS} ms: "
+        f"{'met' if statistics.median(latencies) < TARGET_MS else 'NOT met'}"
+    )
+    recognise, answer = statistics.median(recognition), statistics.median(dialogue)
+    print(
+        f"  median parts: recogniser final {recognise:.0f} ms, dialogue {answer:.0f} ms, "
+        f"first sentence synthesised {statistics.median(latencies) - recognise - answer:.0f} ms"
+    )
+    print(
+        f"endpointer wait (silence after the last sound, audio time): median {statistics.median(waits):.2f} s, "
+        f"max {max(waits):.2f} s; questions not heard: {missed}"
+    )
+
+
+if __name__ == "__main__":
+    main()
