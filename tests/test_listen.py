@@ -7,11 +7,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+import pytest
+from conftest import run_cli
 from speech_audio import concatenate, silence, speak_to_wav, synthesise
 
 from voice_skill.audio_source import FileAudioSource
 from voice_skill.dialogue import Session
 from voice_skill.listen import BLOCK_SECONDS, Console, Conversation, Event
+from voice_skill.microphone import format_devices, list_input_devices, load_sounddevice
 from voice_skill.pocketsphinx_recogniser import PocketsphinxRecogniser
 from voice_skill.skill import Skill
 from voice_skill.transcript import Transcript
@@ -409,3 +412,49 @@ def test_a_spoken_conversation_gives_the_expected_turns(tmp_path) -> None:
     assert 4.0 <= hint.at - repeat[1] <= 4.1
     assert conversation.events[-2].text == skill.knowledge.topics["stop"].answer
 
+
+
+# The command line.
+
+
+def test_listen_from_a_recording_prints_the_conversation(tmp_path) -> None:
+    wav = spoken_conversation(tmp_path, 8.0, "what is sciatica", 2.0, "stop", 1.5)
+    result = run_cli("listen", "--from-file", str(wav), "--speed", "20", "--mute")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("voice-skill: using pocketsphinx")
+    assert lines[1] == f'Listening to {wav} at 20 times real time. Say "stop" to end, or press Ctrl-C.'
+    assert lines[2] == "Skill: This is general information, not medical advice. In an emergency, call your local emergency number."
+    assert lines[3] == "You: what is sciatica"
+    assert lines[4].startswith("Skill: ") and "sciatic" in lines[4].lower()
+    assert lines[5:] == ["You: stop", "Skill: Goodbye. I hope you feel better soon. If the pain continues, please see a doctor."]
+    assert "\r" not in result.stdout, "no live partial line when the output is not a terminal"
+    assert result.stderr.startswith("voice-skill: speech is off: muted")
+
+
+def test_listen_without_a_microphone_is_one_line_and_exit_2() -> None:
+    has_microphone = any(info["max_input_channels"] > 0 for info in load_sounddevice().query_devices())
+    result = run_cli("listen", *(["--device", "no such microphone"] if has_microphone else []))
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert len(result.stderr.splitlines()) == 1
+    expected = "no microphone matches" if has_microphone else "no microphone found (this machine has no audio input device)"
+    assert result.stderr.startswith(f"voice-skill: {expected}")
+
+
+def test_devices_lists_the_microphones() -> None:
+    result = run_cli("devices")
+    assert result.returncode == 0
+    assert result.stdout.strip() == "\n".join(format_devices(list_input_devices()))
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        (["--speed", "3"], 2, "voice-skill: --speed only applies to a recording; add --from-file WAV"),
+        (["--from-file", "missing.wav"], 1, "voice-skill: audio file missing.wav does not exist; check the path"),
+    ],
+)
+def test_listen_mistakes_are_one_line(args: list[str], code: int, message: str) -> None:
+    result = run_cli("listen", *args)
+    assert (result.returncode, result.stdout, result.stderr) == (code, "", message + "\n")

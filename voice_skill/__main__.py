@@ -50,6 +50,20 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--errors", action="store_true", help="list every sentence that got a wrong answer")
     evaluate.set_defaults(handler=_eval)
 
+    from .listen import speed_argument
+
+    listen = commands.add_parser("listen", help="a spoken conversation: ask aloud, hear the answers (Ctrl-C ends)")
+    listen.add_argument("--device", metavar="ID|NAME", help="the microphone, by number or name (voice-skill devices lists them)")
+    listen.add_argument("--from-file", type=Path, metavar="WAV", help="listen to a recorded conversation instead of the microphone")
+    listen.add_argument("--speed", type=speed_argument, metavar="X", help="with --from-file: play the recording X times faster than real time")
+    listen.add_argument("--engine", choices=("vosk", "pocketsphinx"), help="speech recogniser (default: vosk when a model is installed)")
+    listen.add_argument("--model", type=Path, metavar="PATH", help="the Vosk model directory to use")
+    add_speech_arguments(listen, speak=False)
+    listen.set_defaults(handler=_listen)
+
+    devices = commands.add_parser("devices", help="list the microphones (audio inputs)")
+    devices.set_defaults(handler=_devices)
+
     from .model_store import add_model_parser
 
     add_model_parser(commands)
@@ -165,6 +179,33 @@ def _topics(args: argparse.Namespace) -> int:
     for topic in knowledge.topics.values():
         example = topic.sentences[0] if topic.sentences else "anything else"
         print(f"{topic.id:<20} {topic.name}: \"{example}\"")
+    return 0
+
+
+def _listen(args: argparse.Namespace) -> int:
+    from .listen import listen
+    from .microphone import parse_device
+    from .recogniser import open_recogniser
+    from .speech import speaker_from_args
+
+    if args.speed is not None and args.from_file is None:
+        print("voice-skill: --speed only applies to a recording; add --from-file WAV", file=sys.stderr)
+        return 2
+    listen(
+        _load_skill(args),
+        lambda: open_recogniser(args.engine, args.model),
+        lambda: speaker_from_args(args, speak=True),
+        from_file=args.from_file,
+        device=parse_device(args.device),
+        speed=args.speed or 1.0,
+    )
+    return 0
+
+
+def _devices(args: argparse.Namespace) -> int:
+    from .microphone import format_devices, list_input_devices
+
+    print("\n".join(format_devices(list_input_devices())))
     return 0
 
 

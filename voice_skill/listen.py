@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import argparse
 import itertools
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Generator, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -48,6 +49,13 @@ class Speaker(Protocol):
 
     def wait(self) -> None:
         """Block until everything said so far has been played."""
+
+
+class ClosableSpeaker(Speaker, Protocol):
+    """A speaker the listen command opens and must release (the speech worker, the audio device)."""
+
+    def close(self) -> None:
+        """Stop speaking and release the engine and the audio device."""
 
 
 class Reply(Protocol):
@@ -280,54 +288,96 @@ class Conversation:
 def listen(
     skill: Skill,
     open_recogniser: Callable[[], Recogniser],
-    speaker: Speaker,
+    open_speaker: Callable[[], ClosableSpeaker],
     *,
     from_file: Path | None = None,
     device: int | str | None = None,
     speed: float | None = 1.0,
-    barge_in: bool = True,
     console: Console | None = None,
     hint_after: float = HINT_AFTER,
     sounddevice: ModuleType | None = None,
 ) -> Conversation:
     """A spoken conversation from the microphone (or a recording) until "stop", the recording's end or Ctrl-C.
 
-    open_recogniser makes the engine; it is called a second time for the barge-in listener unless barge_in is
-    False (a muted session never speaks, so it needs none). speed paces a recording: 1.0 is real time, 4.0
-    four times faster, None as fast as it can be read.
+    The microphone is checked first, then the engine loads, then the speaker opens: a missing microphone is
+    the only line the user sees. open_recogniser is called a second time for the barge-in listener when the
+    speaker can speak. speed paces a recording: 1.0 is real time, 4.0 four times faster, None as fast as it
+    can be read. The speaker is closed at the end, also on Ctrl-C or an error.
     """
     from .audio_source import FileAudioSource
     from .dialogue import Session
     from .microphone import Microphone
+    from .recogniser import engine_notice
+    from .speech import SilentSpeaker
 
     console = console or Console()
     microphone = None
     if from_file is None:
         microphone = Microphone(device=device, block_seconds=BLOCK_SECONDS, sounddevice=sounddevice)
-        # Checked before the engine loads (seconds): a missing microphone is the one line the user sees.
         microphone.open()
     recogniser = open_recogniser()
-    console.line(recogniser.description)
     source: Iterable[bytes]
     if microphone is not None:
         microphone.sample_rate = recogniser.sample_rate
         source = microphone
-        console.line(f"Listening on microphone {microphone.device_name!r} ({microphone.device_rate} Hz).")
+        where = f"microphone {microphone.device_name!r} ({microphone.device_rate} Hz)"
     else:
+        assert from_file is not None
         source = FileAudioSource(from_file, recogniser.sample_rate, block_seconds=BLOCK_SECONDS, speed=speed)
-        console.line(f"Listening to {from_file}" + (f" at {speed:g}x speed." if speed and speed != 1 else "."))
-    console.line('Ask your question after the greeting. Say "stop" to end, or press Ctrl-C.')
-    session = Session(skill)
-    conversation = Conversation(
-        source=source,
-        recogniser=recogniser,
-        dialogue=session,
-        speaker=speaker,
-        greeting=session.greeting(),
-        hint=skill.knowledge.dialogue.no_question_heard,
-        hint_after=hint_after,
-        barge_in=open_recogniser() if barge_in else None,
-        console=console,
-    )
-    conversation.run()
+        where = str(from_file) + (f" at {speed:g} times real time" if speed and speed != 1 else "")
+    # Opened before the speaker: an unreadable file or a failing microphone is the one line the user sees.
+    blocks = _opened(source)
+    try:
+        console.line(engine_notice(recogniser))
+        console.line(f'Listening to {where}. Say "stop" to end, or press Ctrl-C.')
+        speaker = open_speaker()
+    except BaseException:
+        blocks.close()
+        raise
+    try:
+        session = Session(skill)
+        conversation = Conversation(
+            source=blocks,
+            recogniser=recogniser,
+            dialogue=session,
+            speaker=speaker,
+            greeting=session.greeting(),
+            hint=skill.knowledge.dialogue.no_question_heard,
+            hint_after=hint_after,
+            # A speaker that never speaks (muted, or speech is off) needs no one listening for "stop".
+            barge_in=None if isinstance(speaker, SilentSpeaker) else open_recogniser(),
+            console=console,
+        )
+        conversation.run()
+    finally:
+        speaker.close()
     return conversation
+
+
+def _opened(source: Iterable[bytes]) -> Generator[bytes, None, None]:
+    """The source's blocks, its first one read now (opening the device or file); closing this closes the source."""
+    blocks = iter(source)
+    first = next(blocks, None)
+
+    def all_blocks() -> Generator[bytes, None, None]:
+        try:
+            if first is not None:
+                yield first
+            yield from blocks
+        finally:
+            close = getattr(blocks, "close", None)
+            if close is not None:
+                close()
+
+    return all_blocks()
+
+
+def speed_argument(text: str) -> float:
+    """--speed: a positive factor, how many times faster than real time a recording is played."""
+    try:
+        speed = float(text)
+    except ValueError:
+        speed = 0.0
+    if not 0 < speed <= 1000:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a speed factor; give a number such as 1, 2 or 10")
+    return speed

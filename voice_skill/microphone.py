@@ -73,6 +73,17 @@ def list_input_devices(sounddevice: ModuleType | None = None) -> list[InputDevic
     return devices
 
 
+def format_devices(devices: list[InputDevice]) -> list[str]:
+    """The lines `voice-skill devices` prints: one per microphone, the default marked with "*"."""
+    if not devices:
+        return [f"No microphone found (no audio input device). Connect one, {_FROM_FILE_HINT} with voice-skill listen."]
+    return [
+        f"{'*' if device.default else ' '} {device.index:>3}  {device.name}  "
+        f"({device.host_api}, {device.channels} channel{'s' if device.channels != 1 else ''}, {device.sample_rate} Hz)"
+        for device in devices
+    ]
+
+
 def parse_device(text: str | None) -> int | str | None:
     """--device value: a number is a device index, anything else a name (or part of one)."""
     if text is None or not text.strip():
