@@ -302,6 +302,18 @@ def test_engine_hanging_times_out_and_a_fresh_engine_speaks_the_next_answer() ->
     assert len(output.played) == 1 and len(lines) == 1
 
 
+def test_closing_while_the_engine_hangs_is_quick_and_quiet() -> None:
+    output, lines = FakeOutput(speedup=50), Lines()
+    speaker = speaker_with(output, lines, engine="test_speech:FaultyEngine", timeout=30)
+    speaker.say("HANG while the user presses Ctrl-C.")
+    time.sleep(0.5)
+    started = time.monotonic()
+    speaker.close()
+    assert time.monotonic() - started < 1.0
+    time.sleep(0.2)
+    assert lines == [] and output.played == [] and output.closed
+
+
 @pytest.mark.parametrize(
     ("engine", "advice"),
     [

@@ -2,11 +2,12 @@
 
 pyttsx3 is not thread-safe, its eSpeak NG driver initialises the C library once per process, a
 failed `runAndWait` leaves the engine refusing to run again ("run loop already started"), and an
-exception inside its synthesis callback leaves `runAndWait` waiting for ever. So the engine lives
-in a worker process of its own, fed one request at a time; a request that fails or times out ends
-that process and the next request starts a fresh one. The driver's own playback (`aplay`) cannot
-be interrupted, so each sentence is synthesised to a WAV with `save_to_file` and played here
-through PortAudio (sounddevice), which `stop()` aborts at once.
+exception inside its synthesis callback leaves it waiting for ever. So the engine lives in a worker
+process of its own, fed one request at a time; a request that fails or times out ends that process
+and the next request starts a fresh one. The driver runs eSpeak NG asynchronously and returns from
+`runAndWait` before the audio is written, so the worker waits for the "finished-utterance" event.
+The driver's own playback (`aplay`) cannot be interrupted, so each sentence is synthesised to a WAV
+with `save_to_file` and played here through PortAudio (sounddevice), which `stop()` aborts at once.
 """
 
 from __future__ import annotations
@@ -184,6 +185,7 @@ class Synthesiser:
         self._process: subprocess.Popen[bytes] | None = None
         self._replies: queue.Queue[dict | None] = queue.Queue()
         self._voices: list[Voice] | None = None
+        self._closed = False
         self._workdir = Path(tempfile.mkdtemp(prefix="voice-skill-speech-"))
         self._count = 0
 
@@ -228,7 +230,11 @@ class Synthesiser:
         return self.synthesise(" ".join(split_sentences(text)) or text, path)
 
     def close(self) -> None:
-        """End the worker and remove temporary files."""
+        """End the worker, also in the middle of a request (which then fails), and remove temporary files."""
+        self._closed = True
+        process = self._process
+        if process is not None:
+            process.kill()
         with self._lock:
             self._end_worker()
         shutil.rmtree(self._workdir, ignore_errors=True)
@@ -278,6 +284,8 @@ class Synthesiser:
         if self._process is not None and self._process.poll() is None:
             return
         self._end_worker()
+        if self._closed:
+            raise EngineUnavailableError("speech is off: the speaker was closed")
         settings = {"engine": self.engine, "voice": self.options.voice}
         settings.update(rate=self.options.rate, volume=self.options.volume)
         env = dict(os.environ, PYTHONPATH=os.pathsep.join(path for path in sys.path if path))
@@ -483,6 +491,7 @@ class EngineSpeaker:
         self._idle = threading.Event()
         self._idle.set()
         self._off = False
+        self._closed = False
         self._thread = threading.Thread(target=self._run, name="voice-skill-speaker", daemon=True)
         self._thread.start()
 
@@ -517,11 +526,13 @@ class EngineSpeaker:
         return self._idle.wait(timeout)
 
     def close(self) -> None:
+        self._closed = True
         self.stop()
         self._queue.put(None)
+        # Ending the engine first also ends a request in flight, so the thread is free at once.
+        self._synthesiser.close()
         self._thread.join(timeout=2.0)
         self._output.close()
-        self._synthesiser.close()
 
     def _run(self) -> None:
         while (item := self._queue.get()) is not None:
@@ -533,10 +544,12 @@ class EngineSpeaker:
                 self._output.stop()
                 # No engine or no device will not come back during the session: say so once.
                 self._off = isinstance(error, (AudioDeviceError, _EngineMissing))
-                self._report(str(error))
+                if not self._closed:
+                    self._report(str(error))
             except Exception as error:  # noqa: BLE001 - this thread must outlive any fault, or `speaking` sticks
                 self._output.stop()
-                self._report(f"speech is off for this answer: unexpected error ({type(error).__name__}: {error})")
+                if not self._closed:
+                    self._report(f"speech is off for this answer: unexpected error ({type(error).__name__}: {error})")
             finally:
                 with self._lock:
                     if self._queue.empty() or self._off:
@@ -545,6 +558,8 @@ class EngineSpeaker:
     def _speak(self, generation: int, text: str) -> None:
         playing = 0.0
         for sentence in split_sentences(text):
+            if generation != self._generation:
+                return
             path = self._synthesiser.synthesise(sentence)
             pcm, sample_rate = read_wav(path)
             path.unlink()
