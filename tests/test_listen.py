@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import io
+import signal
+import subprocess
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import run_cli
+from conftest import console_script, run_cli
 from speech_audio import concatenate, silence, speak_to_wav, synthesise
 
 from voice_skill.audio_source import FileAudioSource
@@ -458,3 +461,23 @@ def test_devices_lists_the_microphones() -> None:
 def test_listen_mistakes_are_one_line(args: list[str], code: int, message: str) -> None:
     result = run_cli("listen", *args)
     assert (result.returncode, result.stdout, result.stderr) == (code, "", message + "\n")
+
+
+def test_ctrl_c_ends_the_command_cleanly(tmp_path) -> None:
+    wav = spoken_conversation(tmp_path, 2.0, "what is sciatica", 20.0)
+    process = subprocess.Popen(
+        [*console_script(), "listen", "--from-file", str(wav), "--speed", "2", "--mute"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdout is not None
+    for line in process.stdout:
+        if line.startswith("You: "):
+            break
+    process.send_signal(signal.SIGINT)
+    started = time.monotonic()
+    stdout, stderr = process.communicate(timeout=30)
+    assert time.monotonic() - started < 2.0
+    assert process.returncode == 0
+    assert "Traceback" not in stderr and "KeyboardInterrupt" not in stderr
