@@ -512,3 +512,27 @@ def test_chat_speak_speaks_every_answer_sentence_by_sentence(
     (output,) = outputs
     assert len(output.played) == sum(len(split_sentences(answer)) for answer in answers)
     assert output.closed
+
+
+class FussyStream(FakeStream):
+    """A device that only opens at its own rate, 48 kHz."""
+
+    def __init__(self, samplerate: int, *args: object, **kwargs: object) -> None:
+        import sounddevice
+
+        if samplerate != 48000:
+            raise sounddevice.PortAudioError("Invalid sample rate")
+        super().__init__(samplerate, *args, **kwargs)  # type: ignore[arg-type]
+
+
+def test_a_device_that_only_takes_its_own_rate_gets_resampled_audio(monkeypatch: pytest.MonkeyPatch) -> None:
+    fake_sounddevice(monkeypatch, FussyStream)
+    FakeStream.streams = []
+    output = SoundDeviceOutput()
+    pcm = b"\x00\x10" * 22050  # one second at 22,050 Hz
+    output.play(pcm, 22050)
+    assert output.wait(timeout=5)
+    (stream,) = FakeStream.streams
+    assert stream.samplerate == 48000
+    assert abs(len(stream.received) / 2 - 48000) < 1000
+    output.close()
