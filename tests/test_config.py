@@ -71,3 +71,24 @@ def test_unknown_keys_from_a_newer_version_are_ignored() -> None:
     config_path().parent.mkdir(parents=True)
     config_path().write_text('{"voice": "en-us", "pitch": 40}')
     assert load_config() == Config(voice="en-us")
+
+
+def test_a_broken_file_never_stops_a_session(capsys: pytest.CaptureFixture[str]) -> None:
+    config_path().parent.mkdir(parents=True)
+    config_path().write_text("{not json")
+    assert remember(rate=150) == Config(rate=150)
+    warning = capsys.readouterr().err
+    assert warning.count("\n") == 1 and "fix it or delete it" in warning and "default settings" in warning
+    assert config_path().read_text() == "{not json", "the user's file was overwritten"
+
+
+def test_an_unwritable_config_dir_never_stops_a_session(
+    config_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(Path, "write_text", refuse)
+    assert remember(voice="en-gb") == Config(voice="en-gb")
+    warning = capsys.readouterr().err
+    assert warning.count("\n") == 1 and "cannot save settings" in warning and "this run only" in warning

@@ -113,11 +113,21 @@ def save_config(config: Config, path: Path | None = None) -> Path:
 
 
 def remember(**changes: object) -> Config:
-    """Load the settings, apply the ones given (None = unchanged), save if anything changed; return them."""
-    config = load_config()
+    """Load the settings, apply the ones given (None = unchanged), save if anything changed; return them.
+
+    A broken or unwritable config file never stops a session: it is reported in one line on stderr.
+    """
+    try:
+        config = load_config()
+    except SkillError as error:
+        print(f"voice-skill: {error}; using the default settings meanwhile", file=sys.stderr)
+        return Config().updated(**changes)
     changed = config.updated(**changes)
     if changed != config:
-        save_config(changed)
+        try:
+            save_config(changed)
+        except SkillError as error:
+            print(f"voice-skill: {error}; the settings given apply to this run only", file=sys.stderr)
     return changed
 
 
