@@ -198,7 +198,10 @@ def add_config_parsers(commands: argparse._SubParsersAction) -> None:
 
 def _config_command(args: argparse.Namespace) -> int:
     if args.reset:
-        config_path().unlink(missing_ok=True)
+        try:
+            config_path().unlink(missing_ok=True)
+        except OSError as error:
+            raise SkillError(f"cannot remove {config_path()}: {error.strerror or error}") from error
     print(describe(remember_arguments(args)))
     return 0
 
