@@ -16,9 +16,10 @@ from speech_audio import concatenate, silence, speak_to_wav, synthesise
 
 from voice_skill.audio_source import FileAudioSource
 from voice_skill.dialogue import Session
-from voice_skill.listen import BLOCK_SECONDS, Console, Conversation, Event
+from voice_skill.listen import BLOCK_SECONDS, Console, Conversation, Event, heard_speech
 from voice_skill.microphone import format_devices, list_input_devices, load_sounddevice
-from voice_skill.pocketsphinx_recogniser import PocketsphinxRecogniser
+from voice_skill.recogniser import open_recogniser
+from voice_skill.screening import screened
 from voice_skill.skill import Skill
 from voice_skill.transcript import Transcript
 
@@ -125,6 +126,12 @@ class RecordingSpeaker:
 
     def wait(self) -> None:
         self.calls.append(("wait", "", self._now()))
+
+
+def test_the_rejection_policy_decides_what_is_speech() -> None:
+    assert heard_speech(Transcript("what causes hip pain", engine="pocketsphinx", speech=0.99))
+    assert not heard_speech(Transcript("hip pain", engine="pocketsphinx", speech=0.3))
+    assert not heard_speech(Transcript("", engine="pocketsphinx", speech=0.99))
 
 
 def converse(
@@ -343,7 +350,8 @@ def spoken_conversation(tmp_path, *parts: str | float, voice: str = "en-us") -> 
 
 
 def open_engine():
-    return PocketsphinxRecogniser()
+    """The bundled engine behind the speech screen, as `voice-skill listen` opens it."""
+    return screened(open_recogniser("pocketsphinx"))
 
 
 def run_spoken(wav: Path, hint_after: float = 60.0):
@@ -415,6 +423,28 @@ def test_a_spoken_conversation_gives_the_expected_turns(tmp_path) -> None:
     assert 4.0 <= hint.at - repeat[1] <= 4.1
     assert conversation.events[-2].text == skill.knowledge.topics["stop"].answer
 
+
+
+def test_music_and_noise_around_a_question_get_exactly_one_answer(tmp_path) -> None:
+    melody = ("synth", "0.4", "sine", "440", "sine", "554", "sine", "659", "sine", "880", "repeat", "5", "gain", "-8")
+    wav = spoken_conversation(
+        tmp_path,
+        1.5,
+        (3.0, *melody),
+        2.0,
+        "what is sciatica",
+        14.0,
+        (3.0, "synth", "3", "pinknoise", "gain", "-12"),
+        1.5,
+        (2.0, "synth", "2", "brownnoise", "gain", "-6"),
+        1.0,
+    )
+    conversation, speaker, recogniser, dialogue, skill = run_spoken(wav)
+    print("\n".join(f"{event.at:6.2f} {event.kind:<11} {event.text[:60]}" for event in conversation.events))
+    assert [intent.partition(".")[0] for intent in dialogue.intents] == ["sciatica"]
+    assert [event.kind for event in conversation.events if event.kind != "ignored"] == [
+        "greeting", "heard", "answer", "end"
+    ]  # fmt: skip
 
 
 # The command line.

@@ -186,6 +186,7 @@ def _listen(args: argparse.Namespace) -> int:
     from .listen import listen
     from .microphone import parse_device
     from .recogniser import open_recogniser
+    from .screening import screened
     from .speech import speaker_from_args
 
     if args.speed is not None and args.from_file is None:
@@ -193,7 +194,7 @@ def _listen(args: argparse.Namespace) -> int:
         return 2
     listen(
         _load_skill(args),
-        lambda: open_recogniser(args.engine, args.model),
+        lambda: screened(open_recogniser(args.engine, args.model)),
         lambda: speaker_from_args(args, speak=True),
         from_file=args.from_file,
         device=parse_device(args.device),

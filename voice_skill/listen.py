@@ -12,6 +12,7 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Protocol, TextIO
 
 from .recogniser import Recogniser
+from .rejection import Verdict, decide
 from .transcript import Transcript
 
 if TYPE_CHECKING:
@@ -29,10 +30,6 @@ BLOCK_SECONDS = 0.03
 
 HINT_AFTER = 20.0
 """Seconds of silence before the skill says, once, how to ask a question."""
-
-SPEECH_THRESHOLD = 0.5
-"""Below this speech evidence (0..1) a final transcript is noise, music or room tone, never a question."""
-
 
 class Speaker(Protocol):
     """Speaks answers in the background; `speaking` is True from say() until the sound has ended."""
@@ -88,10 +85,8 @@ class Event:
 
 
 def heard_speech(transcript: Transcript) -> bool:
-    """True when an utterance may be a question: some words, and speech evidence not below the threshold."""
-    if not transcript.text.strip():
-        return False
-    return transcript.speech is None or transcript.speech >= SPEECH_THRESHOLD
+    """True when an utterance may be a question: words, and speech evidence the rejection policy accepts."""
+    return decide(transcript) is not Verdict.NO_SPEECH
 
 
 @dataclass
