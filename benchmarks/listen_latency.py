@@ -1,7 +1,7 @@
 """Spoken answer latency: from the end of the user's utterance to the first sample of the answer's audio.
 
 Each topic's first example question is spoken by eSpeak NG and run through the real listen loop (the
-default recogniser, the dialogue, the speaker with its pyttsx3 worker already warm), the silence after it
+default recogniser behind the speech screen, the dialogue, the speaker with its pyttsx3 worker already warm), the silence after it
 arriving in real time as from a microphone. Measured on the wall clock from the moment the audio block
 that ends the utterance is fed to the recogniser (the endpoint) to the moment the first synthesised
 sentence is handed to the audio output. Target: under 300 ms.
@@ -25,6 +25,7 @@ from voice_skill.audio_source import FileAudioSource
 from voice_skill.dialogue import Session
 from voice_skill.listen import BLOCK_SECONDS, Console, Conversation
 from voice_skill.recogniser import Recogniser, open_recogniser
+from voice_skill.screening import screened
 from voice_skill.skill import Skill
 from voice_skill.speech import EngineSpeaker, Synthesiser
 from voice_skill.transcript import Transcript
@@ -132,7 +133,7 @@ def measure(
     skill: Skill, engine_speaker: EngineSpeaker, output: FirstSampleOutput, text: str, directory: Path
 ) -> tuple[float, float, float, float, str] | None:
     """Latency in ms (total, recognition, dialogue), endpointer wait in s, and what was heard; None if not heard."""
-    recogniser = TimedRecogniser(open_recogniser())
+    recogniser = TimedRecogniser(screened(open_recogniser()))
     speaker = TimedSpeaker(engine_speaker)
     blocks, speech_end = question_audio(text, directory, recogniser.sample_rate)
     output.first = None
