@@ -30,9 +30,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--intents", type=Path, metavar="DIR", help="use the topic files in DIR instead of the built-in ones")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
-    ask = commands.add_parser("ask", help="answer one question given as text")
+    ask = commands.add_parser("ask", help="answer one question given as text, or spoken in audio files")
     ask.add_argument("text", nargs="?", help="the question, as you would say it")
     ask.add_argument("--json", action="store_true", help="print one JSON object per answer")
+    ask.add_argument("--audio", nargs="+", type=Path, metavar="FILE", help="answer the question spoken in each audio file (WAV, FLAC, OGG), in order")
+    add_recogniser_arguments(ask)
     add_speech_arguments(ask, say_to=True)
     ask.set_defaults(handler=_ask)
 
@@ -56,19 +58,30 @@ def build_parser() -> argparse.ArgumentParser:
     listen.add_argument("--device", metavar="ID|NAME", help="the microphone, by number or name (voice-skill devices lists them)")
     listen.add_argument("--from-file", type=Path, metavar="WAV", help="listen to a recorded conversation instead of the microphone")
     listen.add_argument("--speed", type=speed_argument, metavar="X", help="with --from-file: play the recording X times faster than real time")
-    listen.add_argument("--engine", choices=("vosk", "pocketsphinx"), help="speech recogniser (default: vosk when a model is installed)")
-    listen.add_argument("--model", type=Path, metavar="PATH", help="the Vosk model directory to use")
+    add_recogniser_arguments(listen)
     add_speech_arguments(listen, speak=False)
     listen.set_defaults(handler=_listen)
 
     devices = commands.add_parser("devices", help="list the microphones (audio inputs)")
     devices.set_defaults(handler=_devices)
 
+    engines = commands.add_parser("engines", help="list the speech recognisers, their models and which one is used")
+    engines.set_defaults(handler=_engines)
+
     from .model_store import add_model_parser
 
     add_model_parser(commands)
     add_config_parsers(commands)
     return parser
+
+
+def add_recogniser_arguments(parser: argparse.ArgumentParser) -> None:
+    """--engine, --model and --open-vocabulary, for the commands that recognise speech."""
+    parser.add_argument("--engine", choices=("vosk", "pocketsphinx"), help="speech recogniser (default: vosk when a model is installed)")
+    parser.add_argument("--model", type=Path, metavar="PATH", help="the Vosk model directory to use")
+    parser.add_argument(
+        "--open-vocabulary", action="store_true", help="recognise any words, not only the skill's sentences (less accurate on topic)"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -94,6 +107,11 @@ def _load_skill(args: argparse.Namespace):
 def _ask(args: argparse.Namespace) -> int:
     from .dialogue import Session
 
+    if args.audio is not None:
+        if args.text is not None:
+            print("voice-skill: ask takes a question or --audio files, not both", file=sys.stderr)
+            return 2
+        return _ask_audio(args)
     if args.text is None:
         print("voice-skill: ask needs a question, e.g. voice-skill ask \"what causes hip pain\"", file=sys.stderr)
         return 2
@@ -107,6 +125,39 @@ def _ask(args: argparse.Namespace) -> int:
     else:
         remember_arguments(args)
     return 0
+
+
+def _ask_audio(args: argparse.Namespace) -> int:
+    """One answer per audio file, in order, from one recogniser and one conversation."""
+    from .audio_source import FileAudioSource
+    from .dialogue import Session
+    from .errors import AudioFileError
+    from .recogniser import engine_notice, open_recogniser, transcribe
+    from .screening import screened
+
+    session = Session(_load_skill(args))
+    recogniser = screened(open_recogniser(args.engine, args.model, args.open_vocabulary))
+    print(engine_notice(recogniser), file=sys.stderr)
+    exit_code = 0
+    answers = []
+    for path in args.audio:
+        try:
+            transcript = transcribe(recogniser, FileAudioSource(path, sample_rate=recogniser.sample_rate))
+        except AudioFileError as error:
+            # The other files still get their answers; the exit code tells a script one failed.
+            print(f"voice-skill: {error}", file=sys.stderr)
+            exit_code = error.exit_code
+            continue
+        answer = session.respond_to_transcript(transcript)
+        _print_answer(answer, args.json, sys.stdout)
+        answers.append(answer.answer)
+    if answers and (args.speak or args.say_to):
+        from .speech import answer_aloud
+
+        answer_aloud(args, " ".join(answers))
+    else:
+        remember_arguments(args)
+    return exit_code
 
 
 def _chat(args: argparse.Namespace) -> int:
@@ -194,12 +245,23 @@ def _listen(args: argparse.Namespace) -> int:
         return 2
     listen(
         _load_skill(args),
-        lambda: screened(open_recogniser(args.engine, args.model)),
+        lambda: screened(open_recogniser(args.engine, args.model, args.open_vocabulary)),
         lambda: speaker_from_args(args, speak=True),
         from_file=args.from_file,
         device=parse_device(args.device),
         speed=args.speed or 1.0,
     )
+    return 0
+
+
+def _engines(args: argparse.Namespace) -> int:
+    from .recogniser import available_engines
+
+    for engine in available_engines():
+        mark = "*" if engine.default else " "
+        state = "available" if engine.available else "not available"
+        print(f"{mark} {engine.name:<13} {state}: {engine.detail}")
+    print("* = used when --engine is not given")
     return 0
 
 
