@@ -11,16 +11,20 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import soxr
 from conftest import console_script, run_cli
 from speech_audio import concatenate, silence, speak_to_wav, synthesise
+from test_microphone import BUILT_IN, fake_sounddevice
 
 from voice_skill.audio_source import FileAudioSource
 from voice_skill.dialogue import Session
-from voice_skill.listen import BLOCK_SECONDS, Console, Conversation, Event, heard_speech
+from voice_skill.errors import AudioDeviceError
+from voice_skill.listen import BLOCK_SECONDS, Console, Conversation, Event, heard_speech, listen
 from voice_skill.microphone import format_devices, list_input_devices, load_sounddevice
 from voice_skill.recogniser import open_recogniser
 from voice_skill.screening import screened
 from voice_skill.skill import Skill
+from voice_skill.speech import SilentSpeaker
 from voice_skill.transcript import Transcript
 
 RATE = 16000
@@ -445,6 +449,28 @@ def test_music_and_noise_around_a_question_get_exactly_one_answer(tmp_path) -> N
     assert [event.kind for event in conversation.events if event.kind != "ignored"] == [
         "greeting", "heard", "answer", "end"
     ]  # fmt: skip
+
+
+
+def test_listen_hears_a_question_from_a_48_khz_microphone_until_it_is_unplugged(tmp_path) -> None:
+    import soundfile
+
+    wav = spoken_conversation(tmp_path, 2.0, "what is sciatica", 2.0)
+    sd = fake_sounddevice([BUILT_IN], signal=soxr.resample(soundfile.read(wav, dtype="float32")[0], 16000, 48000))
+    screen = io.StringIO()
+    closed = []
+
+    class Silent(SilentSpeaker):
+        def close(self) -> None:
+            closed.append(True)
+
+    with pytest.raises(AudioDeviceError, match="stopped \\(was it unplugged or disabled\\?\\)"):
+        listen(Skill.load(), open_engine, Silent, console=Console(screen), sounddevice=sd)
+    lines = screen.getvalue().splitlines()
+    assert lines[1] == f"Listening to microphone {BUILT_IN['name']!r} (48000 Hz). Say \"stop\" to end, or press Ctrl-C."
+    assert lines[3] == "You: what is sciatica"
+    assert lines[4].startswith("Skill: ")
+    assert closed == [True] and sd.streams[0].closed, "speaker and microphone released"
 
 
 # The command line.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import itertools
+import shutil
 import sys
 from collections.abc import Callable, Generator, Iterable
 from dataclasses import dataclass, field
@@ -30,6 +31,7 @@ BLOCK_SECONDS = 0.03
 
 HINT_AFTER = 20.0
 """Seconds of silence before the skill says, once, how to ask a question."""
+
 
 class Speaker(Protocol):
     """Speaks answers in the background; `speaking` is True from say() until the sound has ended."""
@@ -110,15 +112,17 @@ class Console:
             self.live = self.stream.isatty()
 
     def partial(self, words: str) -> None:
-        """Redraw the words heard so far (terminal only)."""
-        if not self.live:
+        """Redraw the words heard so far (terminal only); empty words clear the line."""
+        if not self.live or not (words or self._shown):
             return
         text = f"… {words}" if words else ""
-        self.stream.write("\r" + text.ljust(self._shown))
+        # A line longer than the terminal would wrap, and a carriage return could not redraw it.
+        width = shutil.get_terminal_size().columns - 1
+        if len(text) > width:
+            text = "…" + text[len(text) - width + 1 :]
+        self.stream.write("\r" + text.ljust(self._shown) + ("" if text else "\r"))
         self.stream.flush()
         self._shown = len(text)
-        if not text:
-            self.stream.write("\r")
 
     def line(self, text: str) -> None:
         """Print one complete line, clearing the partial line first."""
@@ -204,6 +208,7 @@ class Conversation:
             self.speaker.stop()
             self.console.line("")
         finally:
+            self.console.partial("")
             # Closing the generator closes the microphone stream at once, also on Ctrl-C.
             close = getattr(blocks, "close", None)
             if close is not None:
@@ -294,8 +299,9 @@ def listen(
 ) -> Conversation:
     """A spoken conversation from the microphone (or a recording) until "stop", the recording's end or Ctrl-C.
 
-    The microphone is checked first, then the engine loads, then the speaker opens: a missing microphone is
-    the only line the user sees. open_recogniser is called a second time for the barge-in listener when the
+    The microphone (or the file) is checked first, then the engine loads, then the speaker opens: a missing
+    microphone or an unreadable file is the only line the user sees. The microphone starts recording when the
+    conversation starts, after every engine has loaded. open_recogniser is called a second time for the barge-in listener when the
     speaker can speak. speed paces a recording: 1.0 is real time, 4.0 four times faster, None as fast as it
     can be read. The speaker is closed at the end, also on Ctrl-C or an error.
     """
@@ -320,19 +326,15 @@ def listen(
         assert from_file is not None
         source = FileAudioSource(from_file, recogniser.sample_rate, block_seconds=BLOCK_SECONDS, speed=speed)
         where = str(from_file) + (f" at {speed:g} times real time" if speed and speed != 1 else "")
-    # Opened before the speaker: an unreadable file or a failing microphone is the one line the user sees.
-    blocks = _opened(source)
-    try:
-        console.line(engine_notice(recogniser))
-        console.line(f'Listening to {where}. Say "stop" to end, or press Ctrl-C.')
-        speaker = open_speaker()
-    except BaseException:
-        blocks.close()
-        raise
+        # Read before anything is printed or spoken: an unreadable file is the one line the user sees.
+        source = _opened(source)
+    console.line(engine_notice(recogniser))
+    console.line(f'Listening to {where}. Say "stop" to end, or press Ctrl-C.')
+    speaker = open_speaker()
     try:
         session = Session(skill)
         conversation = Conversation(
-            source=blocks,
+            source=source,
             recogniser=recogniser,
             dialogue=session,
             speaker=speaker,
@@ -350,7 +352,7 @@ def listen(
 
 
 def _opened(source: Iterable[bytes]) -> Generator[bytes, None, None]:
-    """The source's blocks, its first one read now (opening the device or file); closing this closes the source."""
+    """The source's blocks, its first one read now (opening the file); closing this closes the source."""
     blocks = iter(source)
     first = next(blocks, None)
 
