@@ -328,7 +328,7 @@ def listen(
         where = str(from_file) + (f" at {speed:g} times real time" if speed and speed != 1 else "")
         # Read before anything is printed or spoken: an unreadable file is the one line the user sees.
         source = _opened(source)
-    console.line(engine_notice(recogniser))
+    print(engine_notice(recogniser), file=sys.stderr, flush=True)
     console.line(f'Listening to {where}. Say "stop" to end, or press Ctrl-C.')
     speaker = open_speaker()
     try:
