@@ -1,30 +1,35 @@
 """Matching a transcript to a topic with rapidfuzz, built for what speech recognisers produce.
 
 Recognisers give lower-case words with fillers, dropped words and mishearings of the hard words
-("sigh attica", "osteo porosis"). Rejection matters as much as accuracy, so a topic is only chosen
-with several kinds of evidence agreeing: the whole sentence resembles the topic's examples, the
-utterance holds a word of the skill's domain, and no other topic or out-of-scope example is close.
+("sigh attica", "osteo porosis"). Misheard hard words are put right first; then each topic is scored
+two ways: how closely the whole utterance resembles one of its examples (rapidfuzz, letters), and how
+much of what was said the topic's vocabulary explains (stemmed words weighted by how rare they are
+among topics), which carries paraphrases no example foresaw. Rejection matters as much as accuracy,
+so a medical topic also needs a word of the skill's domain, no closer out-of-scope example, and a
+margin over the runner-up (else the skill asks which was meant).
 """
 
 from __future__ import annotations
 
+import math
 import re
-from dataclasses import dataclass, field
+from collections import defaultdict
+from dataclasses import asdict, dataclass, field, fields
 from functools import cached_property
 
 from rapidfuzz import fuzz, process
 
-from .topics import OUT_OF_SCOPE, URGENT, KnowledgeBase, Topic
+from .topics import ASPECTS, OUT_OF_SCOPE, URGENT, KnowledgeBase, Topic
 
 CLARIFY = "clarify"
-_DOMAIN, _WITH_PAIN, _PAIN, _ELSEWHERE = "<domain>", "<with pain>", "<pain>", "<elsewhere>"
 FOLLOW_UP_PREFIX = "follow_up."
+_DOMAIN, _WITH_PAIN, _PAIN, _ELSEWHERE = "<domain>", "<with pain>", "<pain>", "<elsewhere>"
 
 FILLERS = frozenset(
     "um umm uh uhh er erm ah hmm mm okay ok so well hey hi hello please just actually basically "
     "kinda sorta yeah alexa computer".split()
 )
-FILLER_PHRASES = ("you know", "i mean", "excuse me", "tell me")
+FILLER_PHRASES = ("you know", "i mean", "tell me")
 STOPWORDS = frozenset(
     "a an the my me i i'm im it its it's is are am was be been do does did can could should would will "
     "of to in on at for with about from by and or but if when what whats what's why how which who "
@@ -39,31 +44,40 @@ _PHONETIC_RULES = (("igh", "i"), ("ph", "f"), ("ck", "k"), ("sc", "s"), ("c", "k
 
 @dataclass(frozen=True)
 class Thresholds:
-    """Score cutoffs, calibrated on the dev split of tests/transcripts (see benchmarks/matching.py)."""
+    """Cutoffs and weights, calibrated on the dev splits (benchmarks/matching_accuracy.py reports test)."""
 
-    accept: float = 62.0
-    """Least sentence similarity (0..100) for a medical topic when its domain words are present."""
+    accept: float = 60.0
+    """Least topic score (0..100) for a medical topic whose own keyword was said."""
 
-    accept_without_keyword: float = 86.0
-    """Least similarity when the utterance holds no word of the topic's own keywords."""
+    accept_without_keyword: float = 66.0
+    """Least topic score when the utterance holds no keyword of that topic."""
 
     accept_without_domain: float = 92.0
     """Without a domain word, only a near-verbatim example is accepted ("should i see a doctor")."""
 
+    words_weight: float = 0.5
+    """Share of the word-coverage score in a topic's score; the rest is letter similarity."""
+
     keyword_bonus: float = 5.0
-    """Added to a topic's similarity when the utterance holds one of its keywords."""
+    """Added to a topic's score when the utterance holds one of its keywords."""
 
-    margin: float = 6.0
+    margin: float = 5.0
     """Below this gap between the two best topics, the skill asks which one was meant."""
-
-    meta: float = 84.0
-    """Least similarity for help, repeat, stop and follow-ups, which carry no domain words."""
-
-    trigger: float = 88.0
-    """Least partial similarity for an urgent warning-sign phrase anywhere in the utterance."""
 
     margin_when_both_named: float = 16.0
     """The wider gap used when the utterance names both topics ("sciatica or a slipped disc")."""
+
+    meta: float = 70.0
+    """Least score for help, repeat, stop and follow-ups, which carry no domain words."""
+
+    unknown_word_penalty: float = 10.0
+    """Raises the meta cutoff when the utterance holds a word no example knows ("what is gout")."""
+
+    aspect: float = 0.34
+    """Least share of the utterance that an aspect's cue words must explain ("what medicine ...")."""
+
+    trigger: float = 88.0
+    """Least similarity for an urgent warning-sign phrase anywhere in the utterance."""
 
     out_of_scope_lead: float = 4.0
     """An out-of-scope example this much closer than the best topic wins."""
@@ -94,34 +108,6 @@ class Match:
     """Which rule decided, for evaluation and debugging."""
 
 
-@dataclass
-class _Index:
-    """Example sentences and the intents they stand for, ready for rapidfuzz's batch functions."""
-
-    sentences: list[str] = field(default_factory=list)
-    intents: list[str] = field(default_factory=list)
-
-    words: set[str] = field(default_factory=set)
-
-    def add(self, intent: str, sentences: tuple[str, ...]) -> None:
-        for sentence in sentences:
-            sentence = normalise(sentence)
-            self.sentences.append(sentence)
-            self.intents.append(intent)
-            self.words.update(sentence.split())
-
-    def best_by_intent(self, query: str, limit: int = 40) -> dict[str, float]:
-        """The best similarity (0..100) each intent reaches among the closest examples."""
-        scores: dict[str, float] = {}
-        for _, score, position in process.extract(
-            query, self.sentences, scorer=fuzz.ratio, limit=limit, score_cutoff=30
-        ):
-            intent = self.intents[position]
-            if score > scores.get(intent, 0.0):
-                scores[intent] = score
-        return scores
-
-
 def normalise(text: str) -> str:
     """Lower case, no punctuation, no fillers: the form recognisers produce and examples are stored in."""
     text = _NON_WORD.sub(" ", text.lower().replace("’", "'"))
@@ -140,63 +126,178 @@ def phonetic(word: str) -> str:
     return re.sub(r"(.)\1+", r"\1", word)
 
 
+class _Stems:
+    """Word stems ("running" and "runs" are "run"); the examples' stems are kept so queries rarely need the stemmer."""
+
+    def __init__(self, known: dict[str, str] | None = None) -> None:
+        self.known: dict[str, str] = known or {}
+
+    @cached_property
+    def _stem(self):  # type: ignore[no-untyped-def]
+        from snowballstemmer import stemmer
+
+        return stemmer("english").stemWord
+
+    def content(self, sentence: str) -> list[str]:
+        """The stems of a sentence's content words."""
+        stems = []
+        for word in sentence.split():
+            if word in STOPWORDS:
+                continue
+            stem = self.known.get(word)
+            if stem is None:
+                stem = self.known[word] = self._stem(word.replace("'", ""))
+            stems.append(stem)
+        return stems
+
+
+@dataclass
+class _Examples:
+    """Example sentences and the intents they stand for, ready for rapidfuzz's batch functions."""
+
+    sentences: list[str] = field(default_factory=list)
+    intents: list[str] = field(default_factory=list)
+
+    def add(self, intent: str, sentences: tuple[str, ...]) -> None:
+        for sentence in sentences:
+            self.sentences.append(normalise(sentence))
+            self.intents.append(intent)
+
+    @cached_property
+    def words(self) -> frozenset[str]:
+        return frozenset(word for sentence in self.sentences for word in sentence.split())
+
+    def best_by_intent(self, query: str, limit: int = 60) -> dict[str, float]:
+        """The best letter similarity (0..100) each intent reaches among the closest examples."""
+        scores: dict[str, float] = {}
+        for _, score, position in process.extract(query, self.sentences, scorer=fuzz.ratio, limit=limit, score_cutoff=30):
+            intent = self.intents[position]
+            if score > scores.get(intent, 0.0):
+                scores[intent] = score
+        return scores
+
+
+@dataclass
+class _Coverage:
+    """How much of an utterance each label's vocabulary explains, words weighted by rarity among labels."""
+
+    labels_of: dict[str, list[str]]
+    weight: dict[str, float]
+    unknown_weight: float
+
+    @classmethod
+    def build(cls, stems: _Stems, sentences_by_label: dict[str, list[str]]) -> _Coverage:
+        labels_of: dict[str, set[str]] = defaultdict(set)
+        for label, sentences in sentences_by_label.items():
+            for sentence in sentences:
+                for stem in stems.content(normalise(sentence)):
+                    labels_of[stem].add(label)
+        count = len(sentences_by_label)
+        return cls(
+            labels_of={stem: sorted(labels) for stem, labels in labels_of.items()},
+            weight={stem: math.log(1 + count / len(labels)) for stem, labels in labels_of.items()},
+            unknown_weight=math.log(1 + count),
+        )
+
+    def scores(self, stems: list[str]) -> dict[str, float]:
+        """Share (0..1) of the utterance's word weight that each label's vocabulary holds."""
+        total = sum(self.weight.get(stem, self.unknown_weight) for stem in stems)
+        scores: dict[str, float] = defaultdict(float)
+        for stem in stems:
+            for label in self.labels_of.get(stem, ()):
+                scores[label] += self.weight[stem] / total
+        return scores
+
+
+@dataclass
 class _Vocabulary:
     """Words and short phrases with labels (topic ids, "domain", "pain" ...), found even when misheard."""
 
-    def __init__(self) -> None:
-        self.labels: dict[str, set[str]] = {}
-        self._by_sound: dict[str, str] = {}
+    labels: dict[str, list[str]] = field(default_factory=dict)
+    by_sound: dict[str, str] = field(default_factory=dict)
 
     def add(self, label: str, phrases: tuple[str, ...]) -> None:
         for phrase in phrases:
             phrase = normalise(phrase)
-            self.labels.setdefault(phrase, set()).add(label)
-            self._by_sound.setdefault(phonetic(phrase.replace(" ", "")), phrase)
+            if label not in self.labels.setdefault(phrase, []):
+                self.labels[phrase].append(label)
+            self.by_sound.setdefault(phonetic(phrase.replace(" ", "")), phrase)
 
-    def find(self, query: str, english_words: frozenset[str] | None) -> dict[str, set[str]]:
-        """Phrases of the vocabulary in the query, allowing for split words and mishearings of long ones.
+    def find(self, query: str) -> tuple[str, set[str]]:
+        """The query with misheard hard words put right, and the labels of the phrases it holds.
 
-        A real English word is never taken for a different vocabulary word ("setting" is not "sitting");
-        with english_words None, no misheard words are looked for.
+        A real English word is never taken for a different vocabulary word ("setting" is not
+        "sitting"), and words are only joined into a hard word ("her nation" is "herniation",
+        but "bus running" is not "burning").
         """
         words = query.split()
-        found: dict[str, set[str]] = {}
+        labels: set[str] = set()
         for size in (3, 2, 1):
-            for start in range(len(words) - size + 1):
-                phrase = " ".join(words[start : start + size])
-                if phrase in self.labels:
-                    found[phrase] = self.labels[phrase]
-                    continue
-                joined = "".join(words[start : start + size])
-                if english_words is None or len(joined) < 6 or (size == 1 and joined in english_words):
-                    continue
-                sound = phonetic(joined)
-                hit = process.extractOne(sound, self._by_sound.keys(), scorer=fuzz.ratio, score_cutoff=85)
-                if not hit or (size == 1 and hit[0] == sound):
-                    continue
-                known = self._by_sound[hit[0]]
-                all_english = all(word in english_words for word in words[start : start + size])
-                if size > 1 and all_english and known.replace(" ", "") in english_words:
-                    continue  # "bus running" is not "burning": only hard words are heard in pieces
-                found[known] = self.labels[known]
-        return found
+            start = 0
+            while start + size <= len(words):
+                piece = words[start : start + size]
+                phrase = " ".join(piece)
+                known = phrase if phrase in self.labels else self._misheard(piece)
+                if known:
+                    labels.update(self.labels[known])
+                    if known != phrase:
+                        words[start : start + size] = [known]
+                start += 1
+        return " ".join(words), labels
+
+    def _misheard(self, piece: list[str]) -> str | None:
+        joined = "".join(piece)
+        if len(joined) < 6:
+            return None
+        hit = process.extractOne(phonetic(joined), self.by_sound.keys(), scorer=fuzz.ratio, score_cutoff=85)
+        if not hit:
+            return None
+        known = self.by_sound[hit[0]]
+        if len(piece) == 1:
+            return None if joined in _english_words() else known
+        if any(word in self.labels for word in piece):
+            return None
+        if known.replace(" ", "") in _english_words() and all(word in _english_words() for word in piece):
+            return None
+        return known
 
 
-class Matcher:
-    """Decides which intent an utterance means, or that it is out of scope."""
+def _english_words() -> frozenset[str]:
+    """Real English words are never "corrected" into a keyword; the bundled speech dictionary lists them."""
+    from .lexicon import english_words
 
-    def __init__(self, knowledge: KnowledgeBase, thresholds: Thresholds | None = None) -> None:
-        self.knowledge = knowledge
-        self.thresholds = thresholds or Thresholds()
-        self.topics: dict[str, Topic] = knowledge.topics
-        self._index = _Index()
-        self._vocabulary = _Vocabulary()
-        for topic in self.topics.values():
-            if topic.id != OUT_OF_SCOPE:
-                self._index.add(topic.id, topic.sentences)
-                for aspect in topic.aspects.values():
-                    self._index.add(f"{topic.id}.{aspect.name}", aspect.sentences)
-            self._vocabulary.add(topic.id, topic.keywords)
+    return english_words()
+
+
+@dataclass
+class MatcherIndex:
+    """Everything the matcher precomputes from the topics; saved beside the topic cache for fast starts."""
+
+    examples: _Examples
+    out_of_scope: _Examples
+    follow_ups: _Examples
+    vocabulary: _Vocabulary
+    topic_words: _Coverage
+    aspect_words: _Coverage
+    stems: dict[str, str]
+    triggers: list[str]
+    context_triggers: list[str]
+
+    @classmethod
+    def build(cls, knowledge: KnowledgeBase) -> MatcherIndex:
+        examples, vocabulary = _Examples(), _Vocabulary()
+        sentences_by_topic: dict[str, list[str]] = {}
+        sentences_by_aspect: dict[str, list[str]] = defaultdict(list)
+        for topic in knowledge.topics.values():
+            vocabulary.add(topic.id, topic.keywords)
+            sentences_by_topic[topic.id] = list(topic.sentences)
+            if topic.id == OUT_OF_SCOPE:
+                continue
+            examples.add(topic.id, topic.sentences)
+            for aspect in topic.aspects.values():
+                examples.add(f"{topic.id}.{aspect.name}", aspect.sentences)
+                sentences_by_topic[topic.id].extend(aspect.sentences)
+                sentences_by_aspect[aspect.name].extend(aspect.sentences)
         domain = knowledge.domain
         for label, phrases in (
             (_DOMAIN, domain.words),
@@ -204,51 +305,94 @@ class Matcher:
             (_PAIN, domain.pain_words),
             (_ELSEWHERE, domain.elsewhere),
         ):
-            self._vocabulary.add(label, phrases)
-        self._out_of_scope = _Index()
-        self._out_of_scope.add(OUT_OF_SCOPE, self.topics[OUT_OF_SCOPE].sentences)
-        self._follow_ups = _Index()
+            vocabulary.add(label, phrases)
+        out_of_scope, follow_ups = _Examples(), _Examples()
+        out_of_scope.add(OUT_OF_SCOPE, knowledge.topics[OUT_OF_SCOPE].sentences)
         for name, sentences in knowledge.dialogue.follow_ups.items():
-            self._follow_ups.add(FOLLOW_UP_PREFIX + name, sentences)
-        self._triggers = [normalise(t) for t in self.topics[URGENT].triggers]
-        self._context_triggers = [normalise(t) for t in self.topics[URGENT].context_triggers]
+            follow_ups.add(FOLLOW_UP_PREFIX + name, sentences)
+            if name in ASPECTS:
+                sentences_by_aspect[name].extend(sentences)
+        stems = _Stems()
+        urgent = knowledge.topics[URGENT]
+        return cls(
+            examples=examples,
+            out_of_scope=out_of_scope,
+            follow_ups=follow_ups,
+            vocabulary=vocabulary,
+            topic_words=_Coverage.build(stems, sentences_by_topic),
+            aspect_words=_Coverage.build(stems, dict(sentences_by_aspect)),
+            stems=stems.known,
+            triggers=[normalise(t) for t in urgent.triggers],
+            context_triggers=[normalise(t) for t in urgent.context_triggers],
+        )
 
-    @cached_property
-    def _english_words(self) -> frozenset[str]:
-        """Real English words are never "corrected" into a keyword; the bundled speech dictionary lists them."""
-        from .lexicon import english_words
+    def to_json(self) -> dict:
+        return {
+            name: value if isinstance(value, (dict, list)) else asdict(value)
+            for name, value in ((f.name, getattr(self, f.name)) for f in fields(self))
+        }
 
-        return english_words()
+    @classmethod
+    def from_json(cls, data: dict) -> MatcherIndex:
+        return cls(
+            examples=_Examples(data["examples"]["sentences"], data["examples"]["intents"]),
+            out_of_scope=_Examples(data["out_of_scope"]["sentences"], data["out_of_scope"]["intents"]),
+            follow_ups=_Examples(data["follow_ups"]["sentences"], data["follow_ups"]["intents"]),
+            vocabulary=_Vocabulary(**data["vocabulary"]),
+            topic_words=_Coverage(**data["topic_words"]),
+            aspect_words=_Coverage(**data["aspect_words"]),
+            stems=data["stems"],
+            triggers=data["triggers"],
+            context_triggers=data["context_triggers"],
+        )
+
+
+class Matcher:
+    """Decides which intent an utterance means, or that it is out of scope."""
+
+    def __init__(
+        self, knowledge: KnowledgeBase, thresholds: Thresholds | None = None, index: MatcherIndex | None = None
+    ) -> None:
+        self.knowledge = knowledge
+        self.thresholds = thresholds or Thresholds()
+        self.topics: dict[str, Topic] = knowledge.topics
+        self.index = index or MatcherIndex.build(knowledge)
+        self._examples = self.index.examples
+        self._out_of_scope = self.index.out_of_scope
+        self._follow_ups = self.index.follow_ups
+        self._vocabulary = self.index.vocabulary
+        self._stems = _Stems(self.index.stems)
 
     def match(self, text: str) -> Match:
         """Match one utterance."""
-        query = normalise(text)
+        query, labels = self._vocabulary.find(normalise(text))
         if not query:
             return Match(OUT_OF_SCOPE, 1.0, reason="nothing said")
-        found = self._vocabulary.find(query, self._english_words)
-        labels = set().union(*found.values()) if found else set()
         in_domain = _DOMAIN in labels or (_WITH_PAIN in labels and _PAIN in labels)
         trigger = self._urgent_trigger(query, in_domain or _PAIN in labels)
         if trigger:
             return Match(URGENT, 1.0, reason=f"warning sign: {trigger}")
 
-        topic_scores = self._index.best_by_intent(query)
-        meta = self._best_meta(query, topic_scores)
+        scores = self._topic_scores(query, labels)
+        meta = self._best_meta(query, scores, in_domain)
         if meta:
             return meta
-        medical = {i: s for i, s in topic_scores.items() if self.topics[i.split(".")[0]].is_medical}
-        if not medical:
+        ranked = sorted(
+            ((topic_id, score) for topic_id, score in scores.items() if self.topics[topic_id].is_medical),
+            key=lambda item: -item[1],
+        )
+        if not ranked:
             return Match(OUT_OF_SCOPE, 1.0, reason="no example is close")
-        ranked = self._rank(medical, labels)
-        best_intent, best_score = ranked[0]
-        best_topic = best_intent.split(".")[0]
-        alternatives = tuple(Candidate(i, round(s / 100, 3)) for i, s in ranked[1:4])
-        rejected = _rejection_confidence(best_score)
+        best_topic, best_score = ranked[0]
+        alternatives = tuple(Candidate(topic_id, round(score / 100, 3)) for topic_id, score in ranked[1:4])
+        rejected = round(1.0 - best_score / 200, 3)
 
         if _ELSEWHERE in labels and _DOMAIN not in labels:
             return Match(OUT_OF_SCOPE, rejected, alternatives, "about another part of the body")
         if not in_domain and (best_score < self.thresholds.accept_without_domain or self._unknown_words(query)):
             return Match(OUT_OF_SCOPE, rejected, alternatives, "no word of the skill's domain")
+        if len(query.split()) < 3 and len(self._content_words(query)) < 2 and best_score < self.thresholds.accept_without_domain:
+            return Match(OUT_OF_SCOPE, rejected, alternatives, "one word is not a question")
         needed = self.thresholds.accept if best_topic in labels else self.thresholds.accept_without_keyword
         if best_score < needed:
             return Match(OUT_OF_SCOPE, rejected, alternatives, "no example close enough")
@@ -256,56 +400,94 @@ class Matcher:
         if out_of_scope_score >= best_score + self.thresholds.out_of_scope_lead:
             return Match(OUT_OF_SCOPE, round(out_of_scope_score / 100, 3), alternatives, "an out-of-scope example is closer")
 
-        runner_up = next(((i, s) for i, s in ranked[1:] if i.split(".")[0] != best_topic), None)
-        if runner_up:
-            runner_topic = runner_up[0].split(".")[0]
-            both_named = best_topic in labels and runner_topic in labels
-            margin = self.thresholds.margin_when_both_named if both_named else self.thresholds.margin
-            if best_score - runner_up[1] < margin and runner_up[1] >= needed:
-                offered = (Candidate(best_topic, round(best_score / 100, 3)), Candidate(runner_topic, round(runner_up[1] / 100, 3)))
+        if len(ranked) > 1:
+            runner_topic, runner_score = ranked[1]
+            named = (best_topic in labels, runner_topic in labels)
+            margin = {
+                (True, True): self.thresholds.margin_when_both_named,
+                (True, False): 0.0,
+                (False, True): self.thresholds.margin,
+                (False, False): self.thresholds.margin,
+            }[named]
+            if best_score - runner_score < margin and runner_score >= needed:
+                offered = (Candidate(best_topic, round(best_score / 100, 3)), Candidate(runner_topic, round(runner_score / 100, 3)))
                 return Match(CLARIFY, round(best_score / 100, 3), offered, "two topics are close")
-        return Match(best_intent, round(best_score / 100, 3), alternatives, "closest example")
-
-    def _unknown_words(self, query: str) -> list[str]:
-        """Content words no example uses: outside the domain they name something the skill knows nothing of."""
-        return [w for w in query.split() if w not in STOPWORDS and w not in self._index.words]
+        return Match(self._with_aspect(best_topic, query), round(best_score / 100, 3), alternatives, "closest topic")
 
     def match_among(self, text: str, intents: list[str]) -> str | None:
         """Which of the offered topics a reply to a clarifying question names, if any."""
-        query = normalise(text)
-        labels = set().union(*self._vocabulary.find(query, self._english_words).values() or [set()])
+        query, labels = self._vocabulary.find(normalise(text))
         named = [intent for intent in intents if intent in labels]
         if len(named) == 1:
             return named[0]
-        scores = {i: s for i, s in self._index.best_by_intent(query).items() if i in intents}
+        scores = {topic_id: score for topic_id, score in self._topic_scores(query, labels).items() if topic_id in intents}
         for intent in intents:
             name = normalise(self.topics[intent].name)
             scores[intent] = max(scores.get(intent, 0.0), fuzz.partial_ratio(name, query) if len(query) >= 4 else 0.0)
         best = max(scores, key=scores.__getitem__)
         return best if scores[best] >= self.thresholds.meta else None
 
-    def _rank(self, scores: dict[str, float], labels: set[str]) -> list[tuple[str, float]]:
-        """Best first; a topic whose own keyword was said gains over one that merely sounds alike."""
+    def _topic_scores(self, query: str, labels: set[str]) -> dict[str, float]:
+        """Each topic's score (0..100): letter similarity and word coverage blended, plus a keyword bonus."""
+        letters: dict[str, float] = {}
+        for intent, score in self._examples.best_by_intent(query).items():
+            topic_id = intent.split(".")[0]
+            letters[topic_id] = max(letters.get(topic_id, 0.0), score)
+        words = self.index.topic_words.scores(self._stems.content(query))
+        weight = self.thresholds.words_weight
+        scores = {}
+        for topic_id in set(letters) | set(words):
+            if topic_id == OUT_OF_SCOPE:
+                continue
+            score = (1 - weight) * letters.get(topic_id, 0.0) + weight * 100 * words.get(topic_id, 0.0)
+            score = max(score, letters.get(topic_id, 0.0))
+            if topic_id in labels:
+                score += self.thresholds.keyword_bonus
+            scores[topic_id] = min(100.0, score)
+        return scores
 
-        def boosted(item: tuple[str, float]) -> float:
-            return min(100.0, item[1] + (self.thresholds.keyword_bonus if item[0].split(".")[0] in labels else 0.0))
+    def _with_aspect(self, topic_id: str, query: str) -> str:
+        """The topic, or its aspect when the utterance asks for one ("what medicine helps sciatica")."""
+        aspects = self.topics[topic_id].aspects
+        if not aspects:
+            return topic_id
+        cues = self.index.aspect_words.scores(self._stems.content(query))
+        letters = self._examples.best_by_intent(query, limit=20)
+        base = letters.get(topic_id, 0.0)
+        closest = max(aspects, key=lambda name: letters.get(f"{topic_id}.{name}", 0.0))
+        if letters.get(f"{topic_id}.{closest}", 0.0) > max(base, 80.0):
+            return f"{topic_id}.{closest}"
+        if cues:
+            ranked = sorted(cues.values(), reverse=True) + [0.0]
+            cued = max(cues, key=cues.__getitem__)
+            if cued in aspects and ranked[0] - ranked[1] >= self.thresholds.aspect:
+                return f"{topic_id}.{cued}"
+        return topic_id
 
-        return sorted(((intent, boosted((intent, score))) for intent, score in scores.items()), key=lambda x: -x[1])
+    def _unknown_words(self, query: str) -> list[str]:
+        """Content words no example uses: outside the domain they name something the skill knows nothing of."""
+        return [word for word in self._content_words(query) if word not in self._examples.words]
 
-    def _best_meta(self, query: str, topic_scores: dict[str, float]) -> Match | None:
-        candidates = {i: s for i, s in topic_scores.items() if not self.topics[i.split(".")[0]].is_medical}
+    @staticmethod
+    def _content_words(query: str) -> list[str]:
+        return [word for word in query.split() if word not in STOPWORDS]
+
+    def _best_meta(self, query: str, scores: dict[str, float], in_domain: bool) -> Match | None:
+        candidates = {topic_id: s for topic_id, s in scores.items() if not self.topics[topic_id].is_medical}
         candidates.update(self._follow_ups.best_by_intent(query, limit=10))
         if not candidates:
             return None
         best = max(candidates, key=candidates.__getitem__)
-        if candidates[best] >= self.thresholds.meta:
+        if in_domain:
+            needed = self.thresholds.accept_without_domain
+        else:
+            needed = self.thresholds.meta + (self.thresholds.unknown_word_penalty if self._unknown_words(query) else 0.0)
+        if candidates[best] >= needed:
             return Match(best, round(candidates[best] / 100, 3), reason="meta phrase")
         return None
 
     def _urgent_trigger(self, query: str, about_pain: bool) -> str | None:
-        triggers = self._triggers + self._context_triggers if about_pain else self._triggers
-        if not triggers:
-            return None
+        triggers = self.index.triggers + self.index.context_triggers if about_pain else self.index.triggers
         padded = f" {query} "
         for trigger in triggers:
             if f" {trigger} " in padded:
@@ -324,8 +506,3 @@ class Matcher:
         end = query.find(" ", alignment.dest_end)
         words = query[start : end if end != -1 else len(query)]
         return fuzz.ratio(trigger, words) >= self.thresholds.trigger
-
-
-def _rejection_confidence(best_score: float) -> float:
-    """How sure the skill is that nothing matched: the further the best example, the surer."""
-    return round(1.0 - best_score / 200, 3)

@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from .matcher import Matcher
+from .cache import load_json, save_json
+from .matcher import Matcher, MatcherIndex
 from .topics import KnowledgeBase, load_knowledge
 
 
@@ -20,4 +21,15 @@ class Skill:
     def load(cls, intents_dir: Path | None = None) -> Skill:
         """Load the topics (the shipped ones by default) and index them."""
         knowledge = load_knowledge(intents_dir)
-        return cls(knowledge=knowledge, matcher=Matcher(knowledge))
+        cache_name = f"matcher-{knowledge.digest}.json"
+        cached = load_json(cache_name)
+        index = None
+        if cached is not None:
+            try:
+                index = MatcherIndex.from_json(cached)
+            except (KeyError, TypeError):
+                index = None
+        if index is None:
+            index = MatcherIndex.build(knowledge)
+            save_json(cache_name, index.to_json())
+        return cls(knowledge=knowledge, matcher=Matcher(knowledge, index=index))

@@ -7,13 +7,12 @@ a cold start, so the expanded topics are cached as JSON, keyed by a hash of the 
 from __future__ import annotations
 
 import hashlib
-import json
-import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from . import __version__
+from .cache import load_json, save_json
 from .errors import TopicFileError
 
 KINDS = ("cause", "advice", "meta")
@@ -127,6 +126,8 @@ class KnowledgeBase:
     topics: dict[str, Topic]
     dialogue: DialogueText
     domain: Domain
+    digest: str
+    """Identifies the topic files' contents, for caches derived from them."""
 
 
 def default_intents_dir() -> Path:
@@ -162,29 +163,16 @@ def load_knowledge(intents_dir: Path | None = None) -> KnowledgeBase:
     digest = hashlib.sha256(__version__.encode())
     for path in files:
         digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
-    cache_file = _cache_dir() / f"topics-{digest.hexdigest()[:32]}.json"
-    try:
-        return _from_json(json.loads(cache_file.read_text(encoding="utf-8")))
-    except (OSError, ValueError, KeyError, TypeError):
-        pass
-    knowledge = _parse(directory, files)
-    try:
-        cache_file.parent.mkdir(parents=True, exist_ok=True)
-        temporary = cache_file.with_suffix(f".{os.getpid()}.tmp")
-        temporary.write_text(json.dumps(asdict(knowledge)), encoding="utf-8")
-        os.replace(temporary, cache_file)
-    except OSError:
-        pass  # a read-only home only costs start-up time
+    cache_name = f"topics-{digest.hexdigest()[:32]}.json"
+    cached = load_json(cache_name)
+    if cached is not None:
+        try:
+            return _from_json(cached)
+        except (KeyError, TypeError, ValueError):
+            pass
+    knowledge = _parse(directory, files, digest.hexdigest()[:32])
+    save_json(cache_name, asdict(knowledge))
     return knowledge
-
-
-def _cache_dir() -> Path:
-    override = os.environ.get("VOICE_SKILL_CACHE_DIR")
-    if override:
-        return Path(override)
-    from platformdirs import user_cache_dir
-
-    return Path(user_cache_dir("voice-skill", appauthor=False))
 
 
 def _from_json(data: dict[str, Any]) -> KnowledgeBase:
@@ -211,7 +199,7 @@ def _from_json(data: dict[str, Any]) -> KnowledgeBase:
         follow_ups={name: tuple(s) for name, s in raw_dialogue["follow_ups"].items()},
     )
     domain = Domain(**{name: tuple(words) for name, words in data["domain"].items()})
-    return KnowledgeBase(topics=topics, dialogue=dialogue, domain=domain)
+    return KnowledgeBase(topics=topics, dialogue=dialogue, domain=domain, digest=data["digest"])
 
 
 class _Document:
@@ -297,7 +285,7 @@ class _Expander:
         return tuple(sentences)
 
 
-def _parse(directory: Path, files: list[Path]) -> KnowledgeBase:
+def _parse(directory: Path, files: list[Path], digest: str) -> KnowledgeBase:
     rules_doc = _Document(directory / "_rules.yaml") if (directory / "_rules.yaml").exists() else None
     rules = rules_doc.data.get("rules", {}) if rules_doc else {}
     if not isinstance(rules, dict) or not all(isinstance(v, str) for v in rules.values()):
@@ -330,7 +318,7 @@ def _parse(directory: Path, files: list[Path]) -> KnowledgeBase:
             for name in ("words", "with_pain", "pain_words", "elsewhere")
         }
     )
-    return KnowledgeBase(topics=topics, dialogue=dialogue, domain=domain)
+    return KnowledgeBase(topics=topics, dialogue=dialogue, domain=domain, digest=digest)
 
 
 def _parse_dialogue(document: _Document, expander: _Expander) -> DialogueText:
