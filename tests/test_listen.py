@@ -15,6 +15,7 @@ import soxr
 from conftest import console_script, run_cli
 from speech_audio import concatenate, silence, speak_to_wav, synthesise
 from test_microphone import BUILT_IN, fake_sounddevice
+from tiny_vosk_model import make_tiny_vosk_model
 
 from voice_skill.audio_source import FileAudioSource
 from voice_skill.dialogue import Session
@@ -358,10 +359,10 @@ def open_engine():
     return screened(open_recogniser("pocketsphinx"))
 
 
-def run_spoken(wav: Path, hint_after: float = 60.0):
+def run_spoken(wav: Path, hint_after: float = 60.0, engine=None, barge_in=None):
     skill = Skill.load()
     speaker = RecordingSpeaker(seconds_per_say=SPOKEN_SECONDS)
-    recogniser = RecordingRecogniser(open_engine())
+    recogniser = RecordingRecogniser((engine or open_engine)())
     session = Session(skill)
     dialogue = RecordingDialogue(session)
     conversation = Conversation(
@@ -372,7 +373,7 @@ def run_spoken(wav: Path, hint_after: float = 60.0):
         greeting=session.greeting(),
         hint=skill.knowledge.dialogue.no_question_heard,
         hint_after=hint_after,
-        barge_in=open_engine(),
+        barge_in=(barge_in or engine or open_engine)(),
         console=Console(io.StringIO()),
     )
     speaker.conversation = recogniser.conversation = conversation
@@ -450,6 +451,24 @@ def test_music_and_noise_around_a_question_get_exactly_one_answer(tmp_path) -> N
         "greeting", "heard", "answer", "end"
     ]  # fmt: skip
 
+
+
+
+def test_vosk_streams_through_the_same_loop(tmp_path) -> None:
+    # The tiny model recognises no speech: each loud stretch becomes its one word, "sciatica" or "stop".
+    sciatica = make_tiny_vosk_model(tmp_path / "sciatica", words=("sciatica",), graph="hclg")
+    stop = make_tiny_vosk_model(tmp_path / "stop", words=("stop",), graph="hclg")
+    wav = spoken_conversation(tmp_path, 6.0, "what is sciatica", 1.5, "stop", 5.0, "what is sciatica", 7.0)
+    conversation, speaker, recogniser, dialogue, skill = run_spoken(
+        wav,
+        engine=lambda: screened(open_recogniser("vosk", sciatica)),
+        barge_in=lambda: screened(open_recogniser("vosk", stop)),
+    )
+    assert [event.kind for event in conversation.events] == [
+        "greeting", "heard", "answer", "interrupted", "heard", "answer", "end"
+    ]  # fmt: skip
+    assert [intent.partition(".")[0] for intent in dialogue.intents] == ["sciatica", "sciatica"]
+    assert speaker.calls[2][0] == "stop"
 
 
 def test_listen_hears_a_question_from_a_48_khz_microphone_until_it_is_unplugged(tmp_path) -> None:
