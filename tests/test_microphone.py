@@ -165,8 +165,15 @@ def test_a_device_that_stops_sending_audio_times_out() -> None:
     sd = fake_sounddevice([BUILT_IN], signal=tone(0.3, 48000), ending="stall")
     started = time.monotonic()
     with pytest.raises(AudioDeviceError, match=r"sent no audio for 0.3 s \(was it unplugged or disabled\?\)"):
-        list(Microphone(stall_seconds=0.3, sounddevice=sd))
+        list(Microphone(stall_seconds=0.3, start_seconds=0.3, sounddevice=sd))
     assert time.monotonic() - started < 2.0
+    assert sd.streams[0].closed
+
+
+def test_a_device_that_never_starts_sending_audio_times_out() -> None:
+    sd = fake_sounddevice([BUILT_IN], signal=tone(0.0, 48000), ending="stall")
+    with pytest.raises(AudioDeviceError, match=r"sent no audio for 0.5 s"):
+        list(Microphone(stall_seconds=0.1, start_seconds=0.5, sounddevice=sd))
     assert sd.streams[0].closed
 
 

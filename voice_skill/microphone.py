@@ -114,6 +114,9 @@ class Microphone:
     stall_seconds: float = 2.0
     """A running stream that delivers nothing for this long has lost its device."""
 
+    start_seconds: float = 5.0
+    """The first block may take longer: some devices (Bluetooth headsets) wake up slowly."""
+
     sounddevice: ModuleType | None = None
     """The sounddevice module, or a stand-in for tests; imported on first use when None."""
 
@@ -167,11 +170,13 @@ class Microphone:
                 stream.start()
             except sd.PortAudioError as error:
                 raise self._error(f"cannot be started ({error}); check that no other program holds it") from None
+            timeout = max(self.start_seconds, self.stall_seconds)
             while True:
                 try:
-                    item = blocks.get(timeout=self.stall_seconds)
+                    item = blocks.get(timeout=timeout)
                 except queue.Empty:
-                    raise self._lost(f"sent no audio for {self.stall_seconds:g} s") from None
+                    raise self._lost(f"sent no audio for {timeout:g} s") from None
+                timeout = self.stall_seconds
                 if item is None:
                     raise self._lost("stopped")
                 raw, flagged = item
