@@ -447,6 +447,21 @@ def test_ask_say_to_writes_the_spoken_answer_and_longer_answers_last_longer(tmp_
     assert 0.7 < (long_seconds / short_seconds) / (long_words / short_words) < 1.4, "duration does not follow length"
 
 
+def test_ask_audio_say_to_answers_a_spoken_question_with_a_spoken_answer(tmp_path: Path) -> None:
+    from conftest import run_cli
+    from speech_audio import speak_to_wav
+
+    question = speak_to_wav("what is sciatica", tmp_path / "question.wav")
+    result = run_cli(
+        "ask", "--audio", str(question), "--engine", "pocketsphinx", "--json", "--say-to", str(tmp_path / "answer.wav")
+    )
+    assert result.returncode == 0
+    data = json.loads(result.stdout)
+    assert data["intent"].split(".")[0] == "sciatica"
+    seconds, rms = wav_facts(tmp_path / "answer.wav")
+    assert rms > 0.02 and 1.5 < len(data["answer"].split()) / seconds < 5
+
+
 def test_ask_say_to_where_it_cannot_write_prints_the_answer_and_one_line(tmp_path: Path) -> None:
     from conftest import run_cli
 
