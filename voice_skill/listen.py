@@ -18,6 +18,7 @@ from .transcript import Transcript
 
 if TYPE_CHECKING:
     from .skill import Skill
+    from .speech import Speaker
 
 BARGE_IN_WORD = "stop"
 """Saying this while the skill speaks cuts the answer off (the conversation goes on)."""
@@ -31,30 +32,6 @@ BLOCK_SECONDS = 0.03
 
 HINT_AFTER = 20.0
 """Seconds of silence before the skill says, once, how to ask a question."""
-
-
-class Speaker(Protocol):
-    """Speaks answers in the background; `speaking` is True from say() until the sound has ended."""
-
-    @property
-    def speaking(self) -> bool:
-        """True while an answer is queued or playing."""
-
-    def say(self, text: str) -> None:
-        """Start speaking text and return at once."""
-
-    def stop(self) -> None:
-        """Cut off what is being said."""
-
-    def wait(self) -> None:
-        """Block until everything said so far has been played."""
-
-
-class ClosableSpeaker(Speaker, Protocol):
-    """A speaker the listen command opens and must release (the speech worker, the audio device)."""
-
-    def close(self) -> None:
-        """Stop speaking and release the engine and the audio device."""
 
 
 class Reply(Protocol):
@@ -288,7 +265,7 @@ class Conversation:
 def listen(
     skill: Skill,
     open_recogniser: Callable[[], Recogniser],
-    open_speaker: Callable[[], ClosableSpeaker],
+    open_speaker: Callable[[], Speaker],
     *,
     from_file: Path | None = None,
     device: int | str | None = None,
