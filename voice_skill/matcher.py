@@ -49,19 +49,19 @@ class Thresholds:
     accept: float = 60.0
     """Least topic score (0..100) for a medical topic whose own keyword was said."""
 
-    accept_without_keyword: float = 66.0
+    accept_without_keyword: float = 70.0
     """Least topic score when the utterance holds no keyword of that topic."""
 
     accept_without_domain: float = 92.0
     """Without a domain word, only a near-verbatim example is accepted ("should i see a doctor")."""
 
-    words_weight: float = 0.5
+    words_weight: float = 0.6
     """Share of the word-coverage score in a topic's score; the rest is letter similarity."""
 
     keyword_bonus: float = 5.0
     """Added to a topic's score when the utterance holds one of its keywords."""
 
-    margin: float = 5.0
+    margin: float = 2.0
     """Below this gap between the two best topics, the skill asks which one was meant."""
 
     margin_when_both_named: float = 16.0
@@ -73,7 +73,7 @@ class Thresholds:
     unknown_word_penalty: float = 10.0
     """Raises the meta cutoff when the utterance holds a word no example knows ("what is gout")."""
 
-    aspect: float = 0.34
+    aspect: float = 0.25
     """Least share of the utterance that an aspect's cue words must explain ("what medicine ...")."""
 
     trigger: float = 88.0
