@@ -153,27 +153,24 @@ class _Stems:
 
 @dataclass
 class _Examples:
-    """Example sentences and the intents they stand for, ready for rapidfuzz's batch functions."""
+    """Example sentences grouped by the intent they stand for."""
 
-    sentences: list[str] = field(default_factory=list)
-    intents: list[str] = field(default_factory=list)
+    by_intent: dict[str, list[str]] = field(default_factory=dict)
 
     def add(self, intent: str, sentences: tuple[str, ...]) -> None:
-        for sentence in sentences:
-            self.sentences.append(normalise(sentence))
-            self.intents.append(intent)
+        self.by_intent.setdefault(intent, []).extend(normalise(sentence) for sentence in sentences)
 
     @cached_property
     def words(self) -> frozenset[str]:
-        return frozenset(word for sentence in self.sentences for word in sentence.split())
+        return frozenset(word for sentences in self.by_intent.values() for s in sentences for word in s.split())
 
-    def best_by_intent(self, query: str, limit: int = 60) -> dict[str, float]:
-        """The best letter similarity (0..100) each intent reaches among the closest examples."""
-        scores: dict[str, float] = {}
-        for _, score, position in process.extract(query, self.sentences, scorer=fuzz.ratio, limit=limit, score_cutoff=30):
-            intent = self.intents[position]
-            if score > scores.get(intent, 0.0):
-                scores[intent] = score
+    def best_by_intent(self, query: str) -> dict[str, float]:
+        """The best letter similarity (0..100) each intent's examples reach."""
+        scores = {}
+        for intent, sentences in self.by_intent.items():
+            best = process.extractOne(query, sentences, scorer=fuzz.ratio, score_cutoff=30)
+            if best:
+                scores[intent] = best[1]
         return scores
 
 
@@ -335,9 +332,9 @@ class MatcherIndex:
     @classmethod
     def from_json(cls, data: dict) -> MatcherIndex:
         return cls(
-            examples=_Examples(data["examples"]["sentences"], data["examples"]["intents"]),
-            out_of_scope=_Examples(data["out_of_scope"]["sentences"], data["out_of_scope"]["intents"]),
-            follow_ups=_Examples(data["follow_ups"]["sentences"], data["follow_ups"]["intents"]),
+            examples=_Examples(data["examples"]["by_intent"]),
+            out_of_scope=_Examples(data["out_of_scope"]["by_intent"]),
+            follow_ups=_Examples(data["follow_ups"]["by_intent"]),
             vocabulary=_Vocabulary(**data["vocabulary"]),
             topic_words=_Coverage(**data["topic_words"]),
             aspect_words=_Coverage(**data["aspect_words"]),
@@ -373,7 +370,8 @@ class Matcher:
         if trigger:
             return Match(URGENT, 1.0, reason=f"warning sign: {trigger}")
 
-        scores = self._topic_scores(query, labels)
+        letters = self._examples.best_by_intent(query)
+        scores = self._topic_scores(query, labels, letters)
         meta = self._best_meta(query, scores, in_domain)
         if meta:
             return meta
@@ -396,10 +394,13 @@ class Matcher:
         needed = self.thresholds.accept if best_topic in labels else self.thresholds.accept_without_keyword
         if best_score < needed:
             return Match(OUT_OF_SCOPE, rejected, alternatives, "no example close enough")
-        out_of_scope_score = max(self._out_of_scope.best_by_intent(query, limit=5).values(), default=0.0)
+        out_of_scope_score = max(self._out_of_scope.best_by_intent(query).values(), default=0.0)
         if out_of_scope_score >= best_score + self.thresholds.out_of_scope_lead:
             return Match(OUT_OF_SCOPE, round(out_of_scope_score / 100, 3), alternatives, "an out-of-scope example is closer")
 
+        either = self._either_or(query, scores)
+        if either:
+            return Match(CLARIFY, round(best_score / 100, 3), either, "the user named two topics")
         if len(ranked) > 1:
             runner_topic, runner_score = ranked[1]
             named = (best_topic in labels, runner_topic in labels)
@@ -412,7 +413,7 @@ class Matcher:
             if best_score - runner_score < margin and runner_score >= needed:
                 offered = (Candidate(best_topic, round(best_score / 100, 3)), Candidate(runner_topic, round(runner_score / 100, 3)))
                 return Match(CLARIFY, round(best_score / 100, 3), offered, "two topics are close")
-        return Match(self._with_aspect(best_topic, query), round(best_score / 100, 3), alternatives, "closest topic")
+        return Match(self._with_aspect(best_topic, query, letters), round(best_score / 100, 3), alternatives, "closest topic")
 
     def match_among(self, text: str, intents: list[str]) -> str | None:
         """Which of the offered topics a reply to a clarifying question names, if any."""
@@ -420,17 +421,18 @@ class Matcher:
         named = [intent for intent in intents if intent in labels]
         if len(named) == 1:
             return named[0]
-        scores = {topic_id: score for topic_id, score in self._topic_scores(query, labels).items() if topic_id in intents}
+        letters = self._examples.best_by_intent(query)
+        scores = {t: score for t, score in self._topic_scores(query, labels, letters).items() if t in intents}
         for intent in intents:
             name = normalise(self.topics[intent].name)
             scores[intent] = max(scores.get(intent, 0.0), fuzz.partial_ratio(name, query) if len(query) >= 4 else 0.0)
         best = max(scores, key=scores.__getitem__)
         return best if scores[best] >= self.thresholds.meta else None
 
-    def _topic_scores(self, query: str, labels: set[str]) -> dict[str, float]:
+    def _topic_scores(self, query: str, labels: set[str], letters_by_intent: dict[str, float]) -> dict[str, float]:
         """Each topic's score (0..100): letter similarity and word coverage blended, plus a keyword bonus."""
         letters: dict[str, float] = {}
-        for intent, score in self._examples.best_by_intent(query).items():
+        for intent, score in letters_by_intent.items():
             topic_id = intent.split(".")[0]
             letters[topic_id] = max(letters.get(topic_id, 0.0), score)
         words = self.index.topic_words.scores(self._stems.content(query))
@@ -446,13 +448,27 @@ class Matcher:
             scores[topic_id] = min(100.0, score)
         return scores
 
-    def _with_aspect(self, topic_id: str, query: str) -> str:
+    def _either_or(self, query: str, scores: dict[str, float]) -> tuple[Candidate, Candidate] | None:
+        """Two medical topics named on either side of "or" ("sciatica or a slipped disc") are a choice to offer."""
+        if " or " not in f" {query} ":
+            return None
+        before, _, after = f" {query} ".partition(" or ")
+        named = [self._vocabulary.find(side.strip())[1] for side in (before, after)]
+        topics = [
+            next((t for t in sorted(labels, key=lambda t: -scores.get(t, 0.0)) if t in self.topics and self.topics[t].is_medical), None)
+            for labels in named
+        ]
+        if None in topics or topics[0] == topics[1]:
+            return None
+        first, second = sorted(topics, key=lambda t: -scores.get(t, 0.0))  # type: ignore[arg-type]
+        return Candidate(first, round(scores.get(first, 0.0) / 100, 3)), Candidate(second, round(scores.get(second, 0.0) / 100, 3))
+
+    def _with_aspect(self, topic_id: str, query: str, letters: dict[str, float]) -> str:
         """The topic, or its aspect when the utterance asks for one ("what medicine helps sciatica")."""
         aspects = self.topics[topic_id].aspects
         if not aspects:
             return topic_id
         cues = self.index.aspect_words.scores(self._stems.content(query))
-        letters = self._examples.best_by_intent(query, limit=20)
         base = letters.get(topic_id, 0.0)
         closest = max(aspects, key=lambda name: letters.get(f"{topic_id}.{name}", 0.0))
         if letters.get(f"{topic_id}.{closest}", 0.0) > max(base, 80.0):
@@ -474,7 +490,7 @@ class Matcher:
 
     def _best_meta(self, query: str, scores: dict[str, float], in_domain: bool) -> Match | None:
         candidates = {topic_id: s for topic_id, s in scores.items() if not self.topics[topic_id].is_medical}
-        candidates.update(self._follow_ups.best_by_intent(query, limit=10))
+        candidates.update(self._follow_ups.best_by_intent(query))
         if not candidates:
             return None
         best = max(candidates, key=candidates.__getitem__)
