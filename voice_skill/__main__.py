@@ -52,8 +52,6 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--errors", action="store_true", help="list every sentence that got a wrong answer")
     evaluate.set_defaults(handler=_eval)
 
-    from .listen import speed_argument
-
     listen = commands.add_parser("listen", help="a spoken conversation: ask aloud, hear the answers (Ctrl-C ends)")
     listen.add_argument("--device", metavar="ID|NAME", help="the microphone, by number or name (voice-skill devices lists them)")
     listen.add_argument("--from-file", type=Path, metavar="WAV", help="listen to a recorded conversation instead of the microphone")
@@ -73,6 +71,17 @@ def build_parser() -> argparse.ArgumentParser:
     add_model_parser(commands)
     add_config_parsers(commands)
     return parser
+
+
+def speed_argument(text: str) -> float:
+    """--speed: a positive factor, how many times faster than real time a recording is played."""
+    try:
+        speed = float(text)
+    except ValueError:
+        speed = 0.0
+    if not 0 < speed <= 1000:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a speed factor; give a number such as 1, 2 or 10")
+    return speed
 
 
 def add_recogniser_arguments(parser: argparse.ArgumentParser) -> None:

@@ -344,14 +344,3 @@ def _opened(source: Iterable[bytes]) -> Generator[bytes, None, None]:
                 close()
 
     return all_blocks()
-
-
-def speed_argument(text: str) -> float:
-    """--speed: a positive factor, how many times faster than real time a recording is played."""
-    try:
-        speed = float(text)
-    except ValueError:
-        speed = 0.0
-    if not 0 < speed <= 1000:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a speed factor; give a number such as 1, 2 or 10")
-    return speed
