@@ -150,13 +150,20 @@ def _ask_audio(args: argparse.Namespace) -> int:
     exit_code = 0
     answers = []
     for path in args.audio:
+        source = FileAudioSource(path, sample_rate=recogniser.sample_rate)
         try:
-            transcript = transcribe(recogniser, FileAudioSource(path, sample_rate=recogniser.sample_rate))
+            transcript = transcribe(recogniser, source)
         except AudioFileError as error:
             # The other files still get their answers; the exit code tells a script one failed.
             print(f"voice-skill: {error}", file=sys.stderr)
             exit_code = error.exit_code
             continue
+        if source.input_rate < recogniser.sample_rate:
+            print(
+                f"voice-skill: {path} is recorded at {source.input_rate} Hz, below the {recogniser.sample_rate} Hz "
+                "the engine was made for; recognition may be poor, record at 16 kHz or more if you can",
+                file=sys.stderr,
+            )
         answer = session.respond_to_transcript(transcript)
         _print_answer(answer, args.json, sys.stdout)
         answers.append(answer.answer)

@@ -83,6 +83,9 @@ class FileAudioSource:
     duration: float = field(init=False, default=0.0)
     """Length in seconds, known once the file is opened."""
 
+    input_rate: int = field(init=False, default=0)
+    """The file's own sample rate, known once the file is opened."""
+
     def __post_init__(self) -> None:
         self.path = Path(self.path)
 
@@ -92,6 +95,7 @@ class FileAudioSource:
         sound = self._open()
         with sound:
             self.duration = sound.frames / sound.samplerate
+            self.input_rate = sound.samplerate
             converter = PcmConverter(sound.samplerate, self.sample_rate)
             block_frames = max(1, int(sound.samplerate * self.block_seconds))
             started = time.monotonic()
