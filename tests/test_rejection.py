@@ -26,6 +26,10 @@ def test_music_and_noise_are_no_speech_however_sure_the_engine_is(what: str, tra
     assert decide(transcript) is Verdict.NO_SPEECH, what
 
 
+CALIBRATED = Thresholds(asr_confidence={"pocketsphinx": 0.35})
+"""An engine with a confidence threshold, as benchmarks/audio_rejection.py calibrates one."""
+
+
 @pytest.mark.parametrize(
     ("what", "transcript"),
     [
@@ -33,8 +37,12 @@ def test_music_and_noise_are_no_speech_however_sure_the_engine_is(what: str, tra
         ("a Harvard sentence", _heard("does sitting the me me home hurt", 1.0, 0.33)),
     ],
 )
-def test_unsure_words_from_speech_are_off_topic(what: str, transcript: Transcript) -> None:
-    assert decide(transcript) is Verdict.OFF_TOPIC, what
+def test_unsure_words_from_speech_are_off_topic_where_the_engine_is_calibrated(
+    what: str, transcript: Transcript
+) -> None:
+    assert decide(transcript, CALIBRATED) is Verdict.OFF_TOPIC, what
+    # Uncalibrated, the words go to the matcher and its own out-of-scope rules.
+    assert decide(transcript) is Verdict.QUESTION, what
 
 
 @pytest.mark.parametrize(
@@ -49,6 +57,7 @@ def test_unsure_words_from_speech_are_off_topic(what: str, transcript: Transcrip
 )
 def test_questions_pass_to_the_matcher(transcript: Transcript) -> None:
     assert decide(transcript) is Verdict.QUESTION
+    assert decide(transcript, CALIBRATED) is Verdict.QUESTION
 
 
 def test_typed_text_has_no_evidence_and_is_always_a_question() -> None:
@@ -62,9 +71,9 @@ def test_an_engine_without_calibrated_confidence_is_judged_by_speech_only() -> N
 
 
 def test_thresholds_are_boundaries() -> None:
-    least = THRESHOLDS.asr_confidence["pocketsphinx"]
-    assert decide(_heard("hip pain", THRESHOLDS.speech, least)) is Verdict.QUESTION
-    assert decide(_heard("hip pain", THRESHOLDS.speech - 0.01, least)) is Verdict.NO_SPEECH
-    assert decide(_heard("hip pain", THRESHOLDS.speech, least - 0.01)) is Verdict.OFF_TOPIC
+    assert decide(_heard("hip pain", THRESHOLDS.speech, 0.5)) is Verdict.QUESTION
+    assert decide(_heard("hip pain", THRESHOLDS.speech - 0.01, 0.5)) is Verdict.NO_SPEECH
+    assert decide(_heard("hip pain", 1.0, 0.35), CALIBRATED) is Verdict.QUESTION
+    assert decide(_heard("hip pain", 1.0, 0.34), CALIBRATED) is Verdict.OFF_TOPIC
     strict = Thresholds(speech=0.5, asr_confidence={"vosk": 0.8})
     assert decide(_heard("hip pain", 0.6, 0.7, engine="vosk"), strict) is Verdict.OFF_TOPIC

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from speech_audio import concatenate, silence, sox, speak_to_wav, synthesise
 
-from voice_skill.speech_detector import SpeechDetector
+from voice_skill.speech_detector import SpeechDetector, SpeechScore
 
 SPEECH_THRESHOLD = 0.9
 """What voice_skill.rejection takes as speech (its calibrated default)."""
@@ -18,9 +18,11 @@ def _score(path: Path, detector: SpeechDetector, block_bytes: int = 960) -> floa
 
     pcm = soundfile.read(path, dtype="int16")[0].tobytes()
     detector.reset()
+    score = SpeechScore()
     for start in range(0, len(pcm), block_bytes):
-        detector.accept(pcm[start : start + block_bytes])
-    return detector.score()
+        for probability in detector.accept(pcm[start : start + block_bytes]):
+            score.add(probability)
+    return score.value
 
 
 @pytest.fixture(scope="module")
@@ -62,12 +64,20 @@ def test_speech_at_8_khz_is_resampled(tmp_path: Path) -> None:
     assert _score(narrow, SpeechDetector(8000), block_bytes=480) >= SPEECH_THRESHOLD
 
 
-def test_reset_forgets_the_previous_utterance(tmp_path: Path, detector: SpeechDetector) -> None:
-    speech = speak_to_wav("is sciatica serious", tmp_path / "speech.wav")
-    assert _score(speech, detector) >= SPEECH_THRESHOLD
-    detector.reset()
-    assert detector.score() == 0.0
-    assert _score(synthesise(tmp_path / "noise.wav", 2, "synth", "2", "pinknoise"), detector) < 0.3
+def test_the_score_is_the_best_quarter_second() -> None:
+    score = SpeechScore()
+    assert score.value == 0.0
+    for probability in (0.2, 0.4):
+        score.add(probability)
+    assert score.value == pytest.approx(0.3)
+    for probability in [0.0] * 20 + [1.0] * 8 + [0.0] * 20:
+        score.add(probability)
+    assert score.value == pytest.approx(1.0)
+    score.clear()
+    # One confident chunk among noise is not a word.
+    for probability in [0.0] * 20 + [1.0] + [0.0] * 20:
+        score.add(probability)
+    assert score.value == pytest.approx(1 / 8)
 
 
 def test_a_click_among_silence_is_not_speech(tmp_path: Path, detector: SpeechDetector) -> None:

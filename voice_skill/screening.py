@@ -1,9 +1,9 @@
 """A recogniser that screens its own results: the same PCM also goes through a voice activity detector,
 each final transcript carries the speech score, and one that holds no speech comes back empty.
 
-Wrapping keeps the engines and the listen loop unchanged: music or a television in the room produces no
-words at all, a file of noise gets an empty transcript ("no question heard"), and the evidence stays on
-the transcript for `rejection.decide` and for `--json`.
+Wrapping keeps the engines and the listen loop unchanged: music or a television's jingle produces no
+question, a file of noise gets an empty transcript ("no question heard"), and the evidence stays on the
+transcript for `rejection.decide` and for `--json`.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from dataclasses import replace
 
 from .recogniser import Recogniser
 from .rejection import THRESHOLDS, Thresholds, Verdict, decide
-from .speech_detector import SpeechDetector
+from .speech_detector import SpeechDetector, SpeechScore
 from .transcript import Transcript
 
 
@@ -28,10 +28,13 @@ class ScreenedRecogniser:
         self.sample_rate = recogniser.sample_rate
         self.detector = detector or SpeechDetector(recogniser.sample_rate)
         self.thresholds = thresholds
+        self._score = SpeechScore()
+        """The speech score of the audio since the engine's last final transcript: the current utterance."""
 
     def accept(self, pcm: bytes) -> Transcript | None:
         """Feed PCM to the detector and the engine; screen the engine's final transcript."""
-        self.detector.accept(pcm)
+        for probability in self.detector.accept(pcm):
+            self._score.add(probability)
         transcript = self.recogniser.accept(pcm)
         return None if transcript is None else self._screen(transcript)
 
@@ -41,12 +44,13 @@ class ScreenedRecogniser:
 
     def finish(self) -> Transcript:
         """End of audio: the engine's last transcript, screened."""
-        return self._screen(self.recogniser.finish())
+        final = self._screen(self.recogniser.finish())
+        self.detector.reset()
+        return final
 
     def _screen(self, transcript: Transcript) -> Transcript:
-        # The detector has heard exactly the audio since the previous final transcript: this utterance.
-        screened = replace(transcript, speech=round(self.detector.score(), 3))
-        self.detector.reset()
+        screened = replace(transcript, speech=round(self._score.value, 3))
+        self._score.clear()
         if decide(screened, self.thresholds) is Verdict.NO_SPEECH:
             return replace(screened, text="", asr_confidence=None)
         return screened

