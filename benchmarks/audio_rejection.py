@@ -227,7 +227,8 @@ def main() -> None:
             print(f"{engine}: not measured ({error})")
             continue
         benchmark(ScreenedRecogniser(engine_recogniser, thresholds=OPEN), skill)
-    print(f"real-time factor (processor time) of the speech detector alone: {detector_speed(sorted(REAL.glob('*.wav'))):.3f}")
+    detector = detector_speed(sorted(REAL.glob("*.wav")))
+    print(f"real-time factor (processor time) of the speech detector alone: {detector:.3f}")
 
 
 def benchmark(recogniser: ScreenedRecogniser, skill: Skill) -> None:

@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 from speech_audio import concatenate, silence, sox, speak_to_wav, synthesise
 
+from voice_skill.rejection import THRESHOLDS
 from voice_skill.speech_detector import SpeechDetector, SpeechScore
 
-SPEECH_THRESHOLD = 0.9
-"""What voice_skill.rejection takes as speech (its calibrated default)."""
+SPEECH_THRESHOLD = THRESHOLDS.speech
 
 
 def _score(path: Path, detector: SpeechDetector, block_bytes: int = 960) -> float:
@@ -54,7 +54,8 @@ def test_silence_is_not_speech(tmp_path: Path, detector: SpeechDetector) -> None
 @pytest.mark.parametrize("text", ["stop", "why does my hip hurt when i walk"])
 def test_speech_is_speech_even_a_single_word(tmp_path: Path, detector: SpeechDetector, text: str) -> None:
     speech = speak_to_wav(text, tmp_path / "speech.wav")
-    padded = concatenate(tmp_path / "padded.wav", silence(tmp_path / "a.wav", 1), speech, silence(tmp_path / "b.wav", 1))
+    before, after = silence(tmp_path / "before.wav", 1), silence(tmp_path / "after.wav", 1)
+    padded = concatenate(tmp_path / "padded.wav", before, speech, after)
     assert _score(padded, detector) >= SPEECH_THRESHOLD
 
 
