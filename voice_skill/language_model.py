@@ -26,7 +26,9 @@ FORMAT_VERSION = "1"
 """Bumped when the artefacts' format or the builder changes, so old cache entries are not reused."""
 
 LM_KINDS = ("trigram", "bigram", "jsgf")
-"""Restrictions pocketsphinx can use; the first is the default (the best measured topic accuracy)."""
+"""Restrictions pocketsphinx can use; the first is the default. Measured on eSpeak NG speech of the skill's
+~13,000 sentences: the trigram model gives the best topic accuracy, also on sentences left out of it; the
+bigram ten points less; the JSGF grammar takes 6 s to load and decodes five times slower than real time."""
 
 HAND_PRONUNCIATIONS = Path(__file__).with_name("pronunciations.dict")
 """Pronunciations, in CMU phones, for the skill's words that CMUdict lacks."""

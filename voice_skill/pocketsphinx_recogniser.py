@@ -11,8 +11,12 @@ VAD_WINDOW = 0.3
 END_OF_QUESTION = 0.5
 """Seconds of non-speech, after the detector's own window, that end a question (pauses between words are shorter)."""
 
+TOP_GAUSSIANS = 8
+"""Gaussians scored per frame (pocketsphinx's default is 4). Measured on eSpeak NG voices: topic accuracy
++1 to +8 points per voice, the most on voices least like the model's training speakers, for ~15% more time."""
+
 # pocketsphinx's own markers for silence and noise, never words of a transcript.
-_NON_WORDS = {"<s>", "</s>", "<sil>", "[noise]", "[breath]", "[cough]", "[laugh]", "[um]", "[uh]", "[smack]"}
+_NON_WORDS = {"<s>", "</s>", "<sil>", "[noise]", "[speech]", "[breath]", "[cough]", "[laugh]", "[um]", "[uh]"}
 
 
 class PocketsphinxRecogniser:
@@ -28,13 +32,13 @@ class PocketsphinxRecogniser:
         kind = kind or LM_KINDS[0]
         self.kind = kind
         if kind == "generic":
-            self._decoder = Decoder(loglevel="FATAL")
+            self._decoder = Decoder(loglevel="FATAL", topn=TOP_GAUSSIANS)
             self.description = "pocketsphinx (bundled US English model, its generic open-vocabulary language model)"
         else:
             sentences = sentences if sentences is not None else skill_sentences()
             model = pocketsphinx_model(sentences, kind)
             restriction = {"jsgf": str(model.path)} if kind == "jsgf" else {"lm": str(model.path)}
-            self._decoder = Decoder(dict=str(model.dictionary), loglevel="FATAL", **restriction)
+            self._decoder = Decoder(dict=str(model.dictionary), loglevel="FATAL", topn=TOP_GAUSSIANS, **restriction)
             self.description = (
                 f"pocketsphinx (bundled US English model, restricted by a {kind} model of the skill's "
                 f"{len(set(sentences))} example sentences)"
@@ -104,10 +108,12 @@ class PocketsphinxRecogniser:
             return None
         # The binding gives posteriors already as probabilities (rounding can push them just past 1).
         posteriors = [
-            min(max(segment.prob, 0.0), 1.0) for segment in self._decoder.seg() if segment.word not in _NON_WORDS
+            min(max(segment.prob, 0.0), 1.0)
+            for segment in self._decoder.seg()
+            if segment.word.lower() not in _NON_WORDS
         ]
         return sum(posteriors) / len(posteriors) if posteriors else None
 
 
 def _words(hypothesis: str) -> str:
-    return " ".join(word.split("(", 1)[0] for word in hypothesis.split() if word not in _NON_WORDS)
+    return " ".join(word.split("(", 1)[0] for word in hypothesis.split() if word.lower() not in _NON_WORDS)
