@@ -105,3 +105,14 @@ def test_a_spoken_question_reports_its_transcript_and_evidence(skill: Skill) -> 
     data = answer.to_json()
     assert data["intent"] == "sciatica"
     assert data["transcript"] == "what is sciatica" and data["speech"] == 0.97 and data["asr_confidence"] == 0.8
+
+
+def test_a_new_question_after_a_clarifying_question_is_answered_as_asked() -> None:
+    turns = chat("sciatica or disc", "what is a reason my buttocks is sore")
+    assert turns[0]["intent"] == "clarify"
+    assert turns[1]["intent"].split(".")[0] == "causes_overview"
+
+
+def test_an_off_topic_reply_to_a_clarifying_question_is_out_of_scope() -> None:
+    turns = chat("sciatica or disc", "set a timer for ten minutes")
+    assert turns[1]["intent"] == "out_of_scope"

@@ -12,6 +12,8 @@ from .topics import OUT_OF_SCOPE, URGENT, Topic
 from .transcript import Transcript
 
 MISUNDERSTANDINGS_BEFORE_HELP = 3
+SHORT_REPLY_WORDS = 6
+"""A longer reply to "Do you mean A, or B?" is taken as a new question, not as a choice."""
 _FIRST = re.compile(r"\b(first|former|yes|yeah|yep|the first one|that one)\b")
 _SECOND = re.compile(r"\b(second|latter|other|the other one|no|nope)\b")
 
@@ -60,12 +62,12 @@ class Session:
         return self.skill.knowledge.dialogue.disclaimer
 
     def _resolve(self, text: str) -> Answer:
+        match = self.skill.matcher.match(text)
         if self.offered:
             offered, self.offered = self.offered, None
-            chosen = self._chosen(text, offered)
+            chosen = self._chosen(text, offered, match)
             if chosen:
                 return self._topic_answer(text, Match(chosen, 1.0, reason="clarified"))
-        match = self.skill.matcher.match(text)
         if match.intent == OUT_OF_SCOPE:
             return self._not_understood(text, match)
         self.misunderstandings = 0
@@ -109,11 +111,16 @@ class Session:
         question = self.skill.knowledge.dialogue.clarify.format(first=topics[first].name, second=topics[second].name)
         return Answer(text, CLARIFY, match.confidence, question, match.alternatives)
 
-    def _chosen(self, text: str, offered: tuple[str, str]) -> str | None:
+    def _chosen(self, text: str, offered: tuple[str, str], match: Match) -> str | None:
+        """The offered topic a reply picks; None when the reply is a new question, not a choice."""
+        if match.intent.split(".")[0] in offered:
+            return match.intent
+        reply = normalise(text)
+        if len(reply.split()) > SHORT_REPLY_WORDS:
+            return None
         named = self.skill.matcher.match_among(text, list(offered))
         if named:
             return named
-        reply = normalise(text)
         if len(reply.split()) <= 4:
             if _FIRST.search(reply):
                 return offered[0]

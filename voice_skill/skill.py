@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import matcher as matcher_module
 from .cache import load_json, save_json
 from .matcher import Matcher, MatcherIndex
 from .topics import KnowledgeBase, load_knowledge
@@ -21,7 +23,8 @@ class Skill:
     def load(cls, intents_dir: Path | None = None) -> Skill:
         """Load the topics (the shipped ones by default) and index them."""
         knowledge = load_knowledge(intents_dir)
-        cache_name = f"matcher-{knowledge.digest}.json"
+        matcher_code = hashlib.sha256(Path(matcher_module.__file__).read_bytes()).hexdigest()[:16]
+        cache_name = f"matcher-{knowledge.digest}-{matcher_code}.json"
         cached = load_json(cache_name)
         index = None
         if cached is not None:

@@ -11,7 +11,6 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import __version__
 from .cache import load_json, save_json
 from .errors import TopicFileError
 
@@ -160,7 +159,7 @@ def load_knowledge(intents_dir: Path | None = None) -> KnowledgeBase:
     if not directory.is_dir():
         raise TopicFileError(f"{directory}: topic folder not found")
     files = sorted(directory.glob("*.yaml"))
-    digest = hashlib.sha256(__version__.encode())
+    digest = hashlib.sha256(Path(__file__).read_bytes())  # a change to this loader invalidates the cache too
     for path in files:
         digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
     cache_name = f"topics-{digest.hexdigest()[:32]}.json"
