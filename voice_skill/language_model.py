@@ -284,6 +284,10 @@ def _without(sentence: str, missing: tuple[str, ...]) -> str:
 
 
 def _cmudict_path() -> Path:
-    from pocketsphinx import get_model_path
+    from .errors import EngineUnavailableError
+    from .lexicon import cmudict_path
 
-    return Path(get_model_path("en-us/cmudict-en-us.dict"))
+    path = cmudict_path()
+    if path is None:
+        raise EngineUnavailableError("pocketsphinx and its dictionary are not installed; reinstall voice-skill")
+    return path

@@ -41,11 +41,16 @@ class EngineInfo:
     """What `voice-skill engines` shows about one engine."""
 
     name: str
+    """As given to --engine."""
+
     available: bool
+    """Whether it can be used on this machine now."""
+
     detail: str
     """The model that would be used, or why the engine cannot be used."""
 
     default: bool = False
+    """Used when --engine is not given."""
 
 
 def open_recogniser(engine: str | None = None, model: Path | None = None, open_vocabulary: bool = False) -> Recogniser:
@@ -61,11 +66,12 @@ def open_recogniser(engine: str | None = None, model: Path | None = None, open_v
 
         return VoskRecogniser(model, open_vocabulary=open_vocabulary)
     if engine == "pocketsphinx":
+        from .pocketsphinx_recogniser import PocketsphinxRecogniser
+
         try:
-            from .pocketsphinx_recogniser import PocketsphinxRecogniser
+            return PocketsphinxRecogniser(kind="generic" if open_vocabulary else None)
         except ImportError as error:
             raise EngineUnavailableError(f"pocketsphinx cannot be loaded ({error}); reinstall voice-skill") from None
-        return PocketsphinxRecogniser(kind="generic" if open_vocabulary else None)
     raise EngineUnavailableError(f"unknown engine {engine!r}; choose one of: {', '.join(ENGINES)}")
 
 
