@@ -49,7 +49,7 @@ class PocketsphinxRecogniser:
         self._silent_for = 0.0
 
     def accept(self, pcm: bytes) -> Transcript | None:
-        """Feed PCM; a transcript comes back once the speaker has paused for END_OF_QUESTION seconds."""
+        """Feed PCM; a transcript with words comes back once the speaker has paused for END_OF_QUESTION seconds."""
         self._pending += pcm
         frame_bytes = self._endpointer.frame_bytes
         final = None
@@ -61,7 +61,9 @@ class PocketsphinxRecogniser:
             elif self._in_utterance and not self._endpointer.in_speech:
                 self._silent_for += self._endpointer.frame_length
                 if self._silent_for >= END_OF_QUESTION:
-                    final = self._end_utterance()
+                    transcript = self._end_utterance()
+                    # A burst of noise the detector took for speech, with no words in it, is no utterance.
+                    final = transcript if transcript.text else final
         return final
 
     def partial(self) -> str:
