@@ -372,7 +372,7 @@ class Matcher:
 
         letters = self._examples.best_by_intent(query)
         scores = self._topic_scores(query, labels, letters)
-        meta = self._best_meta(query, scores, in_domain)
+        meta = self._best_meta(query, letters, in_domain)
         if meta:
             return meta
         ranked = sorted(
@@ -488,8 +488,10 @@ class Matcher:
     def _content_words(query: str) -> list[str]:
         return [word for word in query.split() if word not in STOPWORDS]
 
-    def _best_meta(self, query: str, scores: dict[str, float], in_domain: bool) -> Match | None:
-        candidates = {topic_id: s for topic_id, s in scores.items() if not self.topics[topic_id].is_medical}
+    def _best_meta(self, query: str, letters: dict[str, float], in_domain: bool) -> Match | None:
+        """Help, repeat, stop and follow-ups are set phrases: only their letters count, so that a
+        jumble of common words ("is it be need be all") never ends the session."""
+        candidates = {intent: s for intent, s in letters.items() if not self.topics[intent.split(".")[0]].is_medical}
         candidates.update(self._follow_ups.best_by_intent(query))
         if not candidates:
             return None
