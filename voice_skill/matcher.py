@@ -252,8 +252,8 @@ class _Vocabulary:
         known = self.by_sound[hit[0]]
         if len(piece) == 1:
             return None if joined in _english_words() else known
-        if any(word in self.labels for word in piece):
-            return None
+        if " " in known or any(word in self.labels for word in piece):
+            return None  # a word heard in pieces is one word: "say it one" is not "sit bone"
         if known.replace(" ", "") in _english_words() and all(word in _english_words() for word in piece):
             return None
         return known
@@ -385,9 +385,11 @@ class Matcher:
         alternatives = tuple(Candidate(topic_id, round(score / 100, 3)) for topic_id, score in ranked[1:4])
         rejected = round(1.0 - best_score / 200, 3)
 
-        if _ELSEWHERE in labels and _DOMAIN not in labels:
+        said_as_written = max(letters.values(), default=0.0) >= self.thresholds.accept_without_domain
+        if _ELSEWHERE in labels and _DOMAIN not in labels and not said_as_written:
             return Match(OUT_OF_SCOPE, rejected, alternatives, "about another part of the body")
-        if not in_domain and (best_score < self.thresholds.accept_without_domain or self._unknown_words(query)):
+        near_example = said_as_written or best_score >= self.thresholds.accept_without_domain
+        if not in_domain and (not near_example or self._unknown_words(query)):
             return Match(OUT_OF_SCOPE, rejected, alternatives, "no word of the skill's domain")
         if len(query.split()) < 3 and len(self._content_words(query)) < 2 and best_score < self.thresholds.accept_without_domain:
             return Match(OUT_OF_SCOPE, rejected, alternatives, "one word is not a question")
