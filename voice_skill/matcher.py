@@ -36,6 +36,8 @@ STOPWORDS = frozenset(
     "this that there these those your you we our they them he she his her have has had get got "
     "any some very really much more so too not no".split()
 )
+_LONGEST_PHRASE = 5
+"""Vocabulary phrases have at most this many words."""
 _FUZZY_TRIGGER_LENGTH = 12
 """Shorter warning-sign phrases ("fever") must be said as they are: fuzzily, "ever" would be one."""
 _NON_WORD = re.compile(r"[^\w' ]+")
@@ -229,7 +231,7 @@ class _Vocabulary:
         """
         words = query.split()
         labels: set[str] = set()
-        for size in (3, 2, 1):
+        for size in range(min(len(words), _LONGEST_PHRASE), 0, -1):
             start = 0
             while start + size <= len(words):
                 piece = words[start : start + size]
@@ -498,6 +500,9 @@ class Matcher:
         if not candidates:
             return None
         best = max(candidates, key=candidates.__getitem__)
+        medical = max((s for i, s in letters.items() if self.topics[i.split(".")[0]].is_medical), default=0.0)
+        if candidates[best] < medical:
+            return None
         if in_domain:
             needed = self.thresholds.accept_without_domain
         else:
