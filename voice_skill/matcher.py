@@ -393,7 +393,7 @@ class Matcher:
         near_example = said_as_written or best_score >= self.thresholds.accept_without_domain
         if not in_domain and (not near_example or self._unknown_words(query)):
             return Match(OUT_OF_SCOPE, rejected, alternatives, "no word of the skill's domain")
-        if len(query.split()) < 3 and len(self._content_words(query)) < 2 and best_score < self.thresholds.accept_without_domain:
+        if len(self._content_words(query)) < 2 and best_topic not in labels and not said_as_written:
             return Match(OUT_OF_SCOPE, rejected, alternatives, "one word is not a question")
         needed = self.thresholds.accept if best_topic in labels else self.thresholds.accept_without_keyword
         if best_score < needed:
