@@ -222,7 +222,7 @@ class _Vocabulary:
                 self.labels[phrase].append(label)
             self.by_sound.setdefault(phonetic(phrase.replace(" ", "")), phrase)
 
-    def find(self, query: str) -> tuple[str, set[str]]:
+    def find(self, query: str, known_words: frozenset[str] = frozenset()) -> tuple[str, set[str]]:
         """The query with misheard hard words put right, and the labels of the phrases it holds.
 
         A real English word is never taken for a different vocabulary word ("setting" is not
@@ -236,7 +236,7 @@ class _Vocabulary:
             while start + size <= len(words):
                 piece = words[start : start + size]
                 phrase = " ".join(piece)
-                known = phrase if phrase in self.labels else self._misheard(piece)
+                known = phrase if phrase in self.labels else self._misheard(piece, known_words)
                 if known:
                     labels.update(self.labels[known])
                     if known != phrase:
@@ -244,10 +244,10 @@ class _Vocabulary:
                 start += 1
         return " ".join(words), labels
 
-    def _misheard(self, piece: list[str]) -> str | None:
+    def _misheard(self, piece: list[str], known_words: frozenset[str]) -> str | None:
         joined = "".join(piece)
-        if len(joined) < 6:
-            return None
+        if len(joined) < 6 or all(word in known_words for word in piece):
+            return None  # words the examples use are heard right; a mishearing yields a stranger word
         hit = process.extractOne(phonetic(joined), self.by_sound.keys(), scorer=fuzz.ratio, score_cutoff=85)
         if not hit:
             return None
@@ -364,7 +364,7 @@ class Matcher:
 
     def match(self, text: str) -> Match:
         """Match one utterance."""
-        query, labels = self._vocabulary.find(normalise(text))
+        query, labels = self._vocabulary.find(normalise(text), self._examples.words)
         if not query:
             return Match(OUT_OF_SCOPE, 1.0, reason="nothing said")
         in_domain = _DOMAIN in labels or (_WITH_PAIN in labels and _PAIN in labels)
@@ -421,7 +421,7 @@ class Matcher:
 
     def match_among(self, text: str, intents: list[str]) -> str | None:
         """Which of the offered topics a reply to a clarifying question names, if any."""
-        query, labels = self._vocabulary.find(normalise(text))
+        query, labels = self._vocabulary.find(normalise(text), self._examples.words)
         named = [intent for intent in intents if intent in labels]
         if len(named) == 1:
             return named[0]
@@ -511,14 +511,45 @@ class Matcher:
             return Match(best, round(candidates[best] / 100, 3), reason="meta phrase")
         return None
 
+    @cached_property
+    def _triggers_with_word(self) -> dict[str, list[str]]:
+        """Each word of the warning-sign phrases, and the phrases it appears in."""
+        index: dict[str, list[str]] = defaultdict(list)
+        for trigger in (*self.index.triggers, *self.index.context_triggers):
+            for word in set(trigger.split()):
+                index[word].append(trigger)
+        return index
+
+    @cached_property
+    def _trigger_sizes(self) -> dict[str, int]:
+        return {trigger: len(set(trigger.split())) for trigger in (*self.index.triggers, *self.index.context_triggers)}
+
+    @cached_property
+    def _standalone_triggers(self) -> frozenset[str]:
+        """Warning signs that count without any mention of pain ("i lost control of my bladder")."""
+        return frozenset(self.index.triggers)
+
     def _urgent_trigger(self, query: str, about_pain: bool) -> str | None:
-        triggers = self.index.triggers + self.index.context_triggers if about_pain else self.index.triggers
+        shared: dict[str, int] = defaultdict(int)
+        for word in set(query.split()):
+            for trigger in self._triggers_with_word.get(word, ()):
+                shared[trigger] += 1
+        # Only phrases that share at least half their words with the query can be in it, even misheard;
+        # looking at those alone keeps the fuzzy search off the hot path.
+        sizes = self._trigger_sizes
+        candidates = [
+            trigger
+            for trigger, count in shared.items()
+            if 2 * count >= sizes[trigger] and (about_pain or trigger in self._standalone_triggers)
+        ]
+        if not candidates:
+            return None
         padded = f" {query} "
-        for trigger in triggers:
+        for trigger in candidates:
             if f" {trigger} " in padded:
                 return trigger
         for trigger, _, _ in process.extract(
-            query, triggers, scorer=fuzz.partial_ratio, score_cutoff=self.thresholds.trigger, limit=5
+            query, candidates, scorer=fuzz.partial_ratio, score_cutoff=self.thresholds.trigger, limit=5
         ):
             if len(trigger) >= _FUZZY_TRIGGER_LENGTH and self._whole_words_match(trigger, query):
                 return trigger
