@@ -141,7 +141,7 @@ def _every_spoken_text() -> dict[str, str]:
     for topic in _topics().values():
         texts.update(_answers(topic))
     dialogue = yaml.safe_load((INTENTS / "_dialogue.yaml").read_text(encoding="utf-8"))
-    for key in ("disclaimer", "no_question_heard", "misunderstood", "repeat_nothing", "clarify"):
+    for key in ("disclaimer", "no_question_heard", "misunderstood", "clarify"):
         texts[f"_dialogue.{key}"] = dialogue[key].replace("{first}", "x").replace("{second}", "y")
     return texts
 

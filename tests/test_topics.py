@@ -16,7 +16,6 @@ disclaimer: This is information, not medical advice.
 clarify: "Do you mean {first}, or {second}?"
 no_question_heard: I did not hear a question.
 misunderstood: Sorry, I did not understand.
-repeat_nothing: I have not said anything yet.
 follow_ups:
   treatment: ["what should i do [about it]"]
 """

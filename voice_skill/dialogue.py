@@ -76,7 +76,7 @@ class Session:
         if match.intent.startswith(FOLLOW_UP_PREFIX):
             return self._follow_up(text, match)
         if match.intent == "repeat":
-            said = self.last_answer or self.skill.knowledge.dialogue.repeat_nothing
+            said = self.last_answer or self.skill.knowledge.topics["repeat"].answer
             return Answer(text, "repeat", match.confidence, said, match.alternatives)
         return self._topic_answer(text, match)
 

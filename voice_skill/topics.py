@@ -33,7 +33,7 @@ REQUIRED_TOPICS = (
     "stop",
     OUT_OF_SCOPE,
 )
-DIALOGUE_PHRASES = ("disclaimer", "clarify", "no_question_heard", "misunderstood", "repeat_nothing")
+DIALOGUE_PHRASES = ("disclaimer", "clarify", "no_question_heard", "misunderstood")
 FOLLOW_UPS = (*ASPECTS, "more")
 
 
@@ -96,7 +96,6 @@ class DialogueText:
     clarify: str
     no_question_heard: str
     misunderstood: str
-    repeat_nothing: str
     follow_ups: dict[str, tuple[str, ...]]
     """Expanded follow-up sentences by aspect name, or "more"."""
 
