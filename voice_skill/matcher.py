@@ -457,7 +457,7 @@ class Matcher:
         if " or " not in f" {query} ":
             return None
         before, _, after = f" {query} ".partition(" or ")
-        named = [self._vocabulary.find(side.strip())[1] for side in (before, after)]
+        named = [self._vocabulary.find(side.strip(), self._examples.words)[1] for side in (before, after)]
         topics = [
             next((t for t in sorted(labels, key=lambda t: -scores.get(t, 0.0)) if t in self.topics and self.topics[t].is_medical), None)
             for labels in named
