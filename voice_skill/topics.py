@@ -212,8 +212,13 @@ class _Document:
         except (OSError, UnicodeDecodeError) as error:
             raise TopicFileError(f"{path}: cannot read the topic file ({error})") from None
         try:
-            self.node = yaml.compose(text, Loader=yaml.SafeLoader)
-            self.data = yaml.load(text, Loader=yaml.SafeLoader)
+            loader = yaml.SafeLoader(text)
+            try:
+                # One parse gives both the node tree (for line numbers) and the data.
+                self.node = loader.get_single_node()
+                self.data = loader.construct_document(self.node) if self.node is not None else None
+            finally:
+                loader.dispose()
         except yaml.YAMLError as error:
             mark = getattr(error, "problem_mark", None)
             where = f", line {mark.line + 1}" if mark else ""
