@@ -34,19 +34,25 @@ SPOKEN = {"example": "spoken topic examples", "paraphrase": "spoken held-out par
 
 sys.path.insert(0, str(REPO / "tests"))
 
-from speech_audio import ESPEAK_VOICES, speak_to_wav  # noqa: E402
-
-from voice_skill.audio_source import FileAudioSource  # noqa: E402
+from voice_skill.audio.source import FileAudioSource  # noqa: E402
+from voice_skill.audio.speech_detector import SpeechDetector  # noqa: E402
 from voice_skill.dialogue import Session  # noqa: E402
 from voice_skill.errors import SkillError  # noqa: E402
 from voice_skill.evaluation import Case, load_cases  # noqa: E402
-from voice_skill.recogniser import Recogniser, open_recogniser  # noqa: E402
-from voice_skill.rejection import THRESHOLDS, Thresholds, Verdict, decide  # noqa: E402
-from voice_skill.screening import ScreenedRecogniser  # noqa: E402
+from voice_skill.intent import OUT_OF_SCOPE  # noqa: E402
+from voice_skill.recognition.recogniser import Recogniser, open_recogniser  # noqa: E402
+from voice_skill.recognition.screening import (  # noqa: E402
+    THRESHOLDS,
+    ScreenedRecogniser,
+    Thresholds,
+    Verdict,
+    decide,
+)
+from voice_skill.recognition.transcript import Transcript  # noqa: E402
+from voice_skill.settings import RecognitionSettings  # noqa: E402
 from voice_skill.skill import Skill  # noqa: E402
-from voice_skill.speech_detector import SpeechDetector  # noqa: E402
-from voice_skill.topics import OUT_OF_SCOPE  # noqa: E402
-from voice_skill.transcript import Transcript  # noqa: E402
+
+from speech_audio import ESPEAK_VOICES, speak_to_wav  # noqa: E402
 
 OPEN = Thresholds(speech=0.0, asr_confidence={})
 """Screening that refuses nothing, so that every threshold can be tried on the same evidence afterwards."""
@@ -222,7 +228,7 @@ def main() -> None:
     skill = Skill.load()
     for engine in ("pocketsphinx", "vosk"):
         try:
-            engine_recogniser = open_recogniser(engine)
+            engine_recogniser = open_recogniser(skill.sentences, RecognitionSettings(engine=engine))
         except SkillError as error:
             print(f"{engine}: not measured ({error})")
             continue

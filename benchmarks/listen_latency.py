@@ -21,14 +21,16 @@ from pathlib import Path
 
 import numpy as np
 
-from voice_skill.audio_source import FileAudioSource
+from voice_skill.audio.source import FileAudioSource
+from voice_skill.cli.console import Console
+from voice_skill.conversation import BLOCK_SECONDS, Conversation
 from voice_skill.dialogue import Session
-from voice_skill.listen import BLOCK_SECONDS, Console, Conversation
-from voice_skill.recogniser import Recogniser, open_recogniser
-from voice_skill.screening import screened
+from voice_skill.recognition.recogniser import Recogniser, open_recogniser
+from voice_skill.recognition.screening import screened
+from voice_skill.recognition.transcript import Transcript
 from voice_skill.skill import Skill
-from voice_skill.speech import EngineSpeaker, Synthesiser
-from voice_skill.transcript import Transcript
+from voice_skill.speech.speaker import EngineSpeaker
+from voice_skill.speech.synthesiser import Synthesiser
 
 RUNS = 3
 TARGET_MS = 300
@@ -133,7 +135,7 @@ def measure(
     skill: Skill, engine_speaker: EngineSpeaker, output: FirstSampleOutput, text: str, directory: Path
 ) -> tuple[float, float, float, float, str] | None:
     """Latency in ms (total, recognition, dialogue), endpointer wait in s, and what was heard; None if not heard."""
-    recogniser = TimedRecogniser(screened(open_recogniser()))
+    recogniser = TimedRecogniser(screened(open_recogniser(skill.sentences)))
     speaker = TimedSpeaker(engine_speaker)
     blocks, speech_end = question_audio(text, directory, recogniser.sample_rate)
     output.first = None
@@ -164,8 +166,10 @@ def measure(
 
 def main() -> None:
     skill = Skill.load()
-    questions = [topic.sentences[0] for topic in skill.knowledge.topics.values() if topic.is_medical and topic.sentences]
-    engine = open_recogniser()
+    questions = [
+        topic.sentences[0] for topic in skill.knowledge.topics.values() if topic.is_medical and topic.sentences
+    ]
+    engine = open_recogniser(skill.sentences)
     print(f"engine: {engine.description}")
     latencies: list[float] = []
     recognition: list[float] = []

@@ -15,9 +15,9 @@ import time
 from pathlib import Path
 
 from voice_skill.evaluation import load_cases
-from voice_skill.matcher import Matcher
+from voice_skill.knowledge.model import Topic
+from voice_skill.matching.matcher import Matcher
 from voice_skill.skill import Skill
-from voice_skill.topics import Topic
 
 REPO = Path(__file__).resolve().parent.parent
 VOICE_SKILL = Path(sys.executable).parent / "voice-skill"
@@ -47,7 +47,9 @@ def latency(matcher: Matcher, texts: list[str]) -> tuple[float, float, float]:
 def synthetic(skill: Skill, size: int) -> Matcher:
     """The built-in topics plus made-up topics of made-up sentences, up to `size` example sentences."""
     rng = random.Random(7)
-    vocabulary = sorted({word for topic in skill.knowledge.topics.values() for s in topic.sentences for word in s.split()})
+    vocabulary = sorted(
+        {word for topic in skill.knowledge.topics.values() for s in topic.sentences for word in s.split()}
+    )
     topics = dict(skill.knowledge.topics)
     count = sum(len(t.sentences) for t in topics.values())
     number = 0
@@ -73,16 +75,22 @@ def wall_time(command: list[str], stdin: bytes | None = None) -> float:
 def main() -> None:
     skill = Skill.load()
     texts = queries()
-    built_in = sum(len(t.sentences) + sum(len(a.sentences) for a in t.aspects.values()) for t in skill.knowledge.topics.values())
+    built_in = sum(
+        len(t.sentences) + sum(len(a.sentences) for a in t.aspects.values()) for t in skill.knowledge.topics.values()
+    )
     p50, p99, rate = latency(skill.matcher, texts)
-    print(f"built-in topics ({built_in} examples, {len(texts)} queries): p50 {p50:.3f} ms, p99 {p99:.3f} ms, {rate:,.0f} matches/s")
+    print(
+        f"built-in topics ({built_in} examples, {len(texts)} queries): p50 {p50:.3f} ms, p99 {p99:.3f} ms, {rate:,.0f} matches/s"
+    )
     p50, p99, rate = latency(synthetic(skill, 10_000), texts)
     print(f"synthetic 10,000 examples: p50 {p50:.3f} ms, p99 {p99:.3f} ms, {rate:,.0f} matches/s")
 
     wall_time([str(VOICE_SKILL), "ask", "warm the cache"])
     bare = wall_time([sys.executable, "-c", "pass"])
     ask = wall_time([str(VOICE_SKILL), "ask", "what causes hip pain"])
-    print(f"cold start: bare python {bare:.0f} ms, voice-skill ask {ask:.0f} ms (+{ask - bare:.0f} ms, x{ask / bare:.1f})")
+    print(
+        f"cold start: bare python {bare:.0f} ms, voice-skill ask {ask:.0f} ms (+{ask - bare:.0f} ms, x{ask / bare:.1f})"
+    )
 
     chat_lines = [text for text in texts if skill.matcher.match(text).intent != "stop"][:1000]
     lines = ("\n".join(chat_lines) + "\n").encode()

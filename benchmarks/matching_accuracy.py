@@ -15,7 +15,8 @@ import itertools
 from pathlib import Path
 
 from voice_skill.evaluation import Case, evaluate, load_cases
-from voice_skill.matcher import Matcher, Thresholds
+from voice_skill.matching.matcher import Matcher
+from voice_skill.matching.thresholds import Thresholds
 from voice_skill.skill import Skill
 
 REPO = Path(__file__).resolve().parent.parent

@@ -28,14 +28,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
-from speech_audio import speak_to_wav  # noqa: E402
+from voice_skill.audio.source import FileAudioSource
+from voice_skill.dialogue import Session
+from voice_skill.errors import SkillError
+from voice_skill.recognition.recogniser import Recogniser
+from voice_skill.recognition.transcript import Transcript
+from voice_skill.skill import Skill
 
-from voice_skill.audio_source import FileAudioSource  # noqa: E402
-from voice_skill.dialogue import Session  # noqa: E402
-from voice_skill.errors import SkillError  # noqa: E402
-from voice_skill.recogniser import Recogniser  # noqa: E402
-from voice_skill.skill import Skill  # noqa: E402
-from voice_skill.transcript import Transcript  # noqa: E402
+from speech_audio import speak_to_wav
 
 RUNS = 3
 QUESTIONS_PER_TOPIC = 4
@@ -59,23 +59,24 @@ def engines(held_out: set[str]) -> list[tuple[str, object]]:
 
     The held-out row builds the language model without the test questions, as for a user's own wording.
     """
-    from voice_skill.language_model import skill_sentences
-    from voice_skill.pocketsphinx_recogniser import PocketsphinxRecogniser
+    from voice_skill.recognition.pocketsphinx import PocketsphinxRecogniser
 
-    others = [sentence for sentence in skill_sentences() if sentence not in held_out]
+    sentences = Skill.load().sentences
+    others = [sentence for sentence in sentences if sentence not in held_out]
     found: list[tuple[str, object]] = [
-        ("pocketsphinx trigram", lambda: PocketsphinxRecogniser(kind="trigram")),
+        ("pocketsphinx trigram", lambda: PocketsphinxRecogniser(sentences, "trigram")),
         ("pocketsphinx trigram, questions held out of the model", lambda: PocketsphinxRecogniser(others, "trigram")),
-        ("pocketsphinx bigram", lambda: PocketsphinxRecogniser(kind="bigram")),
+        ("pocketsphinx bigram", lambda: PocketsphinxRecogniser(sentences, "bigram")),
     ]
     try:
-        from voice_skill.vosk_recogniser import VoskRecogniser, find_model
+        from voice_skill.models.store import find_model
+        from voice_skill.recognition.vosk import VoskRecogniser
 
         model = find_model()
     except SkillError as error:
         print(f"vosk: skipped ({error})")
     else:
-        found.append(("vosk grammar", lambda: VoskRecogniser(model)))
+        found.append(("vosk grammar", lambda: VoskRecogniser(model, sentences)))
         found.append(("vosk open vocabulary", lambda: VoskRecogniser(model, open_vocabulary=True)))
     return found
 
@@ -114,7 +115,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as scratch:
         audio = {
             (voice, rate): [
-                speak_to_wav(sentence, Path(scratch) / f"{voice}-{rate}-{number}.wav", voice=voice, words_per_minute=rate)
+                speak_to_wav(
+                    sentence, Path(scratch) / f"{voice}-{rate}-{number}.wav", voice=voice, words_per_minute=rate
+                )
                 for number, (_, sentence) in enumerate(cases)
             ]
             for voice, rate in VOICES
@@ -163,7 +166,11 @@ def main() -> None:
                 f"p90 {tails[int(len(tails) * 0.9)]:.0f} ms, max {tails[-1]:.0f} ms"
             )
             overall = sum(accuracy.values()) / len(accuracy)
-            print("  topic accuracy: " + ", ".join(f"{voice} {rate} wpm {value:.0%}" for (voice, rate), value in accuracy.items()) + f"; all {overall:.0%}")
+            print(
+                "  topic accuracy: "
+                + ", ".join(f"{voice} {rate} wpm {value:.0%}" for (voice, rate), value in accuracy.items())
+                + f"; all {overall:.0%}"
+            )
             del recogniser
     print(f"\npeak RSS of the process: {peak_rss_mb():.0f} MB")
 

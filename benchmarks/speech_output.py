@@ -13,8 +13,10 @@ import time
 import wave
 
 from voice_skill.dialogue import Session
+from voice_skill.settings import SpeechSettings
 from voice_skill.skill import Skill
-from voice_skill.speech import EngineSpeaker, SpeechOptions, Synthesiser, split_sentences
+from voice_skill.speech.speaker import EngineSpeaker
+from voice_skill.speech.synthesiser import Synthesiser, split_sentences
 
 VOICES = ("en-us", "en-gb", "en-us+f3", "en-gb-scotland")
 RUNS = 5
@@ -53,7 +55,7 @@ def real_time_factors(voice: str, texts: list[str]) -> tuple[list[float], float]
     """Real-time factor of each run (all answers), and the seconds the worker took to start."""
     factors = []
     start = time.perf_counter()
-    with Synthesiser(SpeechOptions(voice=voice)) as synthesiser:
+    with Synthesiser(SpeechSettings(voice=voice)) as synthesiser:
         synthesiser.start()
         started = time.perf_counter() - start
         for _ in range(RUNS):

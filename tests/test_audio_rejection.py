@@ -7,11 +7,12 @@ import json
 from pathlib import Path
 
 import pytest
+
+from voice_skill.intent import OUT_OF_SCOPE
+from voice_skill.skill import Skill
+
 from conftest import run_cli
 from speech_audio import ESPEAK_VOICES, concatenate, silence, speak_to_wav, synthesise
-
-from voice_skill.skill import Skill
-from voice_skill.topics import OUT_OF_SCOPE
 
 
 @pytest.fixture(scope="module")

@@ -8,10 +8,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from speech_audio import silence, sox, synthesise
 
-from voice_skill.audio_source import FileAudioSource
+from voice_skill.audio.source import FileAudioSource
 from voice_skill.errors import AudioFileError
+
+from speech_audio import silence, sox, synthesise
 
 
 def tone(path: Path, *output_options: str, seconds: float = 1.0, frequency: int = 440, channels: int = 1) -> Path:
@@ -48,7 +49,13 @@ def dominant_frequency(samples: np.ndarray, rate: int) -> float:
         ("44k-24bit.wav", ("-r", "44100", "-b", "24")),
         ("48k-float.wav", ("-r", "48000", "-e", "floating-point", "-b", "32")),
         ("44k.flac", ("-r", "44100", "-b", "16")),
-        ("32k.ogg", ("-r", "32000",)),
+        (
+            "32k.ogg",
+            (
+                "-r",
+                "32000",
+            ),
+        ),
     ],
 )
 def test_common_formats_become_pcm_at_the_engine_rate(tmp_path: Path, name: str, options: tuple[str, ...]) -> None:
@@ -61,7 +68,9 @@ def test_common_formats_become_pcm_at_the_engine_rate(tmp_path: Path, name: str,
 
 
 def test_stereo_is_mixed_to_mono(tmp_path: Path) -> None:
-    left_only = sox(tone(tmp_path / "stereo.wav", "-r", "44100", channels=2), tmp_path / "left.wav", effects=("remix", "1", "0"))
+    left_only = sox(
+        tone(tmp_path / "stereo.wav", "-r", "44100", channels=2), tmp_path / "left.wav", effects=("remix", "1", "0")
+    )
     samples = read_pcm(left_only)
 
     assert dominant_frequency(samples, 16000) == pytest.approx(440, abs=2)

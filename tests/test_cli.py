@@ -8,9 +8,10 @@ import sys
 
 import pytest
 
-from conftest import run_cli
 from voice_skill import __version__
-from voice_skill.topics import REQUIRED_TOPICS
+from voice_skill.knowledge.model import REQUIRED_TOPICS
+
+from conftest import run_cli
 
 
 def test_ask_prints_the_answer_as_plain_text() -> None:

@@ -6,10 +6,11 @@ import json
 
 import pytest
 
-from conftest import run_cli
 from voice_skill.dialogue import Session
+from voice_skill.recognition.transcript import Transcript
 from voice_skill.skill import Skill
-from voice_skill.transcript import Transcript
+
+from conftest import run_cli
 
 
 def chat(*lines: str) -> list[dict]:
@@ -91,7 +92,9 @@ def test_a_follow_up_with_no_topic_yet_is_not_answered_medically() -> None:
 
 
 def test_an_empty_transcript_means_no_question_was_heard(skill: Skill) -> None:
-    answer = Session(skill).respond_to_transcript(Transcript("", engine="pocketsphinx", speech=0.02, asr_confidence=0.0))
+    answer = Session(skill).respond_to_transcript(
+        Transcript("", engine="pocketsphinx", speech=0.02, asr_confidence=0.0)
+    )
     assert answer.intent == "out_of_scope"
     assert answer.to_json()["transcript"] == ""
     assert answer.to_json()["engine"] == "pocketsphinx"

@@ -6,9 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO, run_cli
 from voice_skill.evaluation import evaluate, load_cases
 from voice_skill.skill import Skill
+
+from conftest import REPO, run_cli
 
 TRANSCRIPTS = sorted((REPO / "tests" / "transcripts").glob("*.yaml"))
 
@@ -19,7 +20,9 @@ def skill() -> Skill:
 
 
 def test_the_three_file_kinds_are_read(tmp_path: Path) -> None:
-    (tmp_path / "a.yaml").write_text("tests:\n  - sentences: [what is sciatica]\n    intent: sciatica\n    split: dev\n")
+    (tmp_path / "a.yaml").write_text(
+        "tests:\n  - sentences: [what is sciatica]\n    intent: sciatica\n    split: dev\n"
+    )
     (tmp_path / "b.tsv").write_text("sciatica|disc_herniation\tmy leg hurts\nbook_flight\tbook a flight\n")
     (tmp_path / "c.txt").write_text("set a timer\n\nplay jazz\n")
     assert [(c.text, c.expected, c.split) for c in load_cases(tmp_path / "a.yaml")] == [
@@ -68,8 +71,10 @@ def test_held_out_transcripts_are_answered_well_enough_to_be_useful(skill: Skill
     """The test split was never used for tuning; these floors sit a little under the measured figures."""
     cases = [case for path in TRANSCRIPTS for case in load_cases(path) if case.split == "test"]
     report = evaluate(skill, cases)
-    print(f"held-out transcripts: accuracy {report.accuracy:.1%}, out-of-scope precision "
-          f"{report.out_of_scope_precision:.1%}, recall {report.out_of_scope_recall:.1%}")
+    print(
+        f"held-out transcripts: accuracy {report.accuracy:.1%}, out-of-scope precision "
+        f"{report.out_of_scope_precision:.1%}, recall {report.out_of_scope_recall:.1%}"
+    )
     assert len(cases) > 200
     assert report.accuracy >= 0.82
     assert report.out_of_scope_recall >= 0.90

@@ -13,7 +13,18 @@ from conftest import REPO
 
 def test_the_wheel_carries_the_topics_and_pronunciations_and_runs_from_them(tmp_path: Path) -> None:
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation", "-w", str(tmp_path), str(REPO)],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--quiet",
+            "--no-deps",
+            "--no-build-isolation",
+            "-w",
+            str(tmp_path),
+            str(REPO),
+        ],
         check=True,
         capture_output=True,
         cwd=tmp_path,
@@ -22,7 +33,7 @@ def test_the_wheel_carries_the_topics_and_pronunciations_and_runs_from_them(tmp_
     names = zipfile.ZipFile(wheel).namelist()
     shipped = {Path(name).name for name in names if name.startswith("voice_skill/intents/")}
     assert shipped == {path.name for path in (REPO / "intents").glob("*.yaml")}
-    assert "voice_skill/pronunciations.dict" in names and "voice_skill/py.typed" in names
+    assert "voice_skill/recognition/pronunciations.dict" in names and "voice_skill/py.typed" in names
 
     site = tmp_path / "site"
     zipfile.ZipFile(wheel).extractall(site)
@@ -37,7 +48,11 @@ def test_the_wheel_carries_the_topics_and_pronunciations_and_runs_from_them(tmp_
     assert result.returncode == 0, result.stderr
     assert '"intent": "sciatica"' in result.stdout
     located = subprocess.run(
-        [sys.executable, "-c", "from voice_skill.topics import default_intents_dir; print(default_intents_dir())"],
+        [
+            sys.executable,
+            "-c",
+            "from voice_skill.knowledge.loader import default_intents_dir; print(default_intents_dir())",
+        ],
         capture_output=True,
         text=True,
         cwd=tmp_path,

@@ -7,9 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from conftest import run_cli
+from voice_skill.settings import SpeechSettings
 from voice_skill.skill import Skill
-from voice_skill.speech import SpeechOptions, Synthesiser
+from voice_skill.speech.synthesiser import Synthesiser
+
+from conftest import run_cli
 
 FLOORS = {None: 0.4, "en-gb": 0.4, "en-us+f3": 0.6}
 """Least topic accuracy per voice: pyttsx3's default voice (British eSpeak NG on Linux) and two voices
@@ -19,7 +21,6 @@ VOICES = tuple(FLOORS)
 
 WORDS_PER_MINUTE = 150
 """A calm speaking pace, as people ask a question (pyttsx3's own default is a hurried 200)."""
-
 
 
 def questions() -> list[tuple[str, str]]:
@@ -38,7 +39,7 @@ def accuracy_by_voice(tmp_path_factory: pytest.TempPathFactory) -> dict[str | No
     accuracy = {}
     for voice in VOICES:
         directory = tmp_path_factory.mktemp(f"voice-{voice or 'default'}")
-        with Synthesiser(SpeechOptions(voice=voice, rate=WORDS_PER_MINUTE)) as synthesiser:
+        with Synthesiser(SpeechSettings(voice=voice, rate=WORDS_PER_MINUTE)) as synthesiser:
             paths = [synthesiser.save(text, directory / f"{number}.wav") for number, (text, _) in enumerate(asked)]
         result = run_cli("ask", "--engine", "pocketsphinx", "--json", "--audio", *map(str, paths), timeout=600)
         assert result.returncode == 0, result.stderr
@@ -57,7 +58,9 @@ def accuracy_by_voice(tmp_path_factory: pytest.TempPathFactory) -> dict[str | No
 
 
 @pytest.mark.parametrize("voice", VOICES, ids=lambda voice: voice or "default")
-def test_questions_spoken_by_pyttsx3_keep_their_topic(accuracy_by_voice: dict[str | None, float], voice: str | None) -> None:
+def test_questions_spoken_by_pyttsx3_keep_their_topic(
+    accuracy_by_voice: dict[str | None, float], voice: str | None
+) -> None:
     assert accuracy_by_voice[voice] >= FLOORS[voice]
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from voice_skill.topics import load_topics
+from voice_skill.knowledge.loader import load_knowledge
 
 TRANSCRIPTS = Path(__file__).resolve().parent / "transcripts"
 _FILLERS = re.compile(r"\b(um+|uh+|er+m?|you know|like)\b")
@@ -27,12 +27,12 @@ def _groups(path: Path) -> list[dict]:
 
 
 def test_there_is_a_file_per_topic() -> None:
-    assert {path.stem for path in _files()} == {topic.id for topic in load_topics()}
+    assert {path.stem for path in _files()} == set(load_knowledge().topics)
 
 
 @pytest.mark.parametrize("path", _files(), ids=lambda path: path.stem)
 def test_every_group_names_a_real_intent_and_a_split(path: Path) -> None:
-    topics = {topic.id: topic for topic in load_topics()}
+    topics = load_knowledge().topics
     known = set(topics) | {f"{t.id}.{aspect}" for t in topics.values() for aspect in t.aspects}
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     assert data["topic"] == path.stem
@@ -59,11 +59,11 @@ def test_medical_transcripts_are_not_copies_of_the_topics_examples() -> None:
     """Held-out figures only mean something when no test sentence is a training example."""
     examples = {
         _plain(sentence)
-        for topic in load_topics()
+        for topic in load_knowledge().topics.values()
         if topic.kind != "meta"
         for sentence in (*topic.sentences, *(s for aspect in topic.aspects.values() for s in aspect.sentences))
     }
-    medical = {topic.id for topic in load_topics() if topic.kind != "meta"}
+    medical = {topic.id for topic in load_knowledge().topics.values() if topic.kind != "meta"}
     copies = [
         sentence
         for path in _files()

@@ -85,7 +85,9 @@ def make_tiny_vosk_model(
         # State 0 starts; state p is "inside phone p" (self-loop, final). Every state enters every phone
         # through its forward transition-id (2p), outputting the phone's word (none for silence).
         entries = [(2 * 1, 0, 0.0, 1)]
-        entries += [(2 * phone_of_word[word], word_id[word], word_cost(word), phone_of_word[word]) for word in vocabulary]
+        entries += [
+            (2 * phone_of_word[word], word_id[word], word_cost(word), phone_of_word[word]) for word in vocabulary
+        ]
         arcs: list[list[tuple[int, int, float, int]]] = []
         for state in range(num_phones + 1):
             state_arcs = [(2 * state - 1, 0, 0.0, state)] if state else []
@@ -111,10 +113,17 @@ def make_tiny_vosk_model(
 def _transition_model(num_phones: int) -> str:
     # One emitting state per phone (self-loop 0.5, exit 0.5); silence has pdf 0, every word phone pdf 1.
     lines = [
-        "<TransitionModel> ", "<Topology> ", "<TopologyEntry> ", "<ForPhones> ",
-        " ".join(str(phone) for phone in range(1, num_phones + 1)), "</ForPhones> ",
+        "<TransitionModel> ",
+        "<Topology> ",
+        "<TopologyEntry> ",
+        "<ForPhones> ",
+        " ".join(str(phone) for phone in range(1, num_phones + 1)),
+        "</ForPhones> ",
         "<State> 0 <PdfClass> 0 <Transition> 0 0.5 <Transition> 1 0.5 </State> ",
-        "<State> 1 </State> ", "</TopologyEntry> ", "</Topology> ", f"<Triples> {num_phones} ",
+        "<State> 1 </State> ",
+        "</TopologyEntry> ",
+        "</Topology> ",
+        f"<Triples> {num_phones} ",
     ]
     lines += [f"{phone} 0 {0 if phone == 1 else 1} " for phone in range(1, num_phones + 1)]
     lines += ["</Triples> ", "<LogProbs> ", _vector([0.0] + [math.log(0.5)] * (2 * num_phones)) + " "]

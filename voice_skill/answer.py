@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from .matcher import Candidate
-from .transcript import Transcript
+from .intent import Candidate
+from .recognition.transcript import Transcript
 
 
 @dataclass(frozen=True)

@@ -6,14 +6,18 @@ import re
 from dataclasses import replace
 
 from .answer import Answer
-from .matcher import CLARIFY, FOLLOW_UP_PREFIX, Match, normalise
+from .intent import CLARIFY, OUT_OF_SCOPE, URGENT, IntentId, Match
+from .knowledge.model import Topic
+from .matching.matcher import Utterance
+from .matching.text import normalise
+from .recognition.transcript import Transcript
 from .skill import Skill
-from .topics import OUT_OF_SCOPE, URGENT, Topic
-from .transcript import Transcript
 
 MISUNDERSTANDINGS_BEFORE_HELP = 3
 SHORT_REPLY_WORDS = 6
 """A longer reply to "Do you mean A, or B?" is taken as a new question, not as a choice."""
+CHOICE_WORDS = 4
+"""A reply of at most this many words may choose by position ("the first one", "the other")."""
 _FIRST = re.compile(r"\b(first|former|yes|yeah|yep|the first one|that one)\b")
 _SECOND = re.compile(r"\b(second|latter|other|the other one|no|nope)\b")
 
@@ -62,10 +66,11 @@ class Session:
         return self.skill.knowledge.dialogue.disclaimer
 
     def _resolve(self, text: str) -> Answer:
-        match = self.skill.matcher.match(text)
+        utterance = self.skill.matcher.read(text)
+        match = self.skill.matcher.match(utterance)
         if self.offered:
             offered, self.offered = self.offered, None
-            chosen = self._chosen(text, offered, match)
+            chosen = self._chosen(utterance, offered, match)
             if chosen:
                 return self._topic_answer(text, Match(chosen, 1.0, reason="clarified"))
         if match.intent == OUT_OF_SCOPE:
@@ -73,7 +78,7 @@ class Session:
         self.misunderstandings = 0
         if match.intent == CLARIFY:
             return self._clarify(text, match)
-        if match.intent.startswith(FOLLOW_UP_PREFIX):
+        if match.intent.is_follow_up:
             return self._follow_up(text, match)
         if match.intent == "repeat":
             said = self.last_answer or self.skill.knowledge.topics["repeat"].answer
@@ -81,7 +86,7 @@ class Session:
         return self._topic_answer(text, match)
 
     def _topic_answer(self, text: str, match: Match) -> Answer:
-        topic_id, _, aspect = match.intent.partition(".")
+        topic_id, aspect = match.intent.topic, match.intent.aspect
         topic = self.skill.knowledge.topics[topic_id]
         if topic.is_medical:
             if topic is not self.last_topic:
@@ -92,16 +97,18 @@ class Session:
         return Answer(text, match.intent, match.confidence, said, match.alternatives, ends_session=topic_id == "stop")
 
     def _follow_up(self, text: str, match: Match) -> Answer:
-        wanted = match.intent[len(FOLLOW_UP_PREFIX) :]
+        wanted = match.intent.aspect
         topic = self.last_topic
         if topic is None or topic.id == URGENT:
             return self._not_understood(text, match)
         if wanted == "more":
             untold = [name for name in topic.aspects if name not in self.told_aspects]
             if not untold:
-                return self._topic_answer(text, Match(topic.id, match.confidence, reason="nothing more to tell"))
+                return self._topic_answer(
+                    text, Match(IntentId(topic.id), match.confidence, reason="nothing more to tell")
+                )
             wanted = untold[0]
-        intent = f"{topic.id}.{wanted}" if wanted in topic.aspects else topic.id
+        intent = IntentId.of(topic.id, wanted if wanted in topic.aspects else "")
         return self._topic_answer(text, Match(intent, match.confidence, reason="follow-up"))
 
     def _clarify(self, text: str, match: Match) -> Answer:
@@ -111,21 +118,21 @@ class Session:
         question = self.skill.knowledge.dialogue.clarify.format(first=topics[first].name, second=topics[second].name)
         return Answer(text, CLARIFY, match.confidence, question, match.alternatives)
 
-    def _chosen(self, text: str, offered: tuple[str, str], match: Match) -> str | None:
+    def _chosen(self, utterance: Utterance, offered: tuple[str, str], match: Match) -> IntentId | None:
         """The offered topic a reply picks; None when the reply is a new question, not a choice."""
-        if match.intent.split(".")[0] in offered:
+        if match.intent.topic in offered:
             return match.intent
-        reply = normalise(text)
+        reply = normalise(utterance.text)
         if len(reply.split()) > SHORT_REPLY_WORDS:
             return None
-        named = self.skill.matcher.match_among(text, list(offered))
+        named = self.skill.matcher.match_among(utterance, list(offered))
         if named:
             return named
-        if len(reply.split()) <= 4:
+        if len(reply.split()) <= CHOICE_WORDS:
             if _FIRST.search(reply):
-                return offered[0]
+                return IntentId(offered[0])
             if _SECOND.search(reply):
-                return offered[1]
+                return IntentId(offered[1])
         return None
 
     def _not_understood(self, text: str, match: Match) -> Answer:
@@ -135,8 +142,7 @@ class Session:
             self.misunderstandings = 0
             said = f"{self.skill.knowledge.dialogue.misunderstood} {topics['help'].answer}"
             return Answer(text, OUT_OF_SCOPE, match.confidence, said, match.alternatives)
-        if match.intent.startswith(FOLLOW_UP_PREFIX):
+        if match.intent.is_follow_up:
             said = f"{self.skill.knowledge.dialogue.misunderstood} {topics['help'].answer}"
             return Answer(text, OUT_OF_SCOPE, match.confidence, said, ())
         return Answer(text, OUT_OF_SCOPE, match.confidence, topics[OUT_OF_SCOPE].answer, match.alternatives)
-

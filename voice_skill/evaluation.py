@@ -19,9 +19,8 @@ from pathlib import Path
 
 from .dialogue import Session
 from .errors import TopicFileError
-from .matcher import CLARIFY
+from .intent import CLARIFY, OUT_OF_SCOPE, IntentId
 from .skill import Skill
-from .topics import OUT_OF_SCOPE
 
 
 @dataclass(frozen=True)
@@ -119,7 +118,7 @@ def _yaml_cases(path: Path, text: str) -> list[Case]:
 def evaluate(skill: Skill, cases: list[Case]) -> Report:
     """Answer every case in a fresh session (so no case depends on another) and tally the outcome."""
     known = set(skill.knowledge.topics) | {
-        f"{topic.id}.{aspect}" for topic in skill.knowledge.topics.values() for aspect in topic.aspects
+        IntentId.of(topic.id, aspect) for topic in skill.knowledge.topics.values() for aspect in topic.aspects
     }
     report = Report()
     for case in cases:
@@ -150,13 +149,17 @@ def evaluate(skill: Skill, cases: list[Case]) -> Report:
 
 
 def _accepts(expected: tuple[str, ...], got: str) -> bool:
-    return any(got == e or (got.split(".")[0] == e and "." not in e) for e in expected)
+    """A topic id accepts that topic's aspects too; an aspect only itself."""
+    intent = IntentId(got)
+    return any(intent == e or (intent.topic == e and not IntentId(e).aspect) for e in expected)
 
 
 def format_report(report: Report, list_errors: bool = False) -> str:
     """The report as plain lines, readable by a screen reader."""
-    lines = [f"{report.correct} of {report.total} sentences right ({report.accuracy:.1%}); "
-             f"{report.clarified} asked which topic was meant"]
+    lines = [
+        f"{report.correct} of {report.total} sentences right ({report.accuracy:.1%}); "
+        f"{report.clarified} asked which topic was meant"
+    ]
     for topic in sorted(report.per_topic):
         counts = report.per_topic[topic]
         total = sum(counts.values())

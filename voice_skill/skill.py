@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
-from . import matcher as matcher_module
-from .cache import load_json, save_json
-from .matcher import Matcher, MatcherIndex
-from .topics import KnowledgeBase, load_knowledge
+from .cache import load_json, rebuilt, save_json
+from .knowledge.loader import load_knowledge
+from .knowledge.model import KnowledgeBase
+from .matching.index import MatcherIndex
+from .matching.matcher import Matcher
+
+_MATCHING_CODE = Path(__file__).with_name("matching")
+"""The matcher's index is cached under a hash of this code too: a change to it rebuilds the index."""
 
 
 @dataclass(frozen=True)
@@ -17,22 +22,32 @@ class Skill:
     """Topics plus matcher."""
 
     knowledge: KnowledgeBase
+    """The topics, the dialogue's phrases and the domain's words."""
+
     matcher: Matcher
+    """Decides which intent an utterance means."""
 
     @classmethod
     def load(cls, intents_dir: Path | None = None) -> Skill:
         """Load the topics (the shipped ones by default) and index them."""
         knowledge = load_knowledge(intents_dir)
-        matcher_code = hashlib.sha256(Path(matcher_module.__file__).read_bytes()).hexdigest()[:16]
-        cache_name = f"matcher-{knowledge.digest}-{matcher_code}.json"
+        code = hashlib.sha256()
+        for path in sorted(_MATCHING_CODE.glob("*.py")):
+            code.update(path.read_bytes())
+        cache_name = f"matcher-{knowledge.digest}-{code.hexdigest()[:16]}.json"
         cached = load_json(cache_name)
         index = None
         if cached is not None:
             try:
                 index = MatcherIndex.from_json(cached)
-            except (KeyError, TypeError):
-                index = None
+            except (KeyError, TypeError) as error:
+                rebuilt(cache_name, error)
         if index is None:
             index = MatcherIndex.build(knowledge)
             save_json(cache_name, index.to_json())
         return cls(knowledge=knowledge, matcher=Matcher(knowledge, index=index))
+
+    @cached_property
+    def sentences(self) -> tuple[str, ...]:
+        """Every sentence the loaded topics and the dialogue expect: what the recognisers are restricted to."""
+        return tuple(self.knowledge.sentences)

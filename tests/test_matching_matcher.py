@@ -1,0 +1,272 @@
+"""The matcher on what recognisers produce: fillers, mishearings, and everything it must refuse.
+
+The rules are tested on a tiny knowledge written here (hassil's style: the data a test needs, inline); the
+last tests check the shipped knowledge end to end."""
+
+from __future__ import annotations
+
+import dataclasses
+import textwrap
+
+import pytest
+
+from voice_skill.intent import CLARIFY, OUT_OF_SCOPE, URGENT
+from voice_skill.knowledge.loader import load_knowledge
+from voice_skill.knowledge.model import REQUIRED_TOPICS
+from voice_skill.matching.matcher import Matcher
+from voice_skill.matching.text import normalise, phonetic
+from voice_skill.matching.thresholds import Thresholds
+from voice_skill.skill import Skill
+
+TINY = {
+    "_rules": """
+        rules:
+          hip: "(hip|hips)"
+        """,
+    "_domain": """
+        words: [hip, buttock, sciatica, sciatic nerve, herniated disc, disc]
+        with_pain: [sitting]
+        pain_words: [pain, hurts, ache]
+        elsewhere: [knee, tooth]
+        """,
+    "_dialogue": """
+        disclaimer: This is information, not medical advice.
+        clarify: "Do you mean {first}, or {second}?"
+        no_question_heard: I did not hear a question.
+        misunderstood: Sorry, I did not understand.
+        follow_ups:
+          treatment: ["what should i do [about it]", "what can i do [about it]"]
+        """,
+    "sciatica": """
+        id: sciatica
+        kind: cause
+        name: sciatica
+        keywords: [sciatica, sciatic nerve]
+        sentences:
+          - what is sciatica
+          - (what|which) causes sciatica
+          - does sciatica make my <hip> hurt
+        aspects:
+          treatment:
+            sentences: ["what medicine helps sciatica", "how is sciatica treated"]
+            answer: A doctor may prescribe medicine for it. Please see a doctor.
+          symptoms:
+            sentences: ["what are the symptoms of sciatica", "how do i know i have sciatica"]
+            answer: It hurts down the leg. Please see a doctor.
+        answer: Sciatica is pain from the sciatic nerve. Please see a doctor.
+        """,
+    "disc_herniation": """
+        id: disc_herniation
+        kind: cause
+        name: a herniated disc
+        keywords: [herniated disc, herniation, disc]
+        sentences:
+          - what is a herniated disc
+          - can a herniated disc cause <hip> pain
+        answer: A herniated disc presses on nerves. Please see a doctor.
+        """,
+    "urgent_symptoms": """
+        id: urgent_symptoms
+        kind: advice
+        name: warning signs
+        keywords: [emergency]
+        sentences: ["when is <hip> pain an emergency"]
+        triggers: ["lost control of my bladder"]
+        context_triggers: ["fever"]
+        answer: Get emergency care now. Call your local emergency number.
+        """,
+    "help": "id: help\nkind: meta\nname: help\nsentences: ['what can i ask']\nanswer: Ask about hip pain.\n",
+    "repeat": "id: repeat\nkind: meta\nname: repeat\nsentences: ['say that again']\nanswer: Nothing yet.\n",
+    "stop": "id: stop\nkind: meta\nname: stop\nsentences: ['stop', 'goodbye']\nanswer: Goodbye.\n",
+    "out_of_scope": """
+        id: out_of_scope
+        kind: meta
+        name: anything else
+        sentences: ["what is the weather like", "set a timer"]
+        answer: I can only answer about hip pain.
+        """,
+}
+"""A knowledge of a few topics; the other topics every folder needs get one sentence each below."""
+
+
+@pytest.fixture(scope="module")
+def matcher(tmp_path_factory: pytest.TempPathFactory) -> Matcher:
+    directory = tmp_path_factory.mktemp("intents")
+    for topic_id in REQUIRED_TOPICS:
+        (directory / f"{topic_id}.yaml").write_text(
+            f"id: {topic_id}\nkind: advice\nname: {topic_id}\nsentences: ['tell me about {topic_id}']\n"
+            f"answer: About {topic_id}. Please see a doctor.\n"
+        )
+    for name, text in TINY.items():
+        (directory / f"{name}.yaml").write_text(textwrap.dedent(text).lstrip())
+    return Matcher(load_knowledge(directory))
+
+
+@pytest.fixture(scope="module")
+def shipped() -> Matcher:
+    return Skill.load().matcher
+
+
+def test_normalise_gives_the_recogniser_form() -> None:
+    assert normalise("Um, what CAUSES -- my hip pain?!") == "what causes my hip pain"
+    assert normalise("uh, you know, like, sciatica") == "sciatica"
+    assert normalise("   ") == ""
+
+
+def test_sound_alike_keys_bring_mishearings_close() -> None:
+    assert phonetic("sighattica") == phonetic("siatica")
+    assert phonetic("osteoporosis") == phonetic("ostioporosis").replace("i", "e", 1)
+
+
+@pytest.mark.parametrize(
+    ("utterance", "intent"),
+    [
+        ("what is sciatica", "sciatica"),
+        ("um what is sigh attica", "sciatica"),
+        ("what medicine helps sciatica", "sciatica.treatment"),
+        ("can a her nation cause hip pain", "disc_herniation"),
+    ],
+)
+def test_an_example_or_its_mishearing_finds_its_intent(matcher: Matcher, utterance: str, intent: str) -> None:
+    assert matcher.match(utterance).intent == intent
+
+
+@pytest.mark.parametrize(
+    ("utterance", "reason"),
+    [
+        ("", "nothing said"),
+        ("my tooth hurts", "about another part of the body"),
+        ("how do i bake bread", "no word of the skill's domain"),
+        ("hip", "one word is not a question"),
+    ],
+)
+def test_refusals_say_which_rule_refused(matcher: Matcher, utterance: str, reason: str) -> None:
+    match = matcher.match(utterance)
+    assert (match.intent, match.reason) == (OUT_OF_SCOPE, reason)
+
+
+def test_an_out_of_scope_example_is_refused(matcher: Matcher) -> None:
+    assert matcher.match("what is the weather like").intent == OUT_OF_SCOPE
+
+
+def test_warning_signs_win_anywhere_and_context_triggers_need_pain(matcher: Matcher) -> None:
+    assert matcher.match("what is sciatica i lost control of my bladder").intent == URGENT
+    assert matcher.match("my hip hurts and i have a fever").intent == URGENT
+    assert matcher.match("i have a fever").intent != URGENT
+
+
+def test_set_phrases_and_follow_ups(matcher: Matcher) -> None:
+    assert matcher.match("say that again").intent == "repeat"
+    assert matcher.match("goodbye").intent == "stop"
+    follow_up = matcher.match("what should i do about it").intent
+    assert follow_up == "follow_up.treatment" and follow_up.is_follow_up and follow_up.aspect == "treatment"
+
+
+def test_two_topics_named_lead_to_a_clarifying_question(matcher: Matcher) -> None:
+    match = matcher.match("sciatica or a herniated disc")
+    assert match.intent == CLARIFY
+    assert {c.intent for c in match.alternatives} == {"sciatica", "disc_herniation"}
+
+
+def test_a_reply_to_a_clarifying_question_is_resolved_from_one_reading(matcher: Matcher) -> None:
+    offered = ["sciatica", "disc_herniation"]
+    reply = matcher.read("the herniated disc")
+    assert matcher.match_among(reply, offered) == "disc_herniation"
+    assert matcher.match(reply) == matcher.match("the herniated disc")
+    assert matcher.match_among("sigh attica", offered) == "sciatica"
+    assert matcher.match_among("the weather", offered) is None
+
+
+def test_the_thresholds_decide(matcher: Matcher) -> None:
+    strict = Matcher(matcher.knowledge, dataclasses.replace(Thresholds(), accept=101.0), index=matcher.index)
+    assert matcher.match("what is sciatica").intent == "sciatica"
+    assert strict.match("what is sciatica").intent == OUT_OF_SCOPE
+
+
+# --- the shipped knowledge ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("utterance", "topic"),
+    [
+        ("what causes hip pain", "causes_overview"),
+        ("um what is sigh attica", "sciatica"),
+        ("tell me about osteo porosis", "osteoporosis"),
+        ("i think i have a her nation in my lumbar disk", "disc_herniation"),
+        ("my butt hurts after sitting all day at work", "prolonged_sitting"),
+        ("can running hurt my hips", "improper_exercise"),
+        ("how should i sit on a chair", "daily_care"),
+        ("should i see a doctor about my hip pain", "see_doctor"),
+    ],
+)
+def test_questions_as_recognisers_write_them_find_their_topic(shipped: Matcher, utterance: str, topic: str) -> None:
+    match = shipped.match(utterance)
+    assert match.intent.topic == topic, match
+
+
+@pytest.mark.parametrize(
+    "utterance",
+    [
+        "pain",
+        "hip",
+        "doctor",
+        "what is the weather like tomorrow",
+        "set a timer for ten minutes",
+        "how do i treat a migraine",
+        "i have a headache",
+        "my tooth hurts when i eat",
+        "what is the capital of france",
+        "asdf qwer zxcv",
+        "play some music",
+        "",
+    ],
+)
+def test_what_is_not_about_hip_pain_gets_no_medical_answer(shipped: Matcher, utterance: str) -> None:
+    assert shipped.match(utterance).intent == "out_of_scope"
+
+
+@pytest.mark.parametrize(
+    "utterance",
+    [
+        "i can't control my bladder since my hip pain started",
+        "what causes sciatica i also lost control of my bowels",
+        "my hip hurts and i have a fever",
+        "i fell and now i can't put weight on my leg",
+    ],
+)
+def test_a_warning_sign_goes_to_urgent_care_even_inside_another_question(shipped: Matcher, utterance: str) -> None:
+    assert shipped.match(utterance).intent == "urgent_symptoms"
+
+
+def test_numbness_alone_is_sciatica_not_an_emergency(shipped: Matcher) -> None:
+    assert shipped.match("numbness and tingling in my leg from my buttock").intent.topic != "urgent_symptoms"
+
+
+@pytest.mark.parametrize(
+    ("utterance", "intent"), [("say that again", "repeat"), ("stop", "stop"), ("what can i ask", "help")]
+)
+def test_meta_requests(shipped: Matcher, utterance: str, intent: str) -> None:
+    assert shipped.match(utterance).intent == intent
+
+
+def test_follow_ups_are_recognised_without_a_topic(shipped: Matcher) -> None:
+    assert shipped.match("what should i do about it").intent == "follow_up.treatment"
+
+
+def test_close_topics_lead_to_a_clarifying_question(shipped: Matcher) -> None:
+    match = shipped.match("sciatica or disc")
+    assert match.intent == CLARIFY
+    assert {c.intent for c in match.alternatives} == {"sciatica", "disc_herniation"}
+
+
+def test_a_reply_to_a_clarifying_question_is_resolved(shipped: Matcher) -> None:
+    assert shipped.match_among("the herniated disc", ["sciatica", "disc_herniation"]) == "disc_herniation"
+    assert shipped.match_among("sigh attica", ["sciatica", "disc_herniation"]) == "sciatica"
+    assert shipped.match_among("the weather", ["sciatica", "disc_herniation"]) is None
+
+
+def test_confidence_is_between_zero_and_one(shipped: Matcher) -> None:
+    for utterance in ("what is sciatica", "weather", "stop", "sciatica or disc"):
+        match = shipped.match(utterance)
+        assert 0.0 <= match.confidence <= 1.0
+        assert all(0.0 <= c.confidence <= 1.0 for c in match.alternatives)

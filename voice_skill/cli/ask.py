@@ -1,0 +1,87 @@
+"""`voice-skill ask`: one question, typed or spoken in audio files."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from .console import clean, load_skill, print_answer
+from .recognition import add_recogniser_arguments, recognition_settings
+from .speech import add_speech_arguments, answer_aloud, speech_settings
+
+
+def register(commands: argparse._SubParsersAction[Any]) -> None:
+    """The `ask` command."""
+    ask = commands.add_parser("ask", help="answer one question given as text, or spoken in audio files")
+    ask.add_argument("text", nargs="?", help="the question, as you would say it")
+    ask.add_argument("--json", action="store_true", help="print one JSON object per answer")
+    ask.add_argument(
+        "--audio",
+        nargs="+",
+        type=Path,
+        metavar="FILE",
+        help="answer the question spoken in each audio file (WAV, FLAC, OGG), in order",
+    )
+    add_recogniser_arguments(ask)
+    add_speech_arguments(ask, say_to=True)
+    ask.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..dialogue import Session
+
+    if args.audio is not None:
+        if args.text is not None:
+            print("voice-skill: ask takes a question or --audio files, not both", file=sys.stderr)
+            return 2
+        return _ask_audio(args)
+    if args.text is None:
+        print('voice-skill: ask needs a question, e.g. voice-skill ask "what causes hip pain"', file=sys.stderr)
+        return 2
+    session = Session(load_skill(args))
+    answer = session.respond(clean(args.text))
+    print_answer(answer, args.json, sys.stdout)
+    settings = speech_settings(args)
+    if args.speak or args.say_to:
+        answer_aloud(settings, answer.answer, speak=args.speak, save_to=args.say_to)
+    return 0
+
+
+def _ask_audio(args: argparse.Namespace) -> int:
+    """One answer per audio file, in order, from one recogniser and one conversation."""
+    from ..audio.source import FileAudioSource
+    from ..dialogue import Session
+    from ..errors import AudioFileError
+    from ..recognition.recogniser import engine_notice, open_recogniser, transcribe
+    from ..recognition.screening import screened
+
+    skill = load_skill(args)
+    session = Session(skill)
+    recogniser = screened(open_recogniser(skill.sentences, recognition_settings(args)))
+    print(engine_notice(recogniser), file=sys.stderr)
+    exit_code = 0
+    answers = []
+    for path in args.audio:
+        source = FileAudioSource(path, sample_rate=recogniser.sample_rate)
+        try:
+            transcript = transcribe(recogniser, source)
+        except AudioFileError as error:
+            # The other files still get their answers; the exit code tells a script one failed.
+            print(f"voice-skill: {error}", file=sys.stderr)
+            exit_code = error.exit_code
+            continue
+        if source.input_rate < recogniser.sample_rate:
+            print(
+                f"voice-skill: {path} is recorded at {source.input_rate} Hz, below the {recogniser.sample_rate} Hz "
+                "the engine was made for; recognition may be poor, record at 16 kHz or more if you can",
+                file=sys.stderr,
+            )
+        answer = session.respond_to_transcript(transcript)
+        print_answer(answer, args.json, sys.stdout)
+        answers.append(answer.answer)
+    settings = speech_settings(args)
+    if answers and (args.speak or args.say_to):
+        answer_aloud(settings, " ".join(answers), speak=args.speak, save_to=args.say_to)
+    return exit_code

@@ -1,0 +1,42 @@
+"""Recognition options (--engine, --model, --open-vocabulary) turned into RecognitionSettings; `engines`."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from ..settings import ENGINES, RecognitionSettings
+
+
+def add_recogniser_arguments(parser: argparse.ArgumentParser) -> None:
+    """--engine, --model and --open-vocabulary, for the commands that recognise speech."""
+    parser.add_argument("--engine", choices=ENGINES, help="speech recogniser (default: vosk when a model is installed)")
+    parser.add_argument("--model", type=Path, metavar="PATH", help="the Vosk model directory to use")
+    parser.add_argument(
+        "--open-vocabulary",
+        action="store_true",
+        help="recognise any words, not only the skill's sentences (less accurate on topic)",
+    )
+
+
+def recognition_settings(args: argparse.Namespace) -> RecognitionSettings:
+    """The recognition settings a command line asks for."""
+    return RecognitionSettings(engine=args.engine, model=args.model, open_vocabulary=args.open_vocabulary)
+
+
+def register(commands: argparse._SubParsersAction[Any]) -> None:
+    """The `engines` command."""
+    engines = commands.add_parser("engines", help="list the speech recognisers, their models and which one is used")
+    engines.set_defaults(handler=run_engines)
+
+
+def run_engines(args: argparse.Namespace) -> int:
+    from ..recognition.recogniser import available_engines
+
+    for engine in available_engines():
+        mark = "*" if engine.default else " "
+        state = "available" if engine.available else "not available"
+        print(f"{mark} {engine.name:<13} {state}: {engine.detail}")
+    print("* = used when --engine is not given")
+    return 0

@@ -1,0 +1,130 @@
+"""The skill's knowledge as typed data: topics, their aspects, the dialogue's fixed phrases, the domain's words."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..intent import OUT_OF_SCOPE, URGENT
+
+KINDS = ("cause", "advice", "meta")
+ASPECTS = ("mechanism", "symptoms", "treatment", "prevention")
+REQUIRED_TOPICS = (
+    "causes_overview",
+    "prolonged_sitting",
+    "improper_exercise",
+    "disc_herniation",
+    "sciatica",
+    "osteoporosis",
+    "daily_care",
+    "see_doctor",
+    URGENT,
+    "help",
+    "repeat",
+    "stop",
+    OUT_OF_SCOPE,
+)
+DIALOGUE_PHRASES = ("disclaimer", "clarify", "no_question_heard", "misunderstood")
+FOLLOW_UPS = (*ASPECTS, "more")
+
+
+@dataclass(frozen=True)
+class Aspect:
+    """A finer intent of a topic, reported as "<topic id>.<aspect name>"."""
+
+    name: str
+    """One of ASPECTS."""
+
+    sentences: tuple[str, ...]
+    """Expanded example sentences, lower case."""
+
+    answer: str
+    """What the skill says."""
+
+
+@dataclass(frozen=True)
+class Topic:
+    """One thing the skill can answer about."""
+
+    id: str
+    """Stable topic id, part of the command-line contract."""
+
+    kind: str
+    """"cause", "advice" or "meta"."""
+
+    name: str
+    """How the skill names the topic aloud."""
+
+    answer: str
+    """What the skill says."""
+
+    sentences: tuple[str, ...] = ()
+    """Expanded example sentences, lower case."""
+
+    keywords: tuple[str, ...] = ()
+    """Words that are strong evidence for this topic."""
+
+    triggers: tuple[str, ...] = ()
+    """Phrases that select this topic wherever they occur in an utterance."""
+
+    context_triggers: tuple[str, ...] = ()
+    """Like triggers, but only in an utterance that is about pain or the skill's domain ("fever")."""
+
+    aspects: dict[str, Aspect] = field(default_factory=dict)
+    """Finer intents by aspect name, in the order they are told."""
+
+    @property
+    def is_medical(self) -> bool:
+        """Cause and advice topics carry medical information."""
+        return self.kind != "meta"
+
+
+@dataclass(frozen=True)
+class DialogueText:
+    """The skill's fixed phrases and the follow-up sentences that refer to the last topic."""
+
+    disclaimer: str
+    clarify: str
+    no_question_heard: str
+    misunderstood: str
+    follow_ups: dict[str, tuple[str, ...]]
+    """Expanded follow-up sentences by aspect name, or "more"."""
+
+
+@dataclass(frozen=True)
+class Domain:
+    """Words that tell whether an utterance is about the skill's domain at all."""
+
+    words: tuple[str, ...]
+    """Body areas and conditions: any one of them puts an utterance in the domain."""
+
+    with_pain: tuple[str, ...]
+    """Words in the domain only together with a pain word ("sitting", "running")."""
+
+    pain_words: tuple[str, ...]
+    """Pain, ache, hurt and the like."""
+
+    elsewhere: tuple[str, ...]
+    """Other parts of the body: without a domain word, the question is about them."""
+
+
+@dataclass(frozen=True)
+class KnowledgeBase:
+    """Everything loaded from the intents folder."""
+
+    topics: dict[str, Topic]
+    dialogue: DialogueText
+    domain: Domain
+    digest: str
+    """Identifies the topic files' contents, for caches derived from them."""
+
+    @property
+    def sentences(self) -> list[str]:
+        """Every sentence the topics and the dialogue expect: what speech recognisers are restricted to."""
+        sentences: list[str] = []
+        for topic in self.topics.values():
+            sentences.extend(topic.sentences)
+            for aspect in topic.aspects.values():
+                sentences.extend(aspect.sentences)
+        for follow_ups in self.dialogue.follow_ups.values():
+            sentences.extend(follow_ups)
+        return sentences

@@ -1,0 +1,297 @@
+"""Matching a transcript to a topic with rapidfuzz, built for what speech recognisers produce.
+
+Recognisers give lower-case words with fillers, dropped words and mishearings of the hard words
+("sigh attica", "osteo porosis"). Misheard hard words are put right first; then each topic is scored
+two ways: how closely the whole utterance resembles one of its examples (rapidfuzz, letters), and how
+much of what was said the topic's vocabulary explains (stemmed words weighted by how rare they are
+among topics), which carries paraphrases no example foresaw. Rejection matters as much as accuracy,
+so a medical topic also needs a word of the skill's domain, no closer out-of-scope example, and a
+margin over the runner-up (else the skill asks which was meant).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from functools import cached_property
+
+from rapidfuzz import fuzz, process
+
+from ..intent import CLARIFY, OUT_OF_SCOPE, URGENT, Candidate, IntentId, Match
+from ..knowledge.model import KnowledgeBase, Topic
+from .index import DOMAIN, ELSEWHERE, PAIN, WITH_PAIN, MatcherIndex, Stems
+from .text import content_words, normalise
+from .thresholds import Thresholds
+
+
+@dataclass(frozen=True)
+class Utterance:
+    """One utterance as the matcher reads it, once per turn: every decision about it starts from here."""
+
+    text: str
+    """As said or typed."""
+
+    query: str
+    """Normalised, misheard hard words put right."""
+
+    labels: frozenset[str]
+    """Labels of the vocabulary phrases it holds: topic ids and the domain's word lists."""
+
+    letters: dict[IntentId, float]
+    """Each intent's closest example, by letters (0..100)."""
+
+    scores: dict[str, float]
+    """Each topic's score (0..100)."""
+
+
+class Matcher:
+    """Decides which intent an utterance means, or that it is out of scope."""
+
+    def __init__(
+        self, knowledge: KnowledgeBase, thresholds: Thresholds | None = None, index: MatcherIndex | None = None
+    ) -> None:
+        self.knowledge = knowledge
+        self.thresholds = thresholds or Thresholds()
+        self.topics: dict[str, Topic] = knowledge.topics
+        self.index = index or MatcherIndex.build(knowledge)
+        self._examples = self.index.examples
+        self._out_of_scope = self.index.out_of_scope
+        self._follow_ups = self.index.follow_ups
+        self._vocabulary = self.index.vocabulary
+        self._stems = Stems(self.index.stems)
+
+    def read(self, text: str) -> Utterance:
+        """Normalise an utterance, put misheard words right and score every intent, once."""
+        query, labels = self._find(normalise(text))
+        letters = self._examples.best_by_intent(query, self.thresholds.example_floor)
+        scores = self._topic_scores(query, labels, letters) if query else {}
+        return Utterance(text, query, frozenset(labels), letters, scores)
+
+    def match(self, utterance: Utterance | str) -> Match:
+        """Match one utterance."""
+        said = utterance if isinstance(utterance, Utterance) else self.read(utterance)
+        query, labels, letters, scores = said.query, said.labels, said.letters, said.scores
+        thresholds = self.thresholds
+        if not query:
+            return Match(IntentId(OUT_OF_SCOPE), 1.0, reason="nothing said")
+        in_domain = DOMAIN in labels or (WITH_PAIN in labels and PAIN in labels)
+        trigger = self._urgent_trigger(query, in_domain or PAIN in labels)
+        if trigger:
+            return Match(IntentId(URGENT), 1.0, reason=f"warning sign: {trigger}")
+
+        meta = self._best_meta(query, letters, in_domain)
+        if meta:
+            return meta
+        ranked = sorted(
+            ((topic_id, score) for topic_id, score in scores.items() if self.topics[topic_id].is_medical),
+            key=lambda item: -item[1],
+        )
+        if not ranked:
+            return Match(IntentId(OUT_OF_SCOPE), 1.0, reason="no example is close")
+        best_topic, best_score = ranked[0]
+        alternatives = tuple(
+            Candidate(IntentId(topic_id), round(score / 100, 3))
+            for topic_id, score in ranked[1 : 1 + thresholds.alternatives]
+        )
+        rejected = round(1.0 - best_score / thresholds.refusal_scale, 3)
+
+        def refused(reason: str, confidence: float = rejected) -> Match:
+            return Match(IntentId(OUT_OF_SCOPE), confidence, alternatives, reason)
+
+        said_as_written = max(letters.values(), default=0.0) >= thresholds.accept_without_domain
+        if ELSEWHERE in labels and DOMAIN not in labels and not said_as_written:
+            return refused("about another part of the body")
+        near_example = said_as_written or best_score >= thresholds.accept_without_domain
+        if not in_domain and (not near_example or self._unknown_words(query)):
+            return refused("no word of the skill's domain")
+        if len(content_words(query)) < thresholds.question_words and best_topic not in labels and not said_as_written:
+            return refused("one word is not a question")
+        needed = thresholds.accept if best_topic in labels else thresholds.accept_without_keyword
+        if best_score < needed:
+            return refused("no example close enough")
+        out_of_scope_score = max(
+            self._out_of_scope.best_by_intent(query, thresholds.example_floor).values(), default=0.0
+        )
+        if out_of_scope_score >= best_score + thresholds.out_of_scope_lead:
+            return refused("an out-of-scope example is closer", round(out_of_scope_score / 100, 3))
+
+        either = self._either_or(query, scores)
+        if either:
+            return Match(IntentId(CLARIFY), round(best_score / 100, 3), either, "the user named two topics")
+        if len(ranked) > 1:
+            runner_topic, runner_score = ranked[1]
+            named = (best_topic in labels, runner_topic in labels)
+            margin = {
+                (True, True): thresholds.margin_when_both_named,
+                (True, False): 0.0,
+                (False, True): thresholds.margin,
+                (False, False): thresholds.margin,
+            }[named]
+            if best_score - runner_score < margin and runner_score >= needed:
+                offered = (
+                    Candidate(IntentId(best_topic), round(best_score / 100, 3)),
+                    Candidate(IntentId(runner_topic), round(runner_score / 100, 3)),
+                )
+                return Match(IntentId(CLARIFY), round(best_score / 100, 3), offered, "two topics are close")
+        intent = self._with_aspect(best_topic, query, letters)
+        return Match(intent, round(best_score / 100, 3), alternatives, "closest topic")
+
+    def match_among(self, utterance: Utterance | str, intents: list[str]) -> IntentId | None:
+        """Which of the offered topics a reply to a clarifying question names, if any."""
+        said = utterance if isinstance(utterance, Utterance) else self.read(utterance)
+        named = [intent for intent in intents if intent in said.labels]
+        if len(named) == 1:
+            return IntentId(named[0])
+        scores = {topic: score for topic, score in said.scores.items() if topic in intents}
+        long_enough = len(said.query) >= self.thresholds.topic_name_letters
+        for intent in intents:
+            name = normalise(self.topics[intent].name)
+            scores[intent] = max(scores.get(intent, 0.0), fuzz.partial_ratio(name, said.query) if long_enough else 0.0)
+        best = max(scores, key=scores.__getitem__)
+        return IntentId(best) if scores[best] >= self.thresholds.meta else None
+
+    def _find(self, query: str) -> tuple[str, set[str]]:
+        return self._vocabulary.find(query, self._examples.words, self.thresholds)
+
+    def _topic_scores(self, query: str, labels: set[str], letters_by_intent: dict[IntentId, float]) -> dict[str, float]:
+        """Each topic's score (0..100): letter similarity and word coverage blended, plus a keyword bonus."""
+        letters: dict[str, float] = {}
+        for intent, score in letters_by_intent.items():
+            letters[intent.topic] = max(letters.get(intent.topic, 0.0), score)
+        words = self.index.topic_words.scores(self._stems.content(query))
+        weight = self.thresholds.words_weight
+        scores = {}
+        for topic_id in set(letters) | set(words):
+            if topic_id == OUT_OF_SCOPE:
+                continue
+            score = (1 - weight) * letters.get(topic_id, 0.0) + weight * 100 * words.get(topic_id, 0.0)
+            score = max(score, letters.get(topic_id, 0.0))
+            if topic_id in labels:
+                score += self.thresholds.keyword_bonus
+            scores[topic_id] = min(100.0, score)
+        return scores
+
+    def _either_or(self, query: str, scores: dict[str, float]) -> tuple[Candidate, Candidate] | None:
+        """Two medical topics named on either side of "or" ("sciatica or a slipped disc") are a choice to offer."""
+        if " or " not in f" {query} ":
+            return None
+        before, _, after = f" {query} ".partition(" or ")
+        named = [self._find(side.strip())[1] for side in (before, after)]
+        topics = [
+            next(
+                (
+                    topic
+                    for topic in sorted(labels, key=lambda t: -scores.get(t, 0.0))
+                    if topic in self.topics and self.topics[topic].is_medical
+                ),
+                None,
+            )
+            for labels in named
+        ]
+        first_named, second_named = topics
+        if first_named is None or second_named is None or first_named == second_named:
+            return None
+        first, second = sorted((first_named, second_named), key=lambda t: -scores.get(t, 0.0))
+        return (
+            Candidate(IntentId(first), round(scores.get(first, 0.0) / 100, 3)),
+            Candidate(IntentId(second), round(scores.get(second, 0.0) / 100, 3)),
+        )
+
+    def _with_aspect(self, topic_id: str, query: str, letters: dict[IntentId, float]) -> IntentId:
+        """The topic, or its aspect when the utterance asks for one ("what medicine helps sciatica")."""
+        aspects = self.topics[topic_id].aspects
+        if not aspects:
+            return IntentId(topic_id)
+        cues = self.index.aspect_words.scores(self._stems.content(query))
+        base = letters.get(IntentId(topic_id), 0.0)
+        closest = max(aspects, key=lambda name: letters.get(IntentId.of(topic_id, name), 0.0))
+        if letters.get(IntentId.of(topic_id, closest), 0.0) > max(base, self.thresholds.aspect_example):
+            return IntentId.of(topic_id, closest)
+        if cues:
+            ranked = [*sorted(cues.values(), reverse=True), 0.0]
+            cued = max(cues, key=cues.__getitem__)
+            if cued in aspects and ranked[0] - ranked[1] >= self.thresholds.aspect:
+                return IntentId.of(topic_id, cued)
+        return IntentId(topic_id)
+
+    def _unknown_words(self, query: str) -> list[str]:
+        """Content words no example uses: outside the domain they name something the skill knows nothing of."""
+        return [word for word in content_words(query) if word not in self._examples.words]
+
+    def _best_meta(self, query: str, letters: dict[IntentId, float], in_domain: bool) -> Match | None:
+        """Help, repeat, stop and follow-ups are set phrases: only their letters count, so that a
+        jumble of common words ("is it be need be all") never ends the session."""
+        candidates = {intent: s for intent, s in letters.items() if not self.topics[intent.topic].is_medical}
+        candidates.update(self._follow_ups.best_by_intent(query, self.thresholds.example_floor))
+        if not candidates:
+            return None
+        best = max(candidates, key=candidates.__getitem__)
+        medical = max((s for i, s in letters.items() if self.topics[i.topic].is_medical), default=0.0)
+        if candidates[best] < medical:
+            return None
+        if in_domain:
+            needed = self.thresholds.accept_without_domain
+        else:
+            penalty = self.thresholds.unknown_word_penalty if self._unknown_words(query) else 0.0
+            needed = self.thresholds.meta + penalty
+        if candidates[best] >= needed:
+            return Match(best, round(candidates[best] / 100, 3), reason="meta phrase")
+        return None
+
+    @cached_property
+    def _triggers_with_word(self) -> dict[str, list[str]]:
+        """Each word of the warning-sign phrases, and the phrases it appears in."""
+        index: dict[str, list[str]] = defaultdict(list)
+        for trigger in (*self.index.triggers, *self.index.context_triggers):
+            for word in set(trigger.split()):
+                index[word].append(trigger)
+        return index
+
+    @cached_property
+    def _trigger_sizes(self) -> dict[str, int]:
+        return {trigger: len(set(trigger.split())) for trigger in (*self.index.triggers, *self.index.context_triggers)}
+
+    @cached_property
+    def _standalone_triggers(self) -> frozenset[str]:
+        """Warning signs that count without any mention of pain ("i lost control of my bladder")."""
+        return frozenset(self.index.triggers)
+
+    def _urgent_trigger(self, query: str, about_pain: bool) -> str | None:
+        shared: dict[str, int] = defaultdict(int)
+        for word in set(query.split()):
+            for trigger in self._triggers_with_word.get(word, ()):
+                shared[trigger] += 1
+        # Only phrases that share at least half their words with the query can be in it, even misheard;
+        # looking at those alone keeps the fuzzy search off the hot path.
+        sizes = self._trigger_sizes
+        candidates = [
+            trigger
+            for trigger, count in shared.items()
+            if 2 * count >= sizes[trigger] and (about_pain or trigger in self._standalone_triggers)
+        ]
+        if not candidates:
+            return None
+        padded = f" {query} "
+        for trigger in candidates:
+            if f" {trigger} " in padded:
+                return trigger
+        for trigger, _, _ in process.extract(
+            query,
+            candidates,
+            scorer=fuzz.partial_ratio,
+            score_cutoff=self.thresholds.trigger,
+            limit=self.thresholds.fuzzy_triggers_tried,
+        ):
+            if len(trigger) >= self.thresholds.fuzzy_trigger_letters and self._whole_words_match(trigger, query):
+                return trigger
+        return None
+
+    def _whole_words_match(self, trigger: str, query: str) -> bool:
+        """The part of the query that resembles the trigger, widened to whole words, still resembles it."""
+        alignment = fuzz.partial_ratio_alignment(trigger, query)
+        if alignment is None:
+            return False
+        start = query.rfind(" ", 0, alignment.dest_start) + 1
+        end = query.find(" ", alignment.dest_end)
+        words = query[start : end if end != -1 else len(query)]
+        return fuzz.ratio(trigger, words) >= self.thresholds.trigger

@@ -1,0 +1,48 @@
+"""Text as speech recognisers produce it: lower case words, no punctuation, no fillers; and how words sound."""
+
+from __future__ import annotations
+
+import re
+
+FILLERS = frozenset(
+    "um umm uh uhh er erm ah hmm mm okay ok so well hey hi hello please just actually basically kinda "
+    "sorta yeah alexa computer".split()
+)
+"""Words that carry nothing of a question."""
+
+FILLER_PHRASES = ("you know", "i mean", "tell me")
+"""Phrases that carry nothing of a question."""
+
+STOPWORDS = frozenset(
+    "a an the my me i i'm im it its it's is are am was be been do does did can could should would "
+    "will of to in on at for with about from by and or but if when what whats what's why how which "
+    "who this that there these those your you we our they them he she his her have has had get got "
+    "any some very really much more so too not no".split()
+)
+"""Words every question holds: they say nothing about which topic is meant."""
+
+_NON_WORD = re.compile(r"[^\w' ]+")
+_PHONETIC_RULES = (("igh", "i"), ("ph", "f"), ("ck", "k"), ("sc", "s"), ("c", "k"), ("y", "i"), ("z", "s"))
+
+
+def normalise(text: str) -> str:
+    """Lower case, no punctuation, no fillers: the form recognisers produce and examples are stored in."""
+    text = _NON_WORD.sub(" ", text.lower().replace("’", "'"))
+    for phrase in FILLER_PHRASES:
+        text = re.sub(rf"\b{phrase}\b", " ", text)
+    words = [word for word in text.replace("_", " ").split() if word not in FILLERS and word != "like"]
+    if not words:
+        words = [word for word in text.split() if word == "like"]
+    return " ".join(words)
+
+
+def phonetic(word: str) -> str:
+    """A rough sound-alike key, so "sigh attica" and "sciatica" come close."""
+    for spelling, sound in _PHONETIC_RULES:
+        word = word.replace(spelling, sound)
+    return re.sub(r"(.)\1+", r"\1", word)
+
+
+def content_words(text: str) -> list[str]:
+    """The words of a normalised text that are not stopwords."""
+    return [word for word in text.split() if word not in STOPWORDS]

@@ -1,0 +1,76 @@
+"""The matcher's cutoffs and weights, in one place: every number a decision rule uses has a name here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Cutoffs and weights, calibrated on the dev splits (benchmarks/matching_accuracy.py reports test)."""
+
+    accept: float = 60.0
+    """Least topic score (0..100) for a medical topic whose own keyword was said."""
+
+    accept_without_keyword: float = 70.0
+    """Least topic score when the utterance holds no keyword of that topic."""
+
+    accept_without_domain: float = 92.0
+    """Without a domain word, only a near-verbatim example is accepted ("should i see a doctor")."""
+
+    words_weight: float = 0.6
+    """Share of the word-coverage score in a topic's score; the rest is letter similarity."""
+
+    keyword_bonus: float = 5.0
+    """Added to a topic's score when the utterance holds one of its keywords."""
+
+    margin: float = 2.0
+    """Below this gap between the two best topics, the skill asks which one was meant."""
+
+    margin_when_both_named: float = 16.0
+    """The wider gap used when the utterance names both topics ("sciatica or a slipped disc")."""
+
+    meta: float = 70.0
+    """Least score for help, repeat, stop and follow-ups, which carry no domain words."""
+
+    unknown_word_penalty: float = 10.0
+    """Raises the meta cutoff when the utterance holds a word no example knows ("what is gout")."""
+
+    aspect: float = 0.25
+    """Least share of the utterance that an aspect's cue words must explain ("what medicine ...")."""
+
+    aspect_example: float = 80.0
+    """An aspect's own example at least this close (and closer than the topic's) names the aspect."""
+
+    trigger: float = 88.0
+    """Least similarity for an urgent warning-sign phrase anywhere in the utterance."""
+
+    fuzzy_trigger_letters: int = 12
+    """Shorter warning-sign phrases ("fever") must be said as they are: fuzzily, "ever" would be one."""
+
+    fuzzy_triggers_tried: int = 5
+    """The most warning-sign phrases whose whole words are checked after the fuzzy search."""
+
+    out_of_scope_lead: float = 4.0
+    """An out-of-scope example this much closer than the best topic wins."""
+
+    example_floor: float = 30.0
+    """Letter similarity below which an intent's examples count as not resembling the utterance at all."""
+
+    misheard: float = 85.0
+    """Least sound-alike similarity for a strange word to be taken as a misheard vocabulary word."""
+
+    misheard_letters: int = 6
+    """Shorter words are never taken for misheard vocabulary words: too many short words sound alike."""
+
+    question_words: int = 2
+    """Fewer content words than this, and none a topic's keyword, are not a question ("hip")."""
+
+    topic_name_letters: int = 4
+    """A reply to "Do you mean A, or B?" shorter than this is not compared with the topics' names."""
+
+    alternatives: int = 3
+    """Other topics reported beside the best one."""
+
+    refusal_scale: float = 200.0
+    """A refusal's confidence is 1 - best topic score / this: from 1.0 (nothing close) to 0.5 (a perfect score)."""

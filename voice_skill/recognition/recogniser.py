@@ -1,0 +1,147 @@
+"""The recogniser interface: 16-bit mono PCM in, partial and final transcripts out; and choosing an engine."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from ..errors import EngineUnavailableError, ModelNotFoundError, SkillError
+from ..models.catalogue import DOWNLOAD_COMMAND
+from ..models.store import find_model, model_from_environment
+from ..settings import ENGINES, RecognitionSettings
+from .transcript import Transcript
+
+
+class Recogniser(Protocol):
+    """A speech recognition engine behind one small interface, so engines can be swapped."""
+
+    name: str
+    """Engine name as used by --engine ("vosk", "pocketsphinx")."""
+
+    description: str
+    """One line naming the engine and model in use, shown to the user."""
+
+    sample_rate: int
+    """The rate, in Hz, of the PCM that accept() expects."""
+
+    def accept(self, pcm: bytes) -> Transcript | None:
+        """Feed a block of 16-bit little-endian mono PCM; return a final transcript when an utterance ends."""
+
+    def partial(self) -> str:
+        """The words heard so far in the current utterance."""
+
+    def finish(self) -> Transcript:
+        """End of audio: return the final transcript of what is pending and reset."""
+
+
+@dataclass(frozen=True)
+class EngineInfo:
+    """What `voice-skill engines` shows about one engine."""
+
+    name: str
+    """As given to --engine."""
+
+    available: bool
+    """Whether it can be used on this machine now."""
+
+    detail: str
+    """The model that would be used, or why the engine cannot be used."""
+
+    default: bool = False
+    """Used when --engine is not given."""
+
+
+def open_recogniser(sentences: Sequence[str], settings: RecognitionSettings = RecognitionSettings()) -> Recogniser:
+    """The recogniser settings ask for, restricted to the sentences (the loaded skill's `Skill.sentences`).
+
+    Without an engine named: Vosk when a model is named or installed, else the bundled pocketsphinx.
+    settings.open_vocabulary lifts the restriction (Vosk without grammar, pocketsphinx with its generic
+    language model). The engine's own transcripts come back; wrap it in `screening.screened` to refuse
+    audio that holds no speech.
+    """
+    engine = settings.engine
+    if engine not in (None, *ENGINES):
+        raise EngineUnavailableError(f"unknown engine {engine!r}; choose one of: {', '.join(ENGINES)}")
+    model = None
+    if engine in (None, "vosk"):
+        named = settings.model is not None or model_from_environment() is not None
+        try:
+            model = find_model(settings.model)
+        except ModelNotFoundError:
+            # A model that was named but is not there is reported, never silently replaced.
+            if engine == "vosk" or named:
+                raise
+        engine = "vosk" if model is not None else "pocketsphinx"
+    if engine == "vosk":
+        from .vosk import VoskRecogniser
+
+        assert model is not None
+        return VoskRecogniser(model, sentences, open_vocabulary=settings.open_vocabulary)
+    from .pocketsphinx import PocketsphinxRecogniser
+
+    try:
+        if settings.open_vocabulary:
+            return PocketsphinxRecogniser(kind="generic")
+        return PocketsphinxRecogniser(sentences)
+    except ImportError as error:
+        raise EngineUnavailableError(f"pocketsphinx cannot be loaded ({error}); reinstall voice-skill") from None
+
+
+def engine_notice(recogniser: Recogniser) -> str:
+    """The first line of speech output: which engine and model are in use, and how to get the better one."""
+    notice = f"voice-skill: using {recogniser.description}."
+    if recogniser.name != "vosk":
+        notice += f" For better recognition install a Vosk model: {DOWNLOAD_COMMAND}"
+    return notice
+
+
+def available_engines() -> list[EngineInfo]:
+    """Each engine, whether it can be used here, with which model, and which one is the default."""
+    import importlib.util
+
+    vosk_model = None
+    try:
+        vosk_model = find_model()
+        vosk_detail = f"model {vosk_model}"
+    except SkillError as error:
+        vosk_detail = str(error)
+    if importlib.util.find_spec("vosk") is None:
+        vosk_model, vosk_detail = None, "the vosk package is not installed; reinstall voice-skill"
+    pocketsphinx_ok = importlib.util.find_spec("pocketsphinx") is not None
+    return [
+        EngineInfo("vosk", vosk_model is not None, vosk_detail, default=vosk_model is not None),
+        EngineInfo(
+            "pocketsphinx",
+            pocketsphinx_ok,
+            "bundled US English model, restricted to the skill's sentences"
+            if pocketsphinx_ok
+            else "the pocketsphinx package is not installed; reinstall voice-skill",
+            default=vosk_model is None and pocketsphinx_ok,
+        ),
+    ]
+
+
+def transcribe(recogniser: Recogniser, blocks: Iterable[bytes]) -> Transcript:
+    """All the audio as one utterance: the final transcripts of its pauses joined, with their mean
+    confidence and the highest speech score among them. If reading the audio fails, the recogniser is
+    reset (its pending audio dropped) before the error goes on."""
+    parts = []
+    try:
+        for block in blocks:
+            transcript = recogniser.accept(block)
+            if transcript is not None:
+                parts.append(transcript)
+    except BaseException:
+        recogniser.finish()
+        raise
+    parts.append(recogniser.finish())
+    heard = [part for part in parts if part.text]
+    confidences = [part.asr_confidence for part in heard if part.asr_confidence is not None]
+    speech = [part.speech for part in parts if part.speech is not None]
+    return Transcript(
+        " ".join(part.text for part in heard),
+        engine=recogniser.name,
+        asr_confidence=sum(confidences) / len(confidences) if confidences else None,
+        speech=max(speech) if speech else None,
+    )
