@@ -1,0 +1,76 @@
+"""`voice-skill ask` with topics of the user's own (--intents DIR): typed and spoken, the same topics."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from voice_skill.skill import Skill
+
+from conftest import REPO, run_cli
+from speech_audio import speak_to_wav
+
+NEW_TOPIC = """\
+id: hip_bursitis
+kind: cause
+name: hip bursitis
+keywords: [bursitis]
+sentences:
+  - what is hip bursitis
+  - (tell me about|explain) [hip] bursitis
+answer: >-
+  Bursitis is a swollen fluid sac on the outside of the hip. It hurts when lying on that side.
+  Please see a doctor, who can find the real cause.
+"""
+"""A topic the shipped knowledge does not have, in a word no shipped sentence holds."""
+
+QUESTION = "what is hip bursitis"
+
+
+@pytest.fixture(scope="module")
+def intents(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The shipped topics plus the new one, as a user would add it."""
+    directory = tmp_path_factory.mktemp("intents") / "intents"
+    shutil.copytree(REPO / "intents", directory)
+    (directory / "hip_bursitis.yaml").write_text(NEW_TOPIC, encoding="utf-8")
+    return directory
+
+
+def test_the_new_word_is_new() -> None:
+    # The spoken test proves something only while no shipped sentence holds the word: a recogniser built from
+    # the shipped topics (the old bug) could then never hear it.
+    assert not any("bursitis" in sentence for sentence in Skill.load().sentences), "choose another new topic"
+
+
+def test_a_new_topic_is_answered_typed(intents: Path) -> None:
+    result = run_cli("--intents", str(intents), "ask", "--json", QUESTION)
+
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["intent"] == "hip_bursitis"
+    assert "swollen fluid sac" in data["answer"]
+
+
+def test_a_new_topic_is_answered_spoken(intents: Path, tmp_path: Path) -> None:
+    # The recogniser is restricted to the loaded topics' sentences: those of --intents DIR, not the shipped ones.
+    question = speak_to_wav(QUESTION, tmp_path / "question.wav")
+
+    result = run_cli("--intents", str(intents), "ask", "--json", "--audio", str(question))
+
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["transcript"] == QUESTION
+    assert data["intent"] == "hip_bursitis"
+    assert "swollen fluid sac" in data["answer"]
+
+
+def test_without_the_new_topic_the_same_recording_is_not_that_topic(tmp_path: Path) -> None:
+    question = speak_to_wav(QUESTION, tmp_path / "question.wav")
+
+    result = run_cli("ask", "--json", "--audio", str(question))
+
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["intent"] != "hip_bursitis"
