@@ -47,6 +47,9 @@ class Assistant:
 
     croft: Any
     spoken: dict[str, list[str]] = field(default_factory=dict)
+    listens_after: dict[str, bool] = field(default_factory=dict)
+    listening: bool = False
+    """Whether the last turn's speech asked the assistant to listen for a reply without its wake word."""
     finished: dict[str, threading.Event] = field(default_factory=dict)
 
     def ask(self, utterance: str, session_id: str = "kitchen", lang: str = "en-US") -> list[str]:
@@ -60,6 +63,7 @@ class Assistant:
         context = {"session": Session(session_id, lang=lang).serialize(), TURN: turn}
         self.croft.bus.emit(Message("recognizer_loop:utterance", {"utterances": [utterance], "lang": lang}, context))
         assert self.finished[turn].wait(10), f"no end of turn for {utterance!r}"
+        self.listening = self.listens_after.pop(turn, False)
         return self.spoken.pop(turn)
 
     def on_message(self, serialized: str) -> None:
@@ -69,6 +73,7 @@ class Assistant:
         turn = message.context.get(TURN)
         if turn in self.spoken and message.msg_type in SPOKEN:
             self.spoken[turn].append(message.data["utterance"])
+            self.listens_after[turn] = bool(message.data.get("expect_response"))
 
     def on_handled(self, message: Any) -> None:
         turn = message.context.get(TURN)
@@ -195,6 +200,14 @@ def test_a_follow_up_without_a_topic_falls_through(assistant: Assistant) -> None
 def test_another_skills_question_after_a_topic_falls_through(assistant: Assistant) -> None:
     assistant.ask("what is sciatica", "attic")
     assert assistant.ask("what is the weather", "attic") == [CATCH_ALL_REPLY]
+
+
+def test_a_clarifying_question_listens_for_the_choice_and_gets_it(assistant: Assistant, skill: Skill) -> None:
+    (question,) = assistant.ask("sciatica or disc", "den")
+    assert question.endswith("?") and "sciatica" in question
+    assert assistant.listening
+    assert assistant.ask("the disc one", "den") == [skill.knowledge.topics["disc_herniation"].answer]
+    assert not assistant.listening
 
 
 def test_warning_signs_get_the_urgent_care_answer(assistant: Assistant, skill: Skill) -> None:
