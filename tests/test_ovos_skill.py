@@ -22,7 +22,7 @@ from typing import Any
 
 import pytest
 
-from conftest import run_cli
+from conftest import console_script, run_cli
 from voice_skill.skill import Skill
 
 SKILL_ID = "voice-skill.hip-pain"
@@ -246,7 +246,7 @@ def test_it_needs_no_internet_or_network(assistant: Assistant) -> None:
     "command",
     [
         [sys.executable, "-c", "import voice_skill.ovos.conversations, voice_skill.dialogue"],
-        [str(Path(sys.executable).parent / "voice-skill"), "ask", "what causes hip pain"],
+        [*console_script(), "ask", "what causes hip pain"],
     ],
     ids=["import", "ask"],
 )
