@@ -45,6 +45,10 @@ class HipPainSkill(FallbackSkill):  # type: ignore[misc]
 
     def can_answer(self, message: Message) -> bool:
         """Asked by the assistant before choosing a fallback skill; False lets other skills have it."""
+        # Every fallback skill is asked once per priority range; only our own range's answer counts.
+        low, high = message.data.get("range") or (0, 101)
+        if not low < self.priority <= high:
+            return False
         return self.conversations.can_answer(_session_id(message), _utterance(message), _language(message))
 
     @fallback_handler(priority=FALLBACK_PRIORITY)
