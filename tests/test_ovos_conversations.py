@@ -43,11 +43,18 @@ def chat(skill: Skill, *lines: str) -> list[str]:
 
 
 def test_a_conversation_is_answered_as_chat_answers_it(skill: Skill, conversations: AssistantConversations) -> None:
-    lines = ("what causes hip pain", "my butt hurts after sitting all day", "what should i do about it", "say that again")
+    lines = (
+        "what causes hip pain",
+        "my butt hurts after sitting all day",
+        "what should i do about it",
+        "say that again",
+    )
     assert [said(conversations, "kitchen", line) for line in lines] == chat(skill, *lines)
 
 
-@pytest.mark.parametrize("utterance", ["what is the weather tomorrow", "tell me a joke", "set a timer for ten minutes", ""])
+@pytest.mark.parametrize(
+    "utterance", ["what is the weather tomorrow", "tell me a joke", "set a timer for ten minutes", ""]
+)
 def test_out_of_scope_is_left_to_other_skills(conversations: AssistantConversations, utterance: str) -> None:
     assert not conversations.can_answer("kitchen", utterance)
 
@@ -59,7 +66,9 @@ def test_follow_ups_and_conversation_words_without_a_conversation_are_left_to_ot
     assert not conversations.can_answer("kitchen", utterance)
 
 
-def test_conversation_words_inside_a_conversation_are_answered(skill: Skill, conversations: AssistantConversations) -> None:
+def test_conversation_words_inside_a_conversation_are_answered(
+    skill: Skill, conversations: AssistantConversations
+) -> None:
     said(conversations, "kitchen", "what is sciatica")
     assert said(conversations, "kitchen", "what can i ask you") == skill.knowledge.topics["help"].answer
     assert said(conversations, "kitchen", "goodbye") == skill.knowledge.topics["stop"].answer
@@ -109,7 +118,10 @@ def test_sessions_are_kept_apart(skill: Skill, conversations: AssistantConversat
     said(conversations, "kitchen", "what is sciatica")
     bedroom_first = said(conversations, "bedroom", "tell me about osteoporosis")
     assert bedroom_first is not None and bedroom_first.startswith(skill.knowledge.dialogue.disclaimer)
-    assert said(conversations, "kitchen", "what medicine helps") == skill.knowledge.topics["sciatica"].aspects["treatment"].answer
+    assert (
+        said(conversations, "kitchen", "what medicine helps")
+        == skill.knowledge.topics["sciatica"].aspects["treatment"].answer
+    )
     assert said(conversations, "bedroom", "what medicine helps") == (
         skill.knowledge.topics["osteoporosis"].aspects["treatment"].answer
     )
@@ -138,7 +150,9 @@ def test_many_sessions_at_once_each_get_their_own_answers(skill: Skill, conversa
 
     def conversation(index: int) -> list[str | None]:
         session_id = f"room-{index}"
-        return [said(conversations, session_id, line) for line in (questions[topics[index]], "what should i do about it")]
+        return [
+            said(conversations, session_id, line) for line in (questions[topics[index]], "what should i do about it")
+        ]
 
     with ThreadPoolExecutor(max_workers=8) as pool:
         results = list(pool.map(conversation, range(len(topics))))

@@ -22,8 +22,9 @@ from typing import Any
 
 import pytest
 
-from conftest import console_script, run_cli
 from voice_skill.skill import Skill
+
+from conftest import console_script, run_cli
 
 SKILL_ID = "voice-skill.hip-pain"
 SPOKEN = ("speak", "ovos.utterance.speak")
@@ -115,7 +116,7 @@ def catch_all_skill() -> type:
     from ovos_workshop.decorators import fallback_handler
     from ovos_workshop.skills.fallback import FallbackSkill
 
-    class CatchAll(FallbackSkill):  # type: ignore[misc]
+    class CatchAll(FallbackSkill):
         def can_answer(self, message: Any) -> bool:
             return True
 
@@ -156,7 +157,9 @@ def assistant(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Assistant]:
     subprocess.run(["rm", "-rf", str(scratch)], check=True)
     assert guard.outside == [], "traffic beyond loopback"
     assert (set(os.listdir(SYSTEM_LOCKS)) if SYSTEM_LOCKS.is_dir() else set()) <= system_locks_before
-    assert (home / "xdg_config_home" / "mycroft" / "skills" / SKILL_ID).is_dir(), "OVOS wrote outside the temporary folder"
+    assert (home / "xdg_config_home" / "mycroft" / "skills" / SKILL_ID).is_dir(), (
+        "OVOS wrote outside the temporary folder"
+    )
 
 
 @pytest.fixture(scope="module")

@@ -11,9 +11,9 @@ from collections.abc import Callable
 
 from ..answer import Answer
 from ..dialogue import Session
+from ..intent import OUT_OF_SCOPE, IntentId
 from ..session_store import DEFAULT_IDLE_SECONDS, DEFAULT_MAX_SESSIONS, SessionStore
 from ..skill import Skill
-from ..topics import OUT_OF_SCOPE
 
 LANGUAGE = "en"
 """The topics are written in English; an utterance in another language is left to other skills."""
@@ -96,7 +96,7 @@ class AssistantConversations:
     def _ours(self, reply: Answer, in_conversation: bool) -> bool:
         if reply.intent == OUT_OF_SCOPE:
             return False
-        topic = self.skill.knowledge.topics.get(reply.intent.partition(".")[0])
+        topic = self.skill.knowledge.topics.get(IntentId(reply.intent).topic)
         # "help", "say that again", "goodbye" belong to whichever skill the user is talking to.
         return in_conversation or topic is None or topic.is_medical
 

@@ -15,7 +15,7 @@ from ovos_utils.process_utils import RuntimeRequirements
 from ovos_workshop.decorators import fallback_handler
 from ovos_workshop.skills.fallback import FallbackSkill
 
-from ..matcher import CLARIFY
+from ..intent import CLARIFY
 from ..skill import Skill
 from .conversations import LANGUAGE, AssistantConversations
 
@@ -23,7 +23,7 @@ FALLBACK_PRIORITY = 50
 """Medium range (5-90): after the assistant's own intents, before chat bots and "I don't know" (90-100)."""
 
 
-class HipPainSkill(FallbackSkill):  # type: ignore[misc]
+class HipPainSkill(FallbackSkill):
     """Answers what `voice-skill chat` answers, one conversation per assistant session."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -66,7 +66,7 @@ class HipPainSkill(FallbackSkill):  # type: ignore[misc]
         return self.conversations.in_conversation(_session_id(message))
 
     def stop_session(self, session: AssistantSession) -> bool:
-        """"Stop" ends this session's conversation with the skill's goodbye; other sessions go on."""
+        """ "Stop" ends this session's conversation with the skill's goodbye; other sessions go on."""
         goodbye = self.conversations.stop(session.session_id)
         if goodbye is None:
             return False
