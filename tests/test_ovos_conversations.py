@@ -84,6 +84,15 @@ def test_asking_whether_it_can_answer_changes_nothing(skill: Skill, conversation
     assert reply.answer.startswith(skill.knowledge.dialogue.disclaimer)
 
 
+def test_asking_about_tell_me_more_does_not_use_up_what_is_left_to_tell(
+    skill: Skill, conversations: AssistantConversations
+) -> None:
+    said(conversations, "kitchen", "what is sciatica")
+    for _ in range(3):
+        assert conversations.can_answer("kitchen", "tell me more")
+    assert said(conversations, "kitchen", "tell me more") == chat(skill, "what is sciatica", "tell me more")[1]
+
+
 def test_a_clarifying_question_keeps_its_offer_while_other_skills_answer_in_between(
     skill: Skill, conversations: AssistantConversations
 ) -> None:

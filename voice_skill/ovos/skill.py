@@ -66,7 +66,7 @@ class HipPainSkill(FallbackSkill):
         return self.conversations.in_conversation(_session_id(message))
 
     def stop_session(self, session: AssistantSession) -> bool:
-        """ "Stop" ends this session's conversation with the skill's goodbye; other sessions go on."""
+        """Saying stop ends this session's conversation with the skill's goodbye; other sessions go on."""
         goodbye = self.conversations.stop(session.session_id)
         if goodbye is None:
             return False
