@@ -154,6 +154,10 @@ def assistant(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Assistant]:
             yield running
         finally:
             croft.stop()
+            # Workshop shuts each skill down again when Python exits; by then the test run's output is closed.
+            from ovos_utils.log import LOG
+
+            LOG.set_level("CRITICAL")
     subprocess.run(["rm", "-rf", str(scratch)], check=True)
     assert guard.outside == [], "traffic beyond loopback"
     assert (set(os.listdir(SYSTEM_LOCKS)) if SYSTEM_LOCKS.is_dir() else set()) <= system_locks_before
