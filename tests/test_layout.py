@@ -29,12 +29,14 @@ LAYERS = {
     "dialogue": 5,
     "evaluation": 6,
     "conversation": 6,
+    "session_store": 6,
     "cli": 7,
+    "ovos": 7,
     "__main__": 8,
 }
 """Each part of the package and its layer: a module imports only from its own layer or the ones below."""
 
-FRONT_ENDS = {"cli", "__main__"}
+FRONT_ENDS = {"cli", "ovos", "__main__"}
 
 
 def module_name(path: Path) -> str:

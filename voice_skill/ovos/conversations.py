@@ -1,0 +1,105 @@
+"""The skill's conversations inside an assistant that has other skills: what to answer, what to leave to them.
+
+Free of OVOS, so the decisions are tested without a running assistant; `skill.py` only adapts them to the bus.
+"""
+
+from __future__ import annotations
+
+import copy
+import time
+from collections.abc import Callable
+
+from ..answer import Answer
+from ..dialogue import Session
+from ..intent import OUT_OF_SCOPE, IntentId
+from ..session_store import DEFAULT_IDLE_SECONDS, DEFAULT_MAX_SESSIONS, SessionStore
+from ..skill import Skill
+
+LANGUAGE = "en"
+"""The topics are written in English; an utterance in another language is left to other skills."""
+
+
+class _PreviewingStore(SessionStore):
+    """A `SessionStore` that can also say what a conversation would answer without moving it on.
+
+    The assistant first asks every fallback skill whether it can answer (once per fallback range, so
+    up to three times for one utterance) and only then asks one of them to answer. The question must
+    not change the conversation: a preview runs the turn on a copy of the session.
+    """
+
+    def preview(self, conversation_id: str, text: str) -> Answer:
+        """What `respond` would answer now; the conversation, its expiry and its order stay as they are."""
+        with self._lock:
+            self._expire(self._clock())
+            kept = self._kept.get(conversation_id)
+        if kept is None:
+            return Session(self.skill).respond(text)
+        with kept.lock:
+            trial = _detached_copy(kept.session)
+        return trial.respond(text)
+
+
+def _detached_copy(session: Session) -> Session:
+    """A session with the same state whose turns do not change the original (the skill stays shared)."""
+    trial = copy.copy(session)
+    for name, value in vars(trial).items():
+        if isinstance(value, (set, list, dict)):
+            setattr(trial, name, copy.copy(value))
+    return trial
+
+
+class AssistantConversations:
+    """One dialogue per assistant session: answers for the skill's topics, silence for everything else."""
+
+    def __init__(
+        self,
+        skill: Skill,
+        *,
+        idle_seconds: float = DEFAULT_IDLE_SECONDS,
+        max_sessions: int = DEFAULT_MAX_SESSIONS,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.skill = skill
+        self._store = _PreviewingStore(skill, idle_seconds=idle_seconds, max_sessions=max_sessions, clock=clock)
+
+    def can_answer(self, session_id: str, utterance: str, lang: str = LANGUAGE) -> bool:
+        """Whether the skill has something to say, without changing the conversation.
+
+        False leaves the utterance to the other skills: another language, out of scope, a follow-up
+        with no topic of ours before it, or help, repeat and stop when we are not in a conversation.
+        """
+        if not _is_our_language(lang) or not utterance.strip():
+            return False
+        return self._ours(self._store.preview(session_id, utterance), session_id in self._store)
+
+    def answer(self, session_id: str, utterance: str) -> Answer | None:
+        """The reply in that session, exactly as `voice-skill chat` would give it; None if it is not ours.
+
+        None happens only when the conversation moved on since `can_answer` (two utterances of one
+        session at once); the skill then says nothing rather than a refusal.
+        """
+        known = session_id in self._store
+        reply = self._store.respond(session_id, utterance)
+        return reply if self._ours(reply, known) else None
+
+    def in_conversation(self, session_id: str) -> bool:
+        """True while the session has a conversation with the skill going (not ended, not expired)."""
+        return session_id in self._store
+
+    def stop(self, session_id: str) -> str | None:
+        """End the session's conversation: the goodbye to say, or None if there was none to end."""
+        if session_id not in self._store:
+            return None
+        self._store.end(session_id)
+        return self.skill.knowledge.topics["stop"].answer
+
+    def _ours(self, reply: Answer, in_conversation: bool) -> bool:
+        if reply.intent == OUT_OF_SCOPE:
+            return False
+        topic = self.skill.knowledge.topics.get(IntentId(reply.intent).topic)
+        # "help", "say that again", "goodbye" belong to whichever skill the user is talking to.
+        return in_conversation or topic is None or topic.is_medical
+
+
+def _is_our_language(lang: str) -> bool:
+    return lang.replace("_", "-").lower().split("-")[0] == LANGUAGE
