@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import threading
 import time
 from collections import OrderedDict
@@ -53,6 +54,21 @@ class SessionStore:
         """Answer a recogniser's transcript in that conversation; an empty one means nothing was heard."""
         return self._answer(conversation_id, lambda session: session.respond_to_transcript(transcript))
 
+    def preview(self, conversation_id: str, text: str) -> Answer:
+        """What `respond` would answer now; the conversation, its expiry and its order stay as they are.
+
+        Assistants ask every skill whether it can answer before asking one to answer: the question
+        must not spend the disclaimer, a pending clarification or what is left to tell.
+        """
+        with self._lock:
+            self._expire(self._clock())
+            kept = self._kept.get(conversation_id)
+        if kept is None:
+            return Session(self.skill).respond(text)
+        with kept.lock:
+            trial = _detached_copy(kept.session)
+        return trial.respond(text)
+
     def end(self, conversation_id: str) -> None:
         """Forget a conversation (the user said stop elsewhere, or the front end closed it)."""
         with self._lock:
@@ -102,3 +118,12 @@ class SessionStore:
             if now - oldest.last_used < self.idle_seconds:
                 break
             self._kept.popitem(last=False)
+
+
+def _detached_copy(session: Session) -> Session:
+    """A session with the same state whose turns do not change the original (the skill stays shared)."""
+    trial = copy.copy(session)
+    for name, value in vars(trial).items():
+        if isinstance(value, (set, list, dict)):
+            setattr(trial, name, copy.copy(value))
+    return trial

@@ -5,47 +5,16 @@ Free of OVOS, so the decisions are tested without a running assistant; `skill.py
 
 from __future__ import annotations
 
-import copy
 import time
 from collections.abc import Callable
 
 from ..answer import Answer
-from ..dialogue import Session
 from ..intent import OUT_OF_SCOPE, IntentId
 from ..session_store import DEFAULT_IDLE_SECONDS, DEFAULT_MAX_SESSIONS, SessionStore
 from ..skill import Skill
 
 LANGUAGE = "en"
 """The topics are written in English; an utterance in another language is left to other skills."""
-
-
-class _PreviewingStore(SessionStore):
-    """A `SessionStore` that can also say what a conversation would answer without moving it on.
-
-    The assistant first asks every fallback skill whether it can answer (once per fallback range, so
-    up to three times for one utterance) and only then asks one of them to answer. The question must
-    not change the conversation: a preview runs the turn on a copy of the session.
-    """
-
-    def preview(self, conversation_id: str, text: str) -> Answer:
-        """What `respond` would answer now; the conversation, its expiry and its order stay as they are."""
-        with self._lock:
-            self._expire(self._clock())
-            kept = self._kept.get(conversation_id)
-        if kept is None:
-            return Session(self.skill).respond(text)
-        with kept.lock:
-            trial = _detached_copy(kept.session)
-        return trial.respond(text)
-
-
-def _detached_copy(session: Session) -> Session:
-    """A session with the same state whose turns do not change the original (the skill stays shared)."""
-    trial = copy.copy(session)
-    for name, value in vars(trial).items():
-        if isinstance(value, (set, list, dict)):
-            setattr(trial, name, copy.copy(value))
-    return trial
 
 
 class AssistantConversations:
@@ -60,7 +29,7 @@ class AssistantConversations:
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.skill = skill
-        self._store = _PreviewingStore(skill, idle_seconds=idle_seconds, max_sessions=max_sessions, clock=clock)
+        self._store = SessionStore(skill, idle_seconds=idle_seconds, max_sessions=max_sessions, clock=clock)
 
     def can_answer(self, session_id: str, utterance: str, lang: str = LANGUAGE) -> bool:
         """Whether the skill has something to say, without changing the conversation.
