@@ -92,6 +92,21 @@ async def handle_load(port: int, texts: list[str], clients: int) -> tuple[float,
     return len(latencies) / (time.perf_counter() - started), latencies
 
 
+async def handle_while_recognising(port: int, texts: list[str], paths: list[Path]) -> tuple[float, list[float]]:
+    """handle_load while two more clients keep sending spoken questions: recognition must not stall answers."""
+    load = asyncio.ensure_future(handle_load(port, texts, CLIENTS))
+
+    async def keep_asking() -> None:
+        while not load.done():
+            for path in paths:
+                await transcript_after_stop(port, path, real_time=False)
+
+    askers = [asyncio.ensure_future(keep_asking()) for _ in range(2)]
+    result = await load
+    await asyncio.gather(*askers)
+    return result
+
+
 async def transcript_after_stop(port: int, path: Path, real_time: bool) -> tuple[float, str]:
     """Seconds from writing audio-stop to reading the transcript, and the transcript."""
     with wave.open(str(path), "rb") as wav:
@@ -153,6 +168,11 @@ async def measure(port: int, folder: Path) -> None:
         )
     paths = spoken_questions(folder)
     await transcript_after_stop(port, paths[0], real_time=False)  # recogniser made
+    rate, latencies = await handle_while_recognising(port, texts, paths)
+    print(
+        f"handle, {CLIENTS} clients while 2 others have questions recognised: {rate:.0f} requests/s, "
+        f"p50 {percentile(latencies, 0.5) * 1000:.1f} ms, p99 {percentile(latencies, 0.99) * 1000:.1f} ms"
+    )
     for real_time in (True, False):
         results = [await transcript_after_stop(port, path, real_time) for path in paths]
         latencies = [latency for latency, _ in results]

@@ -24,9 +24,10 @@ from wyoming.server import AsyncEventHandler
 from wyoming.tts import Synthesize, SynthesizeChunk, SynthesizeStart, SynthesizeStop, SynthesizeStopped
 
 from ..errors import SkillError
-from .engines import OUT_OF_SCOPE, Engines, split_sentences
+from .engines import Engines
 from .framing import BadInput, ClientGone, read_event
 from .info import NAME
+from .library import OUT_OF_SCOPE, split_sentences
 from .settings import Limits
 from .synthesis import SentenceBuffer, speak
 from .transcription import AudioStream, BadAudio, StreamAborted, audio_format

@@ -85,8 +85,7 @@ class WyomingServer:
 
     async def _warm_up(self) -> None:
         try:
-            async with self.engines.recognisers.lease():
-                pass
+            await self.engines.warm_up()
         except SkillError as error:
             _LOGGER.warning("asr requests will fail: %s", error)
 

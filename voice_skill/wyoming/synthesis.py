@@ -7,7 +7,8 @@ from collections.abc import Awaitable, Callable
 from wyoming.audio import AudioChunk, AudioStart
 from wyoming.event import Event
 
-from .engines import Engines, split_sentences
+from .engines import Engines
+from .library import split_sentences
 
 SAMPLES_PER_CHUNK = 1024
 """Audio chunk size sent to the client, as Wyoming's own TTS servers send."""

@@ -12,7 +12,9 @@ from collections.abc import Iterator
 
 from wyoming.audio import AudioChunk, AudioChunkConverter, AudioFormat
 
-from .engines import RECOGNISER_WIDTH, Engines, Recogniser, Transcript, transcribe
+from .engines import Engines
+from .library import Transcript
+from .recogniser_process import RecogniserProcess
 
 RATES = range(4000, 192001)
 """Sample rates accepted, in Hz."""
@@ -20,6 +22,8 @@ WIDTHS = (1, 2, 4)
 """Sample widths accepted, in bytes (what the library's converter handles on every Python version)."""
 CHANNELS = (1, 2)
 """Mono or stereo: the library's converter mixes only stereo down to mono."""
+RECOGNISER_WIDTH = 2
+"""Recognisers take 16-bit mono PCM."""
 
 
 class BadAudio(Exception):
@@ -72,13 +76,19 @@ class AudioStream:
             try:
                 return await loop.run_in_executor(self._engines.recognition, self._recognise_on_thread, recogniser)
             except StreamAborted as aborted:
-                # transcribe() has reset the recogniser: it goes back to the pool, not away with the failure.
+                # The recogniser was reset: it goes back to the pool, not away with the failure.
                 failure = aborted
         raise failure
 
-    def _recognise_on_thread(self, recogniser: Recogniser) -> Transcript:
+    def _recognise_on_thread(self, recogniser: RecogniserProcess) -> Transcript:
         converter = AudioChunkConverter(rate=recogniser.sample_rate, width=RECOGNISER_WIDTH, channels=1)
-        return transcribe(recogniser, (converter.convert(chunk).audio for chunk in self._arriving()))
+        try:
+            for chunk in self._arriving():
+                recogniser.accept(converter.convert(chunk).audio)
+        except StreamAborted:
+            recogniser.abort()
+            raise
+        return recogniser.finish()
 
     def _arriving(self) -> Iterator[AudioChunk]:
         while True:
