@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from wyoming.asr import Transcribe, Transcript
 from wyoming.audio import AudioChunk, AudioStart, AudioStop
+from wyoming.client import AsyncUnixClient
 from wyoming.error import Error
 from wyoming.event import Event
 from wyoming.info import Describe, Info
@@ -351,3 +352,20 @@ def test_clients_that_leave_or_stall_mid_stream_do_not_keep_the_recognisers(
     assert "disconnected in the middle of an audio stream" in caplog.text
     assert "disconnected in the middle of an event" in caplog.text
     assert "no audio for 1 s" in caplog.text
+
+
+def test_a_unix_socket_server_answers_too(tmp_path: Path) -> None:
+    path = tmp_path / "voice-skill.socket"
+    running = ServerThread(ServerSettings(uri=f"unix://{path}", workers=1))
+    try:
+
+        async def go() -> Event | None:
+            async with AsyncUnixClient(path, read_timeout=30) as connection:
+                await connection.write_event(Transcript(text=IN_SCOPE).event())
+                return await connection.read_event()
+
+        reply = run(go())
+    finally:
+        running.stop()
+    assert reply is not None and reply.type == "handled"
+    assert not path.exists()  # removed when the server stops

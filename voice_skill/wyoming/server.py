@@ -7,6 +7,7 @@ import contextlib
 import logging
 import signal
 
+from wyoming.event import async_get_stdin, async_get_stdout
 from wyoming.server import AsyncServer, AsyncStdioServer, AsyncTcpServer
 
 from ..errors import EngineUnavailableError, SkillError
@@ -61,9 +62,12 @@ class WyomingServer:
         self._warming = asyncio.ensure_future(self._warm_up())
 
     async def run_stdio(self) -> None:
-        """Serve the one client on standard input and output until it closes them."""
-        self._warming = asyncio.ensure_future(self._warm_up())
-        await self.server.run(self.handler)
+        """Serve the one client on standard input and output until it closes them.
+
+        The handler's own loop reads the events, as for sockets, so the same bounds and error events apply.
+        Nothing is warmed up: Rhasspy starts the program for each request, and most need no recogniser.
+        """
+        await self.handler(await async_get_stdin(), await async_get_stdout()).run()
 
     async def stop(self) -> None:
         """Stop listening, close every connection, withdraw the announcement, end the engines."""
