@@ -7,9 +7,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
+from voice_skill.recognition.transcript import Transcript
 from voice_skill.session_store import SessionStore
 from voice_skill.skill import Skill
-from voice_skill.transcript import Transcript
 
 DISCLAIMER = "This is general information, not medical advice."
 

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from voice_skill.wyoming.pool import LazyPool
+from voice_skill.wyoming.pool import LazyPool, PoolClosed
 
 
 class Engine:
@@ -32,9 +31,8 @@ def test_at_most_size_engines_are_lent_at_once_and_they_are_reused() -> None:
             busy -= 1
 
     async def go() -> None:
-        with ThreadPoolExecutor(2) as executor:
-            pool = LazyPool(Engine, 3, executor)
-            await asyncio.gather(*(use(pool) for _ in range(12)))
+        pool = LazyPool(Engine, 3)
+        await asyncio.gather(*(use(pool) for _ in range(12)))
 
     asyncio.run(go())
     assert most_busy == 3
@@ -46,14 +44,13 @@ def test_an_engine_whose_borrower_failed_is_closed_and_replaced() -> None:
     closed: list[Engine] = []
 
     async def go() -> None:
-        with ThreadPoolExecutor(1) as executor:
-            pool = LazyPool(Engine, 1, executor, close=closed.append)
-            with pytest.raises(RuntimeError):
-                async with pool.lease():
-                    raise RuntimeError("engine broke")
-            async with pool.lease() as engine:
-                assert engine not in closed
-            pool.close()
+        pool = LazyPool(Engine, 1, close=closed.append)
+        with pytest.raises(RuntimeError):
+            async with pool.lease():
+                raise RuntimeError("engine broke")
+        async with pool.lease() as engine:
+            assert engine not in closed
+        pool.close()
 
     asyncio.run(go())
     assert Engine.made == 2
@@ -62,6 +59,31 @@ def test_an_engine_whose_borrower_failed_is_closed_and_replaced() -> None:
 
 def test_nothing_is_made_before_it_is_needed() -> None:
     Engine.made = 0
-    with ThreadPoolExecutor(1) as executor:
-        LazyPool(Engine, 4, executor)
+    LazyPool(Engine, 4)
     assert Engine.made == 0
+
+
+def test_an_engine_made_after_the_pool_closed_is_closed_at_once() -> None:
+    closed: list[Engine] = []
+
+    async def go() -> None:
+        pool: LazyPool[Engine] = LazyPool(Engine, 1, close=closed.append)
+        lease = asyncio.ensure_future(pool.lease().__aenter__())
+        pool.close()
+        with pytest.raises(PoolClosed):
+            await lease
+
+    asyncio.run(go())
+    assert len(closed) == 1
+
+
+def test_a_failure_to_make_an_engine_reaches_the_borrower() -> None:
+    def broken() -> Engine:
+        raise OSError("no such model")
+
+    async def go() -> None:
+        async with LazyPool(broken, 1).lease():
+            pass
+
+    with pytest.raises(OSError, match="no such model"):
+        asyncio.run(go())

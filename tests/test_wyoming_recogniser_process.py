@@ -6,17 +6,25 @@ from pathlib import Path
 
 import pytest
 
-from voice_skill.audio_source import FileAudioSource
+from voice_skill.audio.source import FileAudioSource
 from voice_skill.errors import EngineUnavailableError, SkillError
+from voice_skill.settings import RecognitionSettings
+from voice_skill.skill import Skill
 from voice_skill.wyoming.recogniser_process import RecogniserProcess
-from voice_skill.wyoming.settings import ServerSettings
 
 from speech_audio import speak_to_wav
 
+POCKETSPHINX = RecognitionSettings(engine="pocketsphinx")
+
 
 @pytest.fixture(scope="module")
-def recogniser():  # type: ignore[no-untyped-def]
-    process = RecogniserProcess(ServerSettings(engine="pocketsphinx"))
+def sentences() -> tuple[str, ...]:
+    return Skill.load().sentences
+
+
+@pytest.fixture(scope="module")
+def recogniser(sentences: tuple[str, ...]):  # type: ignore[no-untyped-def]
+    process = RecogniserProcess(sentences, POCKETSPHINX).wait_ready()
     yield process
     process.close()
 
@@ -43,8 +51,8 @@ def test_an_aborted_stream_leaves_the_recogniser_ready_for_the_next(
     assert recogniser.finish().text == "what is sciatica"
 
 
-def test_a_recogniser_that_died_is_an_engine_error_not_a_hang(tmp_path: Path) -> None:
-    process = RecogniserProcess(ServerSettings(engine="pocketsphinx"))
+def test_a_recogniser_that_died_is_an_engine_error_not_a_hang(sentences: tuple[str, ...]) -> None:
+    process = RecogniserProcess(sentences, POCKETSPHINX).wait_ready()
     process._process.kill()
     process._process.join()
     with pytest.raises(EngineUnavailableError, match="stopped unexpectedly"):
@@ -53,6 +61,6 @@ def test_a_recogniser_that_died_is_an_engine_error_not_a_hang(tmp_path: Path) ->
     process.close()
 
 
-def test_a_missing_model_is_one_clear_error(tmp_path: Path) -> None:
+def test_a_missing_model_is_one_clear_error(sentences: tuple[str, ...], tmp_path: Path) -> None:
     with pytest.raises(SkillError, match="no Vosk model"):
-        RecogniserProcess(ServerSettings(engine="vosk", model=tmp_path / "nothing-here"))
+        RecogniserProcess(sentences, RecognitionSettings(engine="vosk", model=tmp_path / "nothing-here")).wait_ready()

@@ -17,7 +17,7 @@ from wyoming.event import Event
 from wyoming.info import Describe, Info
 from wyoming.tts import Synthesize, SynthesizeChunk, SynthesizeStart, SynthesizeStop
 
-from voice_skill.speech import Synthesiser, read_wav, split_sentences
+from voice_skill.speech.synthesiser import Synthesiser, read_wav, split_sentences
 from voice_skill.wyoming.settings import Limits, ServerSettings
 
 from conftest import run_cli

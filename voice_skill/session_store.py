@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 
 from .answer import Answer
 from .dialogue import Session
+from .recognition.transcript import Transcript
 from .skill import Skill
-from .transcript import Transcript
 
 DEFAULT_IDLE_SECONDS = 300.0
 """A conversation nobody spoke in for five minutes starts afresh (disclaimer included)."""

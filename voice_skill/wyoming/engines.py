@@ -35,15 +35,17 @@ class Engines:
         # Each audio stream holds a thread while its audio arrives, so streams never wait on answers.
         self.recognition = ThreadPoolExecutor(settings.workers, thread_name_prefix="voice-skill-recognition")
         self.recognisers: LazyPool[RecogniserProcess] = LazyPool(
-            self._new_recogniser, settings.workers, self.work, close=RecogniserProcess.close
+            self._new_recogniser, settings.workers, close=RecogniserProcess.close
         )
         self.synthesisers: LazyPool[Synthesiser] = LazyPool(
-            partial(new_synthesiser, settings), settings.workers, self.work, close=Synthesiser.close
+            partial(new_synthesiser, settings.speech), settings.workers, close=Synthesiser.close
         )
 
     def engine_name(self) -> tuple[str, str]:
         """The recogniser that will be used and its model, without loading it: (engine, detail)."""
-        wanted = self.settings.engine
+        wanted, model = self.settings.recognition.engine, self.settings.recognition.model
+        if wanted in (None, "vosk") and model is not None:
+            return "vosk", f"model {model}"
         for engine in available_engines():
             if engine.name == wanted or (wanted is None and engine.default):
                 return engine.name, engine.detail
@@ -74,6 +76,6 @@ class Engines:
         return await asyncio.get_running_loop().run_in_executor(self.work, call)
 
     def _new_recogniser(self) -> RecogniserProcess:
-        recogniser = RecogniserProcess(self.settings)
+        recogniser = RecogniserProcess(self.skill.sentences, self.settings.recognition).wait_ready()
         _LOGGER.info("recogniser ready: %s", recogniser.description)
         return recogniser

@@ -95,6 +95,8 @@ class SkillEventHandler(AsyncEventHandler):
 
     async def handle_event(self, event: Event) -> bool:
         """Act on one event; False closes the connection."""
+        if not AudioChunk.is_type(event.type):
+            _LOGGER.debug("%s: %s event", self.peer, event.type)
         try:
             await self._dispatch(event)
         except BadRequest as error:
@@ -120,7 +122,6 @@ class SkillEventHandler(AsyncEventHandler):
         kind = event.type
         if Describe.is_type(kind):
             await self.write_event(self.info)
-            _LOGGER.debug("%s: describe", self.peer)
         elif Transcript.is_type(kind):
             await self._handle(event)
         elif Transcribe.is_type(kind):

@@ -3,14 +3,15 @@ and voice, exactly as the command line uses them."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
-from ..recogniser import Recogniser, available_engines, open_recogniser, transcribe
-from ..screening import screened
-from ..speech import SpeechOptions, Synthesiser, read_wav, split_sentences
-from ..topics import OUT_OF_SCOPE
-from ..transcript import Transcript
-from .settings import ServerSettings
+from ..intent import OUT_OF_SCOPE
+from ..recognition.recogniser import Recogniser, available_engines, open_recogniser, transcribe
+from ..recognition.screening import screened
+from ..recognition.transcript import Transcript
+from ..settings import RecognitionSettings, SpeechSettings
+from ..speech.synthesiser import Synthesiser, read_wav, split_sentences
 
 __all__ = [
     "OUT_OF_SCOPE",
@@ -32,14 +33,15 @@ def clean_utterance(text: str) -> str:
     return cleaned[:MAX_UTTERANCE_CHARACTERS]
 
 
-def new_recogniser(settings: ServerSettings) -> Recogniser:
-    """The recogniser the skill listens with: the configured engine behind the speech screen (its rejection)."""
-    return screened(open_recogniser(settings.engine, settings.model, settings.open_vocabulary))
+def new_recogniser(sentences: Sequence[str], settings: RecognitionSettings) -> Recogniser:
+    """The recogniser the skill listens with, restricted to the skill's sentences, behind the speech screen
+    (its rejection of audio that holds no speech)."""
+    return screened(open_recogniser(sentences, settings))
 
 
-def new_synthesiser(settings: ServerSettings) -> Synthesiser:
+def new_synthesiser(settings: SpeechSettings) -> Synthesiser:
     """The skill's voice, started (a wrong voice name fails here, not on the first request)."""
-    synthesiser = Synthesiser(SpeechOptions(settings.voice, settings.rate, settings.volume))
+    synthesiser = Synthesiser(settings)
     try:
         synthesiser.start()
     except BaseException:

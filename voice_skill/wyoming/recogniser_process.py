@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from multiprocessing.connection import Connection
 from typing import Any
 
 from ..errors import EngineUnavailableError, SkillError
+from ..settings import RecognitionSettings
 from .library import Transcript, new_recogniser, transcribe
-from .settings import ServerSettings
 
 _AUDIO, _END, _ABORT = b"A", b"E", b"X"
 """Each message to the worker is one tag byte, then for _AUDIO the 16-bit mono PCM."""
@@ -28,23 +28,29 @@ class _Aborted(Exception):
 class RecogniserProcess:
     """The skill's screened recogniser behind a pipe: accept() while the audio arrives, finish() for the transcript.
 
-    One stream at a time; safe to use from one thread at a time. Start-up (about a second) happens in __init__.
+    One stream at a time; safe to use from one thread at a time. The process starts in __init__; wait_ready()
+    waits for its recogniser (about a second), and close() ends it also while it is still starting.
     """
 
-    def __init__(self, settings: ServerSettings) -> None:
+    def __init__(self, sentences: Sequence[str], settings: RecognitionSettings) -> None:
         context = multiprocessing.get_context("spawn")
         self._connection, child = context.Pipe()
         self._process = context.Process(
-            target=_serve, args=(child, settings), name="voice-skill-recogniser", daemon=True
+            target=_serve, args=(child, tuple(sentences), settings), name="voice-skill-recogniser", daemon=True
         )
         self._process.start()
         child.close()
+        self.sample_rate = 0
+        self.description = ""
+
+    def wait_ready(self) -> RecogniserProcess:
+        """Wait until the recogniser is loaded; raises SkillError (e.g. no such model) if it cannot be."""
         ready = self._reply()
         if ready[0] == "error":
             self.close()
             raise SkillError(ready[1])
-        self.sample_rate: int = ready[1]
-        self.description: str = ready[2]
+        self.sample_rate, self.description = ready[1], ready[2]
+        return self
 
     def accept(self, pcm: bytes) -> None:
         """Feed 16-bit mono PCM at sample_rate."""
@@ -83,12 +89,12 @@ class RecogniserProcess:
             raise EngineUnavailableError("the speech recogniser stopped unexpectedly") from None
 
 
-def _serve(connection: Connection, settings: ServerSettings) -> None:
+def _serve(connection: Connection, sentences: tuple[str, ...], settings: RecognitionSettings) -> None:
     """The worker: one recogniser, one stream after the other, until the pipe closes."""
     # Standard output may be the Wyoming stream itself (stdio://): nothing here may write to it.
     os.dup2(os.open(os.devnull, os.O_WRONLY), 1)
     try:
-        recogniser = new_recogniser(settings)
+        recogniser = new_recogniser(sentences, settings)
     except SkillError as error:
         connection.send(("error", str(error)))
         return

@@ -16,6 +16,7 @@ from .discovery import Advertisement, advertised_address, service_info
 from .engines import Engines
 from .handler import SkillEventHandler
 from .info import server_info
+from .pool import PoolClosed
 from .settings import ServerSettings
 
 _LOGGER = logging.getLogger("voice_skill.wyoming")
@@ -34,7 +35,7 @@ class WyomingServer:
             raise SkillError("--zeroconf needs a tcp:// uri: Home Assistant discovers servers on the network")
         self.engines = Engines(skill, settings)
         engine, detail = self.engines.engine_name()
-        self.info = server_info(engine, detail, settings.voice).event()
+        self.info = server_info(engine, detail, settings.speech.voice).event()
         self._advertisement: Advertisement | None = None
         self._warming: asyncio.Future[None] | None = None
 
@@ -90,6 +91,8 @@ class WyomingServer:
     async def _warm_up(self) -> None:
         try:
             await self.engines.warm_up()
+        except PoolClosed:
+            pass
         except SkillError as error:
             _LOGGER.warning("asr requests will fail: %s", error)
 

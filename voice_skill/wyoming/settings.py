@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from ..session_store import DEFAULT_IDLE_SECONDS, DEFAULT_MAX_SESSIONS
+from ..settings import RecognitionSettings, SpeechSettings
 
 DEFAULT_URI = "tcp://0.0.0.0:10700"
 """10700 is the port Home Assistant's Wyoming integration suggests for a conversation agent."""
@@ -44,23 +44,11 @@ class ServerSettings:
     uri: str = DEFAULT_URI
     """tcp://HOST:PORT, unix://PATH or stdio://."""
 
-    engine: str | None = None
-    """Speech recogniser ("vosk", "pocketsphinx"); None: Vosk when a model is installed, else pocketsphinx."""
+    recognition: RecognitionSettings = RecognitionSettings()
+    """The recogniser for `asr`, as for `voice-skill listen`."""
 
-    model: Path | None = None
-    """The Vosk model folder."""
-
-    open_vocabulary: bool = False
-    """Recognise any words, not only the skill's sentences."""
-
-    voice: str | None = None
-    """The voice answers are spoken in (Home Assistant asks for no voice of its own); None: the engine's default."""
-
-    rate: int | None = None
-    """Speaking rate in words per minute; None: the engine's default."""
-
-    volume: float | None = None
-    """Loudness from 0.0 to 1.0; None: the engine's default."""
+    speech: SpeechSettings = SpeechSettings()
+    """The voice for `tts` (Home Assistant asks for no voice of its own, so this one speaks every answer)."""
 
     zeroconf_name: str | None = None
     """Advertise the server to Home Assistant under this name (tcp only); None: no discovery."""
