@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from dataclasses import dataclass, field
 
 from wyoming.asr import Transcribe, Transcript
 from wyoming.audio import AudioChunk, AudioStart, AudioStop
@@ -61,11 +62,8 @@ class SkillEventHandler(AsyncEventHandler):
         peer = writer.get_extra_info("peername")
         self.peer = f"{peer[0]}:{peer[1]}" if isinstance(peer, tuple) else "local client"
         self._stream: AudioStream | None = None
-        self._stream_started = 0.0
         self._stream_format = ""
-        self._text_stream: SentenceBuffer | None = None
-        self._text_stream_spoken = (0, 0.0, 0.0)
-        """Characters and seconds of audio spoken so far in the text stream, and when it started."""
+        self._text_stream: _TextStream | None = None
 
     async def run(self) -> None:
         """Read events with bounds until the client leaves, sends something malformed or stalls mid-stream."""
@@ -137,8 +135,7 @@ class SkillEventHandler(AsyncEventHandler):
             if self._text_stream is None:
                 await self._synthesize(_text(event))
         elif SynthesizeStart.is_type(kind):
-            self._text_stream = SentenceBuffer()
-            self._text_stream_spoken = (0, 0.0, time.perf_counter())
+            self._text_stream = _TextStream()
         elif SynthesizeChunk.is_type(kind):
             await self._speak_stream(_text(event), last=False)
         elif SynthesizeStop.is_type(kind):
@@ -189,7 +186,6 @@ class SkillEventHandler(AsyncEventHandler):
         except BadAudio as error:
             raise BadRequest(str(error), "bad-audio") from None
         self._stream = AudioStream(self.engines, self.limits.max_audio_seconds, self.limits.stall_seconds)
-        self._stream_started = time.perf_counter()
         self._stream_format = f"{sent.rate} Hz {sent.width * 8}-bit {'mono' if sent.channels == 1 else 'stereo'}"
 
     def _add_audio(self, event: Event) -> None:
@@ -247,28 +243,26 @@ class SkillEventHandler(AsyncEventHandler):
         )
 
     async def _speak_stream(self, text: str, last: bool) -> None:
-        if self._text_stream is None:
+        stream = self._text_stream
+        if stream is None:
             raise BadRequest("synthesize-chunk or synthesize-stop before synthesize-start", "no-text-stream")
-        characters, seconds, started = self._text_stream_spoken
-        characters += len(text)
-        if characters > self.limits.max_speech_characters:
+        stream.characters += len(text)
+        if stream.characters > self.limits.max_speech_characters:
             self._text_stream = None
             raise BadRequest(f"the text is longer than {self.limits.max_speech_characters} characters", "text-too-long")
-        sentences = self._text_stream.finish() if last else self._text_stream.add(text)
-        for sentence in sentences:
+        for sentence in stream.sentences.finish() if last else stream.sentences.add(text):
             # Each sentence is an audio stream of its own, as Home Assistant plays them while the text still comes.
-            seconds += await speak(self.engines, sentence, self.write_event, send_start=True)
+            stream.seconds += await speak(self.engines, sentence, self.write_event, send_start=True)
             await self.write_event(AudioStop().event())
-        self._text_stream_spoken = (characters, seconds, started)
         if last:
             self._text_stream = None
             await self.write_event(SynthesizeStopped().event())
             _LOGGER.info(
                 "%s: tts stream of %d characters -> %.1f s of audio, %.0f ms",
                 self.peer,
-                characters,
-                seconds,
-                1000 * (time.perf_counter() - started),
+                stream.characters,
+                stream.seconds,
+                1000 * (time.perf_counter() - stream.started),
             )
 
     def _sentences(self, text: str) -> list[str]:
@@ -284,6 +278,17 @@ class SkillEventHandler(AsyncEventHandler):
         _LOGGER.warning("%s: %s%s", self.peer, text, " (connection closed)" if close else "")
         with contextlib.suppress(ConnectionError, RuntimeError):
             await self.write_event(Error(text=text, code=code).event())
+
+
+@dataclass
+class _TextStream:
+    """A streamed tts request, from synthesize-start to synthesize-stop."""
+
+    sentences: SentenceBuffer = field(default_factory=SentenceBuffer)
+    characters: int = 0
+    seconds: float = 0.0
+    """Of audio sent so far."""
+    started: float = field(default_factory=time.perf_counter)
 
 
 def _text(event: Event) -> str:

@@ -44,10 +44,13 @@ class WyomingServer:
         return SkillEventHandler(self.engines, self.info, self.settings.limits, reader, writer)
 
     async def start(self) -> None:
-        """Check the voice, listen (tcp, unix), announce (--zeroconf) and load the recogniser in the background."""
-        await self._check_voice()
+        """Check the voice, listen (tcp, unix), announce (--zeroconf) and load the recogniser in the background.
+
+        For stdio:// nothing is started ahead: Rhasspy starts the program for each request, most need no engine.
+        """
         if isinstance(self.server, AsyncStdioServer):
             return
+        await self._check_voice()
         try:
             await self.server.start(self.handler)
         except OSError as error:
@@ -66,7 +69,6 @@ class WyomingServer:
         """Serve the one client on standard input and output until it closes them.
 
         The handler's own loop reads the events, as for sockets, so the same bounds and error events apply.
-        Nothing is warmed up: Rhasspy starts the program for each request, and most need no recogniser.
         """
         await self.handler(await async_get_stdin(), await async_get_stdout()).run()
 
