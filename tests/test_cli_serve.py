@@ -130,7 +130,10 @@ def test_stdio_answers_on_standard_output_for_rhasspy() -> None:
         (["--uri", "http://127.0.0.1:10700"], "--uri 'http://127.0.0.1:10700'"),
         (["--uri", "tcp://127.0.0.1"], "A port must be specified"),
         (["--uri", "unix:///tmp/voice-skill-test.socket", "--zeroconf"], "--zeroconf needs a tcp:// uri"),
-        (["--voice", "no-such-voice-anywhere"], "no voice named 'no-such-voice-anywhere'"),
+        (
+            ["--uri", "tcp://127.0.0.1:1", "--voice", "no-such-voice-anywhere"],
+            "no voice named 'no-such-voice-anywhere'",
+        ),
     ],
 )
 def test_a_mistake_is_one_line_and_a_non_zero_exit(args: list[str], message: str) -> None:
