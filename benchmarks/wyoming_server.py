@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
+import signal
 import socket
 import statistics
 import subprocess
@@ -193,6 +194,34 @@ async def measure(port: int, folder: Path) -> None:
     )
 
 
+async def open_stream(port: int) -> AsyncTcpClient:
+    """A client in the middle of a spoken question, left open."""
+    client = AsyncTcpClient("127.0.0.1", port, read_timeout=30)
+    await client.connect()
+    await client.write_event(AudioStart(rate=16000, width=2, channels=1).event())
+    await client.write_event(AudioChunk(rate=16000, width=2, channels=1, audio=bytes(32000)).event())
+    return client
+
+
+def stop_seconds() -> float:
+    """Seconds from SIGTERM to the end of a fresh server's process, with one client in the middle of a stream."""
+    port = free_port()
+    server = start_server(port)
+    loop = asyncio.new_event_loop()
+    try:
+        loop.run_until_complete(handle(port, "what is sciatica", "stop"))
+        client = loop.run_until_complete(open_stream(port))
+        time.sleep(0.5)
+        signalled = time.perf_counter()
+        server.send_signal(signal.SIGTERM)
+        server.wait(30)
+        seconds = time.perf_counter() - signalled
+        loop.run_until_complete(client.disconnect())
+    finally:
+        loop.close()
+    return seconds
+
+
 def main() -> None:
     if not VOICE_SKILL.exists() or shutil.which("espeak-ng") is None:
         raise SystemExit("run script/setup first")
@@ -204,7 +233,9 @@ def main() -> None:
     finally:
         server.terminate()
         server.wait(10)
-    print(f"({os.cpu_count()} processors)")
+    stops = [stop_seconds() for _ in range(RUNS)]
+    print(f"stop, SIGTERM to exit with a client mid-stream: {', '.join(f'{s * 1000:.0f}' for s in stops)} ms")
+    print(f"({os.cpu_count()} processors, load average {os.getloadavg()[0]:.1f})")
 
 
 if __name__ == "__main__":

@@ -12,7 +12,7 @@ from typing import Any
 
 from ..errors import SkillError
 from ..settings import SpeechSettings, load_speech_settings
-from ..wyoming.settings import DEFAULT_URI, DEFAULT_ZEROCONF_NAME, ServerSettings
+from ..wyoming import DEFAULT_URI, DEFAULT_ZEROCONF_NAME
 from .console import load_skill
 from .recognition import add_recogniser_arguments, recognition_settings
 
@@ -64,6 +64,7 @@ def run(args: argparse.Namespace) -> int:
     """Serve until SIGTERM or Ctrl-C."""
     try:
         from ..wyoming.server import serve
+        from ..wyoming.settings import ServerSettings
     except ImportError as error:
         raise SkillError(f"serving needs the server extra ({error}); install it with: {INSTALL_HINT}") from None
     if args.zeroconf is not None:

@@ -28,9 +28,8 @@ class Engines:
     def __init__(self, skill: Skill, settings: ServerSettings) -> None:
         self.skill = skill
         self.settings = settings
-        self.conversations = SessionStore(
-            skill, idle_seconds=settings.conversation_idle_seconds, max_sessions=settings.max_conversations
-        )
+        # Home Assistant keeps no dialogue: each conversation id's is kept here, for five idle minutes at most.
+        self.conversations = SessionStore(skill)
         self.work = ThreadPoolExecutor(settings.workers, thread_name_prefix="voice-skill-work")
         # Each audio stream holds a thread while its audio arrives, so streams never wait on answers.
         self.recognition = ThreadPoolExecutor(settings.workers, thread_name_prefix="voice-skill-recognition")

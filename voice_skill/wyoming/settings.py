@@ -5,14 +5,8 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
-from ..session_store import DEFAULT_IDLE_SECONDS, DEFAULT_MAX_SESSIONS
 from ..settings import RecognitionSettings, SpeechSettings
-
-DEFAULT_URI = "tcp://0.0.0.0:10700"
-"""10700 is the port Home Assistant's Wyoming integration suggests for a conversation agent."""
-
-DEFAULT_ZEROCONF_NAME = "voice-skill"
-"""The service name Home Assistant shows when it discovers the server; zeroconf renames it on a clash."""
+from . import DEFAULT_URI
 
 
 @dataclass(frozen=True)
@@ -55,12 +49,6 @@ class ServerSettings:
 
     workers: int = field(default_factory=default_workers)
     """At most this many recognitions, syntheses and answers computed at once; more requests wait their turn."""
-
-    conversation_idle_seconds: float = DEFAULT_IDLE_SECONDS
-    """A conversation idle this long starts afresh."""
-
-    max_conversations: int = DEFAULT_MAX_SESSIONS
-    """Conversations remembered at most; the least recently used is forgotten first."""
 
     limits: Limits = Limits()
     """Bounds on what one client may send."""
