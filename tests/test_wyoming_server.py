@@ -400,3 +400,13 @@ def test_a_topic_of_the_users_own_is_heard_and_answered(tmp_path: Path) -> None:
         running.stop()
     assert heard == "what is hip bursitis"
     assert reply.type == "handled" and "swollen fluid sac" in reply.data["text"]
+
+
+@pytest.mark.parametrize("language", ["de", 5])
+def test_a_question_in_another_language_than_english_gets_an_error(port: int, language: object) -> None:
+    transcribe_event = Event(type="transcribe", data={"language": language})
+    events = run(exchange(port, transcribe_event, Describe().event(), until=is_type("info")))
+    assert [(event.type, event.data.get("code")) for event in events] == [
+        ("error", "unsupported-language"),
+        ("info", None),
+    ]

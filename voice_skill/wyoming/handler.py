@@ -123,7 +123,7 @@ class SkillEventHandler(AsyncEventHandler):
         elif Transcript.is_type(kind):
             await self._handle(event)
         elif Transcribe.is_type(kind):
-            self._check_language(Transcribe.from_event(event).language)
+            self._check_language(event.data.get("language"))
         elif AudioStart.is_type(kind):
             self._start_audio(event)
         elif AudioChunk.is_type(kind):
@@ -172,8 +172,8 @@ class SkillEventHandler(AsyncEventHandler):
         )
         _LOGGER.debug("%s: heard %r, said %r", self.peer, text, answer.answer)
 
-    def _check_language(self, language: str | None) -> None:
-        if language and not language.lower().startswith("en"):
+    def _check_language(self, language: object) -> None:
+        if language is not None and not (isinstance(language, str) and language.lower().startswith("en")):
             raise BadRequest(f"this recogniser understands English only, not {language!r}", "unsupported-language")
 
     def _start_audio(self, event: Event) -> None:
