@@ -14,7 +14,7 @@ from pathlib import Path
 
 from .. import __version__
 from ..errors import SkillError
-from . import ask, chat, listen, models, recognition, speech, topics
+from . import ask, chat, listen, models, recognition, serve, speech, topics
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -36,6 +36,7 @@ def build_parser() -> argparse.ArgumentParser:
     recognition.register(commands)
     models.register(commands)
     speech.register(commands)
+    serve.register(commands)
     return parser
 
 

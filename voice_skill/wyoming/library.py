@@ -1,0 +1,59 @@
+"""The parts of the voice_skill library the server uses, imported in one place: the skill's dialogue, recognisers
+and voice, exactly as the command line uses them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from ..intent import OUT_OF_SCOPE
+from ..recognition.recogniser import Recogniser, available_engines, open_recogniser, transcribe
+from ..recognition.screening import screened
+from ..recognition.transcript import Transcript
+from ..settings import RecognitionSettings, SpeechSettings
+from ..speech.synthesiser import Synthesiser, read_wav, split_sentences
+
+__all__ = [
+    "OUT_OF_SCOPE",
+    "Recogniser",
+    "Synthesiser",
+    "Transcript",
+    "available_engines",
+    "split_sentences",
+    "transcribe",
+]
+
+MAX_UTTERANCE_CHARACTERS = 1000
+"""As on the command line: longer input is not a spoken question, and refusing it keeps matching fast."""
+
+
+def clean_utterance(text: str) -> str:
+    """Control characters out and an over-long input cut, as the command line does with a typed question."""
+    cleaned = "".join(ch if ch.isprintable() else " " for ch in text)
+    return cleaned[:MAX_UTTERANCE_CHARACTERS]
+
+
+def new_recogniser(sentences: Sequence[str], settings: RecognitionSettings) -> Recogniser:
+    """The recogniser the skill listens with, restricted to the skill's sentences, behind the speech screen
+    (its rejection of audio that holds no speech)."""
+    return screened(open_recogniser(sentences, settings))
+
+
+def new_synthesiser(settings: SpeechSettings) -> Synthesiser:
+    """The skill's voice, started (a wrong voice name fails here, not on the first request)."""
+    synthesiser = Synthesiser(settings)
+    try:
+        synthesiser.start()
+    except BaseException:
+        synthesiser.close()
+        raise
+    return synthesiser
+
+
+def speak(synthesiser: Synthesiser, text: str) -> tuple[bytes, int]:
+    """16-bit mono PCM of the text and its sample rate."""
+    path: Path = synthesiser.synthesise(text)
+    try:
+        return read_wav(path)
+    finally:
+        path.unlink(missing_ok=True)
