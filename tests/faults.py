@@ -83,7 +83,6 @@ def run(
         environment["PYTHONPATH"] = os.pathsep.join(filter(None, [str(FAULT_SITE), environment.get("PYTHONPATH")]))
         environment[KILL_VARIABLE] = f"{kill[0].name}:{kill[1]}"
 
-    feed: bytes | None = None
     with _opened_stdin(stdin) as (stdin_spec, feed), _opened_stdout(stdout) as stdout_spec:
         closing = [fd for fd, spec in ((0, stdin_spec), (1, stdout_spec)) if spec == "closed"]
 
@@ -233,9 +232,7 @@ def is_one_clear_line(outcome: Outcome) -> bool:
 
 def has_no_traceback(outcome: Outcome) -> bool:
     """No traceback, no Python warning and no "Exception ignored" on standard error."""
-    return not any(
-        marker in outcome.stderr for marker in ("Traceback", "Exception ignored", "Warning:", "ERROR (")
-    )
+    return not any(marker in outcome.stderr for marker in ("Traceback", "Exception ignored", "Warning:", "ERROR ("))
 
 
 def escapes_reach_the_terminal(text: str) -> bool:

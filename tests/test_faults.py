@@ -14,7 +14,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 import soundfile
-from conftest import REPO
 from faults import (
     MIB,
     escapes_reach_the_terminal,
@@ -27,6 +26,8 @@ from faults import (
     run,
     unreadable_dir,
 )
+
+from conftest import REPO
 from speech_audio import speak_to_wav
 
 QUESTION = "what is sciatica"
@@ -382,7 +383,7 @@ def test_a_failed_download_leaves_no_lock_file(tmp_path: Path) -> None:
 
 
 def test_a_download_killed_while_installing_is_cleaned_up_by_the_next_run(tmp_path: Path) -> None:
-    from test_model_store import NAME, model_zip
+    from test_models_download import NAME, model_zip
 
     archive = tmp_path / f"{NAME}.zip"
     archive.write_bytes(model_zip())
@@ -418,9 +419,7 @@ def test_terminated_while_writing_the_cache_leaves_nothing_behind(
     [("topics-", "topics-*.tmp"), ("matcher-", "matcher-*.tmp"), (".building-", ".building-*")],
     ids=["topic-cache", "matcher-cache", "language-model"],
 )
-def test_leftovers_of_a_killed_run_are_cleaned_by_the_next_run(
-    moved: str, leftover: str, question_wav: Path
-) -> None:
+def test_leftovers_of_a_killed_run_are_cleaned_by_the_next_run(moved: str, leftover: str, question_wav: Path) -> None:
     cache = Path(os.environ["VOICE_SKILL_CACHE_DIR"])
     killed = run("ask", "--audio", str(question_wav), kill=(signal.SIGKILL, moved))
     assert killed.returncode == -signal.SIGKILL
