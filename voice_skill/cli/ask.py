@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .console import clean, load_skill, print_answer
+from .console import clean, load_skill, print_answer, report
 from .recognition import add_recogniser_arguments, recognition_settings
 from .speech import add_speech_arguments, answer_aloud, speech_settings
 
@@ -34,11 +34,11 @@ def run(args: argparse.Namespace) -> int:
 
     if args.audio is not None:
         if args.text is not None:
-            print("voice-skill: ask takes a question or --audio files, not both", file=sys.stderr)
+            report("ask takes a question or --audio files, not both")
             return 2
         return _ask_audio(args)
     if args.text is None:
-        print('voice-skill: ask needs a question, e.g. voice-skill ask "what causes hip pain"', file=sys.stderr)
+        report('ask needs a question, e.g. voice-skill ask "what causes hip pain"')
         return 2
     session = Session(load_skill(args))
     answer = session.respond(clean(args.text))
@@ -69,14 +69,13 @@ def _ask_audio(args: argparse.Namespace) -> int:
             transcript = transcribe(recogniser, source)
         except AudioFileError as error:
             # The other files still get their answers; the exit code tells a script one failed.
-            print(f"voice-skill: {error}", file=sys.stderr)
+            report(error)
             exit_code = error.exit_code
             continue
         if source.input_rate < recogniser.sample_rate:
-            print(
-                f"voice-skill: {path} is recorded at {source.input_rate} Hz, below the {recogniser.sample_rate} Hz "
-                "the engine was made for; recognition may be poor, record at 16 kHz or more if you can",
-                file=sys.stderr,
+            report(
+                f"{path} is recorded at {source.input_rate} Hz, below the {recogniser.sample_rate} Hz "
+                "the engine was made for; recognition may be poor, record at 16 kHz or more if you can"
             )
         answer = session.respond_to_transcript(transcript)
         print_answer(answer, args.json, sys.stdout)

@@ -4,11 +4,10 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..errors import SkillError
+from ..errors import SkillError, printable
 from ..settings import (
     MAX_RATE,
     MIN_RATE,
@@ -19,6 +18,7 @@ from ..settings import (
     save_speech_settings,
     settings_path,
 )
+from .console import report
 
 if TYPE_CHECKING:
     from ..speech.speaker import EngineSpeaker, SilentSpeaker
@@ -66,14 +66,14 @@ def remember(**changes: object) -> SpeechSettings:
     try:
         settings = load_speech_settings()
     except SkillError as error:
-        print(f"voice-skill: {error}; using the default settings meanwhile", file=sys.stderr)
+        report(f"{error}; using the default settings meanwhile")
         return SpeechSettings().updated(**changes)
     changed = settings.updated(**changes)
     if changed != settings:
         try:
             save_speech_settings(changed)
         except SkillError as error:
-            print(f"voice-skill: {error}; the settings given apply to this run only", file=sys.stderr)
+            report(f"{error}; the settings given apply to this run only")
     return changed
 
 
@@ -95,7 +95,7 @@ def describe(settings: SpeechSettings) -> str:
         f"rate:   {settings.rate if settings.rate is not None else '(engine default)'} words per minute",
         f"volume: {settings.volume if settings.volume is not None else '(engine default)'}",
         f"mute:   {'yes' if settings.mute else 'no'}",
-        f"file:   {path}{'' if path.exists() else ' (not written yet: defaults in use)'}",
+        f"file:   {printable(path)}{'' if path.exists() else ' (not written yet: defaults in use)'}",
     ]
     return "\n".join(lines)
 
@@ -166,9 +166,7 @@ def run_voices(args: argparse.Namespace) -> int:
         print(f"{mark} {voice.id:<24} {voice.name:<36} {', '.join(voice.languages)}")
         shown += 1
     if not shown:
-        print(
-            f"voice-skill: no voice matches {args.filter!r}; run `voice-skill voices` to see them all", file=sys.stderr
-        )
+        report(f"no voice matches {args.filter!r}; run `voice-skill voices` to see them all")
         return 1
     print("Choose one with --voice ID (remembered). eSpeak NG variants: add +f1..+f5 or +m1..+m7, e.g. en-us+f3.")
     return 0

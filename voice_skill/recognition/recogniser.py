@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from ..errors import EngineUnavailableError, ModelNotFoundError, SkillError
+from ..errors import EngineUnavailableError, ModelNotFoundError, SkillError, printable
 from ..models.catalogue import DOWNLOAD_COMMAND
 from ..models.store import find_model, model_from_environment
 from ..settings import ENGINES, RecognitionSettings
@@ -90,7 +90,7 @@ def open_recogniser(sentences: Sequence[str], settings: RecognitionSettings = Re
 
 def engine_notice(recogniser: Recogniser) -> str:
     """The first line of speech output: which engine and model are in use, and how to get the better one."""
-    notice = f"voice-skill: using {recogniser.description}."
+    notice = f"voice-skill: using {printable(recogniser.description)}."
     if recogniser.name != "vosk":
         notice += f" For better recognition install a Vosk model: {DOWNLOAD_COMMAND}"
     return notice
