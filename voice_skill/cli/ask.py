@@ -51,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _ask_audio(args: argparse.Namespace) -> int:
     """One answer per audio file, in order, from one recogniser and one conversation."""
-    from ..audio.source import FileAudioSource
+    from ..audio.source import LONGEST_QUESTION, FileAudioSource
     from ..dialogue import Session
     from ..errors import AudioFileError
     from ..recognition.recogniser import engine_notice, open_recogniser, transcribe
@@ -64,7 +64,7 @@ def _ask_audio(args: argparse.Namespace) -> int:
     exit_code = 0
     answers = []
     for path in args.audio:
-        source = FileAudioSource(path, sample_rate=recogniser.sample_rate)
+        source = FileAudioSource(path, sample_rate=recogniser.sample_rate, longest=LONGEST_QUESTION)
         try:
             transcript = transcribe(recogniser, source)
         except AudioFileError as error:
