@@ -9,7 +9,7 @@ from typing import Any
 
 from .console import clean, load_skill, print_answer, report
 from .recognition import add_recogniser_arguments, recognition_settings
-from .speech import add_speech_arguments, answer_aloud, speech_settings
+from .speech import add_speech_arguments, answer_aloud, say_to_path, speech_settings
 
 
 def register(commands: argparse._SubParsersAction[Any]) -> None:
@@ -32,11 +32,12 @@ def register(commands: argparse._SubParsersAction[Any]) -> None:
 def run(args: argparse.Namespace) -> int:
     from ..dialogue import Session
 
+    save_to = say_to_path(args.say_to)
     if args.audio is not None:
         if args.text is not None:
             report("ask takes a question or --audio files, not both")
             return 2
-        return _ask_audio(args)
+        return _ask_audio(args, save_to)
     if args.text is None:
         report('ask needs a question, e.g. voice-skill ask "what causes hip pain"')
         return 2
@@ -44,12 +45,12 @@ def run(args: argparse.Namespace) -> int:
     answer = session.respond(clean(args.text))
     print_answer(answer, args.json, sys.stdout)
     settings = speech_settings(args)
-    if args.speak or args.say_to:
-        answer_aloud(settings, answer.answer, speak=args.speak, save_to=args.say_to)
+    if args.speak or save_to is not None:
+        answer_aloud(settings, answer.answer, speak=args.speak, save_to=save_to)
     return 0
 
 
-def _ask_audio(args: argparse.Namespace) -> int:
+def _ask_audio(args: argparse.Namespace, save_to: Path | None) -> int:
     """One answer per audio file, in order, from one recogniser and one conversation."""
     from ..audio.source import LONGEST_QUESTION, FileAudioSource
     from ..dialogue import Session
@@ -81,6 +82,6 @@ def _ask_audio(args: argparse.Namespace) -> int:
         print_answer(answer, args.json, sys.stdout)
         answers.append(answer.answer)
     settings = speech_settings(args)
-    if answers and (args.speak or args.say_to):
-        answer_aloud(settings, " ".join(answers), speak=args.speak, save_to=args.say_to)
+    if answers and (args.speak or save_to is not None):
+        answer_aloud(settings, " ".join(answers), speak=args.speak, save_to=save_to)
     return exit_code

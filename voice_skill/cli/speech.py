@@ -46,7 +46,6 @@ def add_speech_arguments(parser: argparse.ArgumentParser, *, speak: bool = True,
     if say_to:
         group.add_argument(
             "--say-to",
-            type=Path,
             metavar="FILE.wav",
             help="write the spoken answer to a WAV file instead of playing it",
         )
@@ -61,7 +60,8 @@ def add_speech_arguments(parser: argparse.ArgumentParser, *, speak: bool = True,
 def remember(**changes: object) -> SpeechSettings:
     """Load the settings, apply the ones given (None = unchanged), save if anything changed; return them.
 
-    A broken or unwritable config file never stops a session: it is reported in one line on stderr.
+    A broken or unwritable config file never stops a session: it is reported in one line on stderr. A new
+    voice is checked first: remembered, a voice the engine lacks would break every later spoken answer.
     """
     try:
         settings = load_speech_settings()
@@ -69,12 +69,37 @@ def remember(**changes: object) -> SpeechSettings:
         report(f"{error}; using the default settings meanwhile")
         return SpeechSettings().updated(**changes)
     changed = settings.updated(**changes)
+    if changed.voice is not None and changed.voice != settings.voice:
+        check_voice(changed.voice)
     if changed != settings:
         try:
             save_speech_settings(changed)
         except SkillError as error:
             report(f"{error}; the settings given apply to this run only")
     return changed
+
+
+def check_voice(name: str) -> None:
+    """Refuse a voice the speech engine does not offer (SkillError naming it and where to see the voices)."""
+    from ..speech.synthesiser import list_voices
+    from ..speech.voices import find_voice
+
+    try:
+        voices = list_voices()
+    except SkillError as error:
+        raise SkillError(f"cannot check the voice {name!r}, so it is not remembered: {error}") from None
+    find_voice(name, voices)
+
+
+def say_to_path(text: str | None) -> Path | None:
+    """--say-to FILE.wav as a path; refuses an empty name or a folder before any work is done."""
+    from ..speech.synthesiser import check_wav_target
+
+    if text is None:
+        return None
+    if not text.strip():
+        raise SkillError("--say-to needs a file name, e.g. --say-to answer.wav")
+    return check_wav_target(Path(text))
 
 
 def speech_settings(args: argparse.Namespace) -> SpeechSettings:
