@@ -37,6 +37,10 @@ class DownloadError(SkillError):
     """A model download failed, or its archive is unsafe or corrupt."""
 
 
+class ModelsFolderError(SkillError):
+    """The models folder cannot be read or written (its permissions, a file in its place, a read-only disk)."""
+
+
 class StreamError(SkillError):
     """A standard stream is closed, or writing to standard output fails (a full disk)."""
 
