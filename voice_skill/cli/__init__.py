@@ -19,7 +19,7 @@ from typing import TextIO, cast
 from .. import __version__
 from ..errors import SkillError, StreamError
 from . import ask, chat, listen, models, recognition, serve, speech, topics
-from .console import StandardOutput, report
+from .console import StandardOutput, report, report_cache_trouble
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -68,6 +68,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         return 0
     finally:
+        report_cache_trouble()
         sys.stdout = stdout
         if in_main_thread:
             signal.signal(signal.SIGTERM, terminate)

@@ -36,6 +36,15 @@ def report(message: object) -> None:
         print(f"voice-skill: {printable(message)}", file=sys.stderr, flush=True)
 
 
+def report_cache_trouble() -> None:
+    """Say once a run, if the cache folder could not be written (start-up is slower; nothing else changes)."""
+    from ..cache import take_unwritable
+
+    why = take_unwritable()
+    if why is not None:
+        report(why)
+
+
 def clean(text: str) -> str:
     """Control characters out, and an over-long input cut to what a spoken question could be."""
     text = "".join(ch if ch.isprintable() else " " for ch in text)

@@ -10,7 +10,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
-from .console import Console, load_skill, report
+from .console import Console, load_skill, report, report_cache_trouble
 from .recognition import add_recogniser_arguments, recognition_settings
 from .speech import add_speech_arguments, open_cli_speaker, speech_settings
 
@@ -130,6 +130,7 @@ def listen(
         # Read before anything is printed or spoken: an unreadable file is the one line the user sees.
         source = _opened(source)
     print(engine_notice(recogniser), file=sys.stderr, flush=True)
+    report_cache_trouble()
     console.line(f'Listening to {where}. Say "stop" to end, or press Ctrl-C.')
     speaker = open_speaker()
     try:
