@@ -247,6 +247,13 @@ def test_an_endless_typed_line_is_refused_and_the_session_goes_on(tmp_path: Path
     assert outcome.peak_rss < normal.peak_rss + 32 * MIB
 
 
+def test_a_line_of_exactly_the_bound_is_still_cut_and_answered() -> None:
+    outcome = run("chat", "--json", stdin=b"hip " * (MIB // 4) + b"\n" + QUESTION.encode() + b"\n")
+    assert outcome.returncode == 0, outcome.stderr
+    assert len(outcome.stdout.splitlines()) == 2 and answered(outcome)
+    assert "only the first 1000 were used" in outcome.stderr
+
+
 def test_a_line_that_never_ends_keeps_memory_flat() -> None:
     normal = run("chat", stdin=f"{QUESTION}\n", memory_limit=512 * MIB)
     with open("/dev/zero", "rb") as zeros:

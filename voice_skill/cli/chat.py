@@ -67,7 +67,7 @@ def input_lines(interactive: bool) -> Iterator[str | None]:
         if not raw:
             return
         number += 1
-        if len(raw) > MAX_LINE_BYTES:
+        if len(raw) > MAX_LINE_BYTES and not raw.endswith(b"\n"):
             report(
                 f"input line {number} is longer than {MAX_LINE_BYTES // (1024 * 1024)} MB, too long for a question; skipped it"
             )
