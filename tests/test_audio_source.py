@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from voice_skill.audio.source import FileAudioSource
+from voice_skill.audio.source import LONGEST_QUESTION, FileAudioSource
 from voice_skill.errors import AudioFileError
 
 from speech_audio import silence, sox, synthesise
@@ -170,3 +170,29 @@ def test_bad_files_get_one_clear_line(tmp_path: Path, kind: str, says: str) -> N
 def test_missing_file(tmp_path: Path) -> None:
     with pytest.raises(AudioFileError, match="does not exist"):
         list(FileAudioSource(tmp_path / "nowhere.wav"))
+
+
+def sparse_wav(path: Path, seconds: float, rate: int = 8000) -> Path:
+    """A 16-bit mono WAV of `seconds`: a tone, then zeros the file system does not store."""
+    import struct
+
+    size = int(seconds * rate) * 2
+    header = (
+        b"RIFF" + struct.pack("<I", 36 + size) + b"WAVEfmt " + struct.pack("<IHHIIHH", 16, 1, 1, rate, rate * 2, 2, 16)
+    )
+    with path.open("wb") as out:
+        out.write(header + b"data" + struct.pack("<I", size))
+        out.write((np.sin(np.arange(rate) / 3) * 8000).astype("<i2").tobytes())
+        out.truncate(44 + size)
+    return path
+
+
+def test_a_question_may_last_ten_minutes_but_not_ten_hours(tmp_path: Path) -> None:
+    ten_minutes = FileAudioSource(sparse_wav(tmp_path / "ten-minutes.wav", 600), longest=LONGEST_QUESTION)
+    assert len(next(iter(ten_minutes))) > 0
+    ten_hours = FileAudioSource(sparse_wav(tmp_path / "ten-hours.wav", 36_000), longest=LONGEST_QUESTION)
+    started = time.monotonic()
+    with pytest.raises(AudioFileError, match="lasts 10.0 hours, too long for a question"):
+        next(iter(ten_hours))
+    assert time.monotonic() - started < 1.0  # from the header, without reading the audio
+    assert len(next(iter(FileAudioSource(tmp_path / "ten-hours.wav")))) > 0  # a conversation may be that long

@@ -41,3 +41,40 @@ def test_an_unwritable_cache_costs_nothing_but_time(monkeypatch: pytest.MonkeyPa
     monkeypatch.setenv("VOICE_SKILL_CACHE_DIR", str(blocker / "cache"))
     save_json("topics-abc.json", {"a": 1})
     assert load_json("topics-abc.json") is None
+
+
+def test_leftovers_of_killed_writers_are_removed_and_live_ones_kept(tmp_path: Path) -> None:
+    import subprocess
+
+    from voice_skill.cache import remove_leftovers
+
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    (tmp_path / f"topics-a.{gone.pid}.tmp").write_text("half")
+    (tmp_path / f".building-{gone.pid}-x1").mkdir()
+    (tmp_path / f"topics-b.{os.getpid()}.tmp").write_text("mine, being written")
+    alive = tmp_path / f"topics-c.{os.getppid()}.tmp"
+    alive.write_text("another run's, being written")
+    old = tmp_path / f"matcher-d.{os.getppid()}.tmp"
+    old.write_text("a run that died a day ago, its id since reused")
+    os.utime(old, (0, 0))
+    (tmp_path / "topics-e.json").write_text("{}")
+    remove_leftovers(tmp_path)
+    assert sorted(path.name for path in tmp_path.iterdir()) == sorted(
+        [f"topics-b.{os.getpid()}.tmp", alive.name, "topics-e.json"]
+    )
+
+
+def test_an_unwritable_cache_is_told_once(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from voice_skill import cache
+
+    monkeypatch.setattr(cache, "_unwritable", {})
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    monkeypatch.setenv("VOICE_SKILL_CACHE_DIR", str(blocker / "cache"))
+    assert cache.take_unwritable() is None
+    save_json("topics-abc.json", {"a": 1})
+    save_json("matcher-abc.json", {"a": 1})
+    told = cache.take_unwritable()
+    assert told is not None and str(blocker / "cache") in told and "Not a directory" in told
+    assert cache.take_unwritable() is None

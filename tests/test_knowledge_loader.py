@@ -97,6 +97,41 @@ def test_a_bad_topic_file_is_named_with_its_line(tmp_path: Path, content: str, m
     assert message in str(caught.value)
 
 
+@pytest.mark.parametrize(
+    ("rules", "template", "message"),
+    [
+        (
+            "ten: '(a|b|c|d|e|f|g|h|i|j)'",
+            "<ten> <ten> <ten> <ten> <ten> sciatica",
+            "too many sentences (more than 10,000)",
+        ),
+        ("ten: '(a|b)'", "(a;b;c;d;e;f;g;h) sciatica", "too many sentences (more than 10,000)"),
+        ("again: 'and <again>'", "sciatica <again>", "rule <again> refers to itself"),
+    ],
+    ids=["rules-multiplied", "permutation", "rule-loop"],
+)
+def test_a_template_that_expands_without_bound_is_an_error_at_its_line(
+    tmp_path: Path, rules: str, template: str, message: str
+) -> None:
+    directory = write_intents(tmp_path)
+    (directory / "_rules.yaml").write_text(f"rules:\n  {rules}\n")
+    (directory / "sciatica.yaml").write_text(
+        f"id: sciatica\nkind: cause\nname: x\nsentences:\n  - a\n  - '{template}'\nanswer: A. See a doctor.\n"
+    )
+    with pytest.raises(TopicFileError) as caught:
+        load_knowledge(directory)
+    assert "sciatica.yaml, line 6: " in str(caught.value)
+    assert message in str(caught.value)
+
+
+def test_all_templates_together_are_bounded_too(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from voice_skill.knowledge import loader
+
+    monkeypatch.setattr(loader, "MAX_SENTENCES", 10)
+    with pytest.raises(TopicFileError, match="too many sentences .more than 10 in all"):
+        load_knowledge(write_intents(tmp_path))
+
+
 def test_a_missing_topic_file_is_reported(tmp_path: Path) -> None:
     directory = write_intents(tmp_path)
     (directory / "osteoporosis.yaml").unlink()

@@ -13,12 +13,13 @@ thresholds can be tuned on one half and reported on the other.
 
 from __future__ import annotations
 
+import stat
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .dialogue import Session
-from .errors import TopicFileError
+from .errors import TopicFileError, printable
 from .intent import CLARIFY, OUT_OF_SCOPE, IntentId
 from .skill import Skill
 
@@ -66,10 +67,27 @@ class Report:
         return self.correct / self.total if self.total else 1.0
 
 
+MAX_TRANSCRIPT_BYTES = 16 * 1024 * 1024
+"""Larger transcript files are refused before they are read: hundreds of thousands of sentences, far more than
+any evaluation set, while memory stays bounded."""
+
+
 def load_cases(path: Path) -> list[Case]:
     """Read a transcript file of any accepted kind."""
     try:
-        text = path.read_text(encoding="utf-8")
+        # A device (/dev/zero), a pipe or a folder would never end or never open: only regular files are read.
+        if not stat.S_ISREG(path.stat().st_mode):
+            raise TopicFileError(
+                f"{path}: not a regular file (a folder, a device or a pipe); give a transcript file (.yaml, .tsv, .txt)"
+            )
+        with path.open("rb") as handle:
+            data = handle.read(MAX_TRANSCRIPT_BYTES + 1)
+        if len(data) > MAX_TRANSCRIPT_BYTES:
+            raise TopicFileError(
+                f"{path}: larger than {MAX_TRANSCRIPT_BYTES // (1024 * 1024)} MB, too large for a transcript file; "
+                "split it into several files"
+            )
+        text = data.decode("utf-8")
     except (OSError, UnicodeDecodeError) as error:
         raise TopicFileError(f"{path}: cannot read the transcript file ({error})") from None
     if path.suffix == ".txt":
@@ -174,5 +192,5 @@ def format_report(report: Report, list_errors: bool = False) -> str:
     if list_errors:
         lines.append("wrong answers:")
         for case, got in report.wrong_topic:
-            lines.append(f"  [{'|'.join(case.expected)} -> {got}] {case.text}")
+            lines.append(f"  [{printable('|'.join(case.expected))} -> {got}] {printable(case.text)}")
     return "\n".join(lines)

@@ -82,6 +82,8 @@ def load_speech_settings(path: Path | None = None) -> SpeechSettings:
         return SpeechSettings()
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
         raise SkillError(f"{path}: not a readable config file ({error}); fix it or delete it") from error
+    except RecursionError:
+        raise SkillError(f"{path}: not a readable config file (nested too deeply); fix it or delete it") from None
     if not isinstance(data, dict):
         raise SkillError(f"{path}: the config file must hold a JSON object; fix it or delete it")
     known = {field.name for field in fields(SpeechSettings)}
@@ -95,7 +97,11 @@ def _check_types(settings: SpeechSettings, path: Path) -> None:
         if settings.voice is not None and not isinstance(settings.voice, str):
             raise ValueError("voice must be text")
         if settings.rate is not None:
-            check_rate(int(settings.rate))
+            try:
+                rate = int(settings.rate)
+            except OverflowError:  # 1e400 reads as infinity
+                raise ValueError(f"rate {settings.rate} is out of range") from None
+            check_rate(rate)
         if settings.volume is not None:
             check_volume(float(settings.volume))
         if not isinstance(settings.mute, bool):

@@ -5,6 +5,7 @@ ask nothing more of it."""
 
 from __future__ import annotations
 
+import os
 import re
 import time
 from collections.abc import Iterator
@@ -16,6 +17,10 @@ from ..errors import AudioFileError
 
 if TYPE_CHECKING:
     import numpy as np
+
+LONGEST_QUESTION = 30 * 60
+"""Seconds: a recording longer than this is no question. `ask --audio` refuses it from its header, before
+reading any of it (a conversation, `listen --from-file`, may be as long as it likes)."""
 
 SILENCE_PEAK = 10 ** (-60 / 20)
 """Peak level (full scale = 1.0) a file must exceed somewhere to count as holding sound: -60 dBFS."""
@@ -45,6 +50,8 @@ class PcmConverter:
         """Convert frames (samples, or samples x channels, float in -1..1); last=True flushes the resampler."""
         import numpy as np
 
+        # A float file may hold NaN or infinity (a broken editor or codec): silence and full scale, not a warning.
+        frames = np.nan_to_num(frames, nan=0.0, posinf=1.0, neginf=-1.0)
         mono = frames.mean(axis=1, dtype=np.float32) if frames.ndim == 2 else frames.astype(np.float32, copy=False)
         if self._resampler is not None:
             mono = self._resampler.resample_chunk(mono, last=last)
@@ -72,6 +79,9 @@ class FileAudioSource:
 
     speed: float | None = None
     """Real-time pacing: None yields blocks as fast as possible, 1.0 as fast as they would be spoken, 2.0 twice that."""
+
+    longest: float | None = None
+    """Seconds: a longer recording is refused as soon as its header is read; None accepts any length."""
 
     duration: float = field(init=False, default=0.0)
     """Length in seconds, known once the file is opened."""
@@ -131,7 +141,8 @@ class FileAudioSource:
         if self.path.stat().st_size == 0:
             raise self._error("is empty (0 bytes); record it again or choose another file")
         try:
-            sound = soundfile.SoundFile(self.path)
+            # As bytes: libsndfile takes any file name the system does, also one that is not UTF-8.
+            sound = soundfile.SoundFile(os.fsencode(self.path))
         except (soundfile.LibsndfileError, RuntimeError) as error:
             detail = str(error).rpartition(": ")[2].rstrip(".")
             raise self._error(f"is not a readable audio file ({detail}); use a WAV, FLAC or OGG file") from None
@@ -145,6 +156,13 @@ class FileAudioSource:
                     f"is truncated (its header promises {expected} bytes of audio, only {present} are there, "
                     f"{held:.1f} s); copy or record it again"
                 )
+        length = sound.frames / sound.samplerate
+        if self.longest is not None and length > self.longest:
+            sound.close()
+            raise self._error(
+                f"lasts {_duration(length)}, too long for a question (at most {_duration(self.longest)}); "
+                "cut the question out, e.g. sox FILE question.wav trim START SECONDS"
+            )
         return sound
 
     def _pace(self, started: float, audio_seconds: float, speed: float) -> None:
@@ -155,3 +173,9 @@ class FileAudioSource:
 
     def _error(self, problem: str) -> AudioFileError:
         return AudioFileError(f"audio file {self.path} {problem}")
+
+
+def _duration(seconds: float) -> str:
+    if seconds >= 3600:
+        return f"{seconds / 3600:.1f} hours"
+    return f"{seconds / 60:.0f} minutes"

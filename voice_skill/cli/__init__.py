@@ -8,13 +8,18 @@ that use them, so typed-text commands start fast.
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
+import threading
 from collections.abc import Sequence
 from pathlib import Path
+from types import FrameType
+from typing import TextIO, cast
 
 from .. import __version__
-from ..errors import SkillError
+from ..errors import SkillError, StreamError
 from . import ask, chat, listen, models, recognition, serve, speech, topics
+from .console import StandardOutput, report, report_cache_trouble
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -43,12 +48,32 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script; returns the exit code."""
     args = build_parser().parse_args(argv)
+    if sys.stdout is None:
+        report("standard output is closed; run voice-skill with its output going to a terminal, a file or a pipe")
+        return StreamError.exit_code
+    stdout = sys.stdout
+    sys.stdout = cast(TextIO, StandardOutput(stdout))
+    # Signal handlers can only be set from the main thread (a test may call main from another).
+    in_main_thread = threading.current_thread() is threading.main_thread()
+    terminate = signal.signal(signal.SIGTERM, _terminated) if in_main_thread else None
     try:
-        return int(args.handler(args) or 0)
+        exit_code = int(args.handler(args) or 0)
+        sys.stdout.flush()
+        return exit_code
     except SkillError as error:
-        print(f"voice-skill: {error}", file=sys.stderr)
+        report(error)
         return error.exit_code
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:
         return 0
+    finally:
+        report_cache_trouble()
+        sys.stdout = stdout
+        if in_main_thread:
+            signal.signal(signal.SIGTERM, terminate)
+
+
+def _terminated(signal_number: int, frame: FrameType | None) -> None:
+    """SIGTERM ends the command like an error would: every `finally` runs, so temporary files are removed."""
+    raise SystemExit(128 + signal_number)

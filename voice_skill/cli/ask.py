@@ -7,9 +7,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .console import clean, load_skill, print_answer
+from .console import clean, load_skill, print_answer, report
 from .recognition import add_recogniser_arguments, recognition_settings
-from .speech import add_speech_arguments, answer_aloud, speech_settings
+from .speech import add_speech_arguments, answer_aloud, say_to_path, speech_settings
 
 
 def register(commands: argparse._SubParsersAction[Any]) -> None:
@@ -32,26 +32,27 @@ def register(commands: argparse._SubParsersAction[Any]) -> None:
 def run(args: argparse.Namespace) -> int:
     from ..dialogue import Session
 
+    save_to = say_to_path(args.say_to)
     if args.audio is not None:
         if args.text is not None:
-            print("voice-skill: ask takes a question or --audio files, not both", file=sys.stderr)
+            report("ask takes a question or --audio files, not both")
             return 2
-        return _ask_audio(args)
+        return _ask_audio(args, save_to)
     if args.text is None:
-        print('voice-skill: ask needs a question, e.g. voice-skill ask "what causes hip pain"', file=sys.stderr)
+        report('ask needs a question, e.g. voice-skill ask "what causes hip pain"')
         return 2
     session = Session(load_skill(args))
     answer = session.respond(clean(args.text))
     print_answer(answer, args.json, sys.stdout)
     settings = speech_settings(args)
-    if args.speak or args.say_to:
-        answer_aloud(settings, answer.answer, speak=args.speak, save_to=args.say_to)
+    if args.speak or save_to is not None:
+        answer_aloud(settings, answer.answer, speak=args.speak, save_to=save_to)
     return 0
 
 
-def _ask_audio(args: argparse.Namespace) -> int:
+def _ask_audio(args: argparse.Namespace, save_to: Path | None) -> int:
     """One answer per audio file, in order, from one recogniser and one conversation."""
-    from ..audio.source import FileAudioSource
+    from ..audio.source import LONGEST_QUESTION, FileAudioSource
     from ..dialogue import Session
     from ..errors import AudioFileError
     from ..recognition.recogniser import engine_notice, open_recogniser, transcribe
@@ -64,24 +65,23 @@ def _ask_audio(args: argparse.Namespace) -> int:
     exit_code = 0
     answers = []
     for path in args.audio:
-        source = FileAudioSource(path, sample_rate=recogniser.sample_rate)
+        source = FileAudioSource(path, sample_rate=recogniser.sample_rate, longest=LONGEST_QUESTION)
         try:
             transcript = transcribe(recogniser, source)
         except AudioFileError as error:
             # The other files still get their answers; the exit code tells a script one failed.
-            print(f"voice-skill: {error}", file=sys.stderr)
+            report(error)
             exit_code = error.exit_code
             continue
         if source.input_rate < recogniser.sample_rate:
-            print(
-                f"voice-skill: {path} is recorded at {source.input_rate} Hz, below the {recogniser.sample_rate} Hz "
-                "the engine was made for; recognition may be poor, record at 16 kHz or more if you can",
-                file=sys.stderr,
+            report(
+                f"{path} is recorded at {source.input_rate} Hz, below the {recogniser.sample_rate} Hz "
+                "the engine was made for; recognition may be poor, record at 16 kHz or more if you can"
             )
         answer = session.respond_to_transcript(transcript)
         print_answer(answer, args.json, sys.stdout)
         answers.append(answer.answer)
     settings = speech_settings(args)
-    if answers and (args.speak or args.say_to):
-        answer_aloud(settings, " ".join(answers), speak=args.speak, save_to=args.say_to)
+    if answers and (args.speak or save_to is not None):
+        answer_aloud(settings, " ".join(answers), speak=args.speak, save_to=save_to)
     return exit_code

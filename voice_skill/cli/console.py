@@ -1,13 +1,18 @@
-"""What the command line prints: answers as text or JSON, typed input cleaned, and the live listen display."""
+"""What the command line prints: answers as text or JSON, one-line reports, typed input cleaned, and the live
+listen display; and standard output guarded so that a full disk or a closed stream is one clear line."""
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import os
 import shutil
 import sys
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
+
+from ..errors import StreamError, printable
 
 if TYPE_CHECKING:
     from ..answer import Answer
@@ -24,14 +29,27 @@ def load_skill(args: argparse.Namespace) -> Skill:
     return Skill.load(args.intents)
 
 
+def report(message: object) -> None:
+    """One line on standard error, after "voice-skill: ", with any file name in it shown escaped."""
+    # Standard error full: the exit code is all that is left to tell (closed, print writes nothing).
+    with contextlib.suppress(OSError):
+        print(f"voice-skill: {printable(message)}", file=sys.stderr, flush=True)
+
+
+def report_cache_trouble() -> None:
+    """Say once a run, if the cache folder could not be written (start-up is slower; nothing else changes)."""
+    from ..cache import take_unwritable
+
+    why = take_unwritable()
+    if why is not None:
+        report(why)
+
+
 def clean(text: str) -> str:
     """Control characters out, and an over-long input cut to what a spoken question could be."""
     text = "".join(ch if ch.isprintable() else " " for ch in text)
     if len(text) > MAX_UTTERANCE_CHARACTERS:
-        print(
-            f"voice-skill: the input has {len(text)} characters; only the first {MAX_UTTERANCE_CHARACTERS} were used",
-            file=sys.stderr,
-        )
+        report(f"the input has {len(text)} characters; only the first {MAX_UTTERANCE_CHARACTERS} were used")
     return text[:MAX_UTTERANCE_CHARACTERS]
 
 
@@ -83,3 +101,41 @@ class Console:
             self.stream.write("\r" + " " * self._shown + "\r")
             self._shown = 0
         print(text, file=self.stream, flush=True)
+
+
+class StandardOutput:
+    """Standard output while a command runs: a write that fails raises StreamError (one line, non-zero exit)
+    instead of an OSError traceback; a reader that went away (`| head`) stays a quiet BrokenPipeError."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+
+    def write(self, text: str) -> int:
+        try:
+            return self.stream.write(text)
+        except OSError as error:
+            raise self._failed(error) from None
+
+    def flush(self) -> None:
+        try:
+            self.stream.flush()
+        except OSError as error:
+            raise self._failed(error) from None
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.stream, name)
+
+    def _failed(self, error: OSError) -> OSError | StreamError:
+        # The interpreter flushes standard output once more at exit: let that go nowhere, quietly.
+        try:
+            nowhere = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(nowhere, self.stream.fileno())
+            os.close(nowhere)
+        except (OSError, ValueError):
+            pass  # not a real file (a test's capture): nothing will be flushed to it at exit
+        if isinstance(error, BrokenPipeError):
+            return error
+        return StreamError(
+            f"cannot write to standard output ({error.strerror or error}); free space where the output goes, "
+            "or send it elsewhere"
+        )

@@ -10,7 +10,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
-from .console import Console, load_skill
+from .console import Console, load_skill, report, report_cache_trouble
 from .recognition import add_recogniser_arguments, recognition_settings
 from .speech import add_speech_arguments, open_cli_speaker, speech_settings
 
@@ -61,7 +61,7 @@ def run_listen(args: argparse.Namespace) -> int:
     from ..recognition.screening import screened
 
     if args.speed is not None and args.from_file is None:
-        print("voice-skill: --speed only applies to a recording; add --from-file WAV", file=sys.stderr)
+        report("--speed only applies to a recording; add --from-file WAV")
         return 2
     skill = load_skill(args)
     recognition = recognition_settings(args)
@@ -108,6 +108,7 @@ def listen(
     from ..audio.source import FileAudioSource
     from ..conversation import BLOCK_SECONDS, HINT_AFTER, Conversation
     from ..dialogue import Session
+    from ..errors import printable
     from ..recognition.recogniser import engine_notice
     from ..speech.speaker import SilentSpeaker
 
@@ -121,14 +122,15 @@ def listen(
     if microphone is not None:
         microphone.sample_rate = recogniser.sample_rate
         source = microphone
-        where = f"microphone {microphone.device_name!r} ({microphone.device_rate} Hz)"
+        where = f"microphone '{printable(microphone.device_name)}' ({microphone.device_rate} Hz)"
     else:
         assert from_file is not None
         source = FileAudioSource(from_file, recogniser.sample_rate, block_seconds=BLOCK_SECONDS, speed=speed)
-        where = str(from_file) + (f" at {speed:g} times real time" if speed and speed != 1 else "")
+        where = printable(from_file) + (f" at {speed:g} times real time" if speed and speed != 1 else "")
         # Read before anything is printed or spoken: an unreadable file is the one line the user sees.
         source = _opened(source)
     print(engine_notice(recogniser), file=sys.stderr, flush=True)
+    report_cache_trouble()
     console.line(f'Listening to {where}. Say "stop" to end, or press Ctrl-C.')
     speaker = open_speaker()
     try:

@@ -41,7 +41,7 @@ def register(subcommands: argparse._SubParsersAction[Any]) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run `voice-skill model ...`; user mistakes raise SkillError."""
-    from ..errors import SkillError
+    from ..errors import SkillError, printable
     from ..models.download import download_model
     from ..models.progress import format_size
     from ..models.store import (
@@ -60,17 +60,17 @@ def run(args: argparse.Namespace) -> int:
         name = args.name or name_from_url(args.url) or DEFAULT_MODEL
         directory = models_dir() if args.dest is None else args.dest.expanduser()
         if is_model_dir(directory / check_name(name)):
-            print(f"{name} is already installed in {directory / name}")
+            print(f"{name} is already installed in {printable(directory / name)}")
             return 0
         path = download_model(name, url=args.url, sha256=args.sha256, dest=directory)
-        print(f"Installed {name} in {path}")
+        print(f"Installed {name} in {printable(path)}")
         if args.dest is not None:
-            print(f"Use it with --model {path} or {MODEL_ENV}={path}")
+            print(f"Use it with --model {printable(path)} or {MODEL_ENV}={printable(path)}")
         return 0
     if args.model_command == "list":
         directory = models_dir() if args.dest is None else args.dest.expanduser()
         origin = f" (from ${MODELS_DIR_ENV})" if args.dest is None and os.environ.get(MODELS_DIR_ENV) else ""
-        print(f"Models directory: {directory}{origin}")
+        print(f"Models directory: {printable(directory)}{origin}")
         models = installed_models(directory)
         for model in models:
             print(f"  {model.name}  {format_size(tree_size(model))}")
@@ -78,15 +78,15 @@ def run(args: argparse.Namespace) -> int:
             print(f"  no models installed; get one with: {DOWNLOAD_COMMAND}")
         from_environment = model_from_environment()
         if from_environment is not None:
-            print(f"{MODEL_ENV}={from_environment} is set and is used first")
+            print(f"{MODEL_ENV}={printable(from_environment)} is set and is used first")
         return 0
     if args.model_command == "remove":
         directory = models_dir() if args.dest is None else args.dest.expanduser()
         target = directory / args.name
         removed = remove_model(args.name, dest=directory)
         if target in removed:
-            print(f"Removed {args.name} from {directory}")
+            print(f"Removed {args.name} from {printable(directory)}")
         else:
-            print(f"Removed a partial download of {args.name} from {directory}")
+            print(f"Removed a partial download of {args.name} from {printable(directory)}")
         return 0
     raise SkillError(f"unknown model command {args.model_command!r}")

@@ -13,7 +13,7 @@ from typing import Any
 from ..errors import SkillError
 from ..settings import SpeechSettings, load_speech_settings
 from ..wyoming import DEFAULT_URI, DEFAULT_ZEROCONF_NAME
-from .console import load_skill
+from .console import load_skill, report
 from .recognition import add_recogniser_arguments, recognition_settings
 
 INSTALL_HINT = "pip install 'voice-skill[server]' (script/setup installs it)"
@@ -94,6 +94,6 @@ def _speech_settings(voice: str | None) -> SpeechSettings:
     try:
         remembered = load_speech_settings()
     except SkillError as error:
-        print(f"voice-skill: {error}; using the default voice meanwhile", file=sys.stderr)
+        report(f"{error}; using the default voice meanwhile")
         remembered = SpeechSettings()
     return remembered.updated(voice=voice)

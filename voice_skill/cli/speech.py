@@ -4,11 +4,10 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..errors import SkillError
+from ..errors import SkillError, printable
 from ..settings import (
     MAX_RATE,
     MIN_RATE,
@@ -19,6 +18,7 @@ from ..settings import (
     save_speech_settings,
     settings_path,
 )
+from .console import report
 
 if TYPE_CHECKING:
     from ..speech.speaker import EngineSpeaker, SilentSpeaker
@@ -46,7 +46,6 @@ def add_speech_arguments(parser: argparse.ArgumentParser, *, speak: bool = True,
     if say_to:
         group.add_argument(
             "--say-to",
-            type=Path,
             metavar="FILE.wav",
             help="write the spoken answer to a WAV file instead of playing it",
         )
@@ -61,20 +60,46 @@ def add_speech_arguments(parser: argparse.ArgumentParser, *, speak: bool = True,
 def remember(**changes: object) -> SpeechSettings:
     """Load the settings, apply the ones given (None = unchanged), save if anything changed; return them.
 
-    A broken or unwritable config file never stops a session: it is reported in one line on stderr.
+    A broken or unwritable config file never stops a session: it is reported in one line on stderr. A new
+    voice is checked first: remembered, a voice the engine lacks would break every later spoken answer.
     """
     try:
         settings = load_speech_settings()
     except SkillError as error:
-        print(f"voice-skill: {error}; using the default settings meanwhile", file=sys.stderr)
+        report(f"{error}; using the default settings meanwhile")
         return SpeechSettings().updated(**changes)
     changed = settings.updated(**changes)
+    if changed.voice is not None and changed.voice != settings.voice:
+        check_voice(changed.voice)
     if changed != settings:
         try:
             save_speech_settings(changed)
         except SkillError as error:
-            print(f"voice-skill: {error}; the settings given apply to this run only", file=sys.stderr)
+            report(f"{error}; the settings given apply to this run only")
     return changed
+
+
+def check_voice(name: str) -> None:
+    """Refuse a voice the speech engine does not offer (SkillError naming it and where to see the voices)."""
+    from ..speech.synthesiser import list_voices
+    from ..speech.voices import find_voice
+
+    try:
+        voices = list_voices()
+    except SkillError as error:
+        raise SkillError(f"cannot check the voice {name!r}, so it is not remembered: {error}") from None
+    find_voice(name, voices)
+
+
+def say_to_path(text: str | None) -> Path | None:
+    """--say-to FILE.wav as a path; refuses an empty name or a folder before any work is done."""
+    from ..speech.synthesiser import check_wav_target
+
+    if text is None:
+        return None
+    if not text.strip():
+        raise SkillError("--say-to needs a file name, e.g. --say-to answer.wav")
+    return check_wav_target(Path(text))
 
 
 def speech_settings(args: argparse.Namespace) -> SpeechSettings:
@@ -95,7 +120,7 @@ def describe(settings: SpeechSettings) -> str:
         f"rate:   {settings.rate if settings.rate is not None else '(engine default)'} words per minute",
         f"volume: {settings.volume if settings.volume is not None else '(engine default)'}",
         f"mute:   {'yes' if settings.mute else 'no'}",
-        f"file:   {path}{'' if path.exists() else ' (not written yet: defaults in use)'}",
+        f"file:   {printable(path)}{'' if path.exists() else ' (not written yet: defaults in use)'}",
     ]
     return "\n".join(lines)
 
@@ -166,9 +191,7 @@ def run_voices(args: argparse.Namespace) -> int:
         print(f"{mark} {voice.id:<24} {voice.name:<36} {', '.join(voice.languages)}")
         shown += 1
     if not shown:
-        print(
-            f"voice-skill: no voice matches {args.filter!r}; run `voice-skill voices` to see them all", file=sys.stderr
-        )
+        report(f"no voice matches {args.filter!r}; run `voice-skill voices` to see them all")
         return 1
     print("Choose one with --voice ID (remembered). eSpeak NG variants: add +f1..+f5 or +m1..+m7, e.g. en-us+f3.")
     return 0

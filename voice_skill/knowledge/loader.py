@@ -7,6 +7,7 @@ a cold start, so the expanded topics are cached as JSON, keyed by a hash of the 
 from __future__ import annotations
 
 import hashlib
+import math
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -115,15 +116,22 @@ class _Document:
             raise TopicFileError(f"{path}, line 1: a topic file must be a mapping of fields")
         self.data: dict[str, Any] = data
 
-    def fail(self, message: str, *keys: str) -> TopicFileError:
+    def fail(self, message: str, *keys: str | int) -> TopicFileError:
+        """An error at the value the keys lead to (a number picks an entry of a list), or the nearest line found."""
         return TopicFileError(f"{self.path}, line {self._line(keys)}: {message}")
 
-    def _line(self, keys: tuple[str, ...]) -> int:
+    def _line(self, keys: tuple[str | int, ...]) -> int:
         node = self.node
         line = node.start_mark.line if node is not None else 0
         for key in keys:
             if node is None or not hasattr(node, "value") or not isinstance(node.value, list):
                 break
+            if isinstance(key, int):
+                if key >= len(node.value) or isinstance(node.value[key], tuple):
+                    break
+                node = node.value[key]
+                line = node.start_mark.line
+                continue
             found = None
             for item in node.value:
                 if isinstance(item, tuple) and getattr(item[0], "value", None) == key:
@@ -150,30 +158,81 @@ class _Document:
         return value
 
 
+MAX_TEMPLATE_SENTENCES = 10_000
+"""A template may expand to this many sentences (the shipped ones reach a few hundred); more is a mistake, such as
+"(a|b|c|d|e|f|g|h|i|j)" eight times over, that would take all the memory there is."""
+
+MAX_SENTENCES = 200_000
+"""All the templates of a topic folder together (the shipped ones expand to about 14,000)."""
+
+
 class _Expander:
-    """Expands hassil templates ("(cause|reason) of [my] <hip> pain") into plain sentences."""
+    """Expands hassil templates ("(cause|reason) of [my] <hip> pain") into plain sentences, counting them first so
+    that a template that expands combinatorially is an error naming its line, not an exhausted memory."""
 
     def __init__(self, rules: dict[str, str]) -> None:
         from hassil.parse_expression import parse_sentence
 
         self._parse = parse_sentence
         self._rules = {name: parse_sentence(template) for name, template in rules.items()}
+        self._expanded = 0
 
     def expand(self, templates: list[str], document: _Document, *where: str) -> tuple[str, ...]:
         from hassil.sample import sample_expression
 
         sentences: dict[str, None] = {}
-        for template in templates:
+        for number, template in enumerate(templates):
             try:
-                expression = self._parse(template.lower())
-                samples = list(sample_expression(expression.expression, expansion_rules=self._rules))
+                expression = self._parse(template.lower()).expression
+                count = self._count(expression, limit=MAX_TEMPLATE_SENTENCES)
             except Exception as error:  # hassil raises several unrelated types for a bad template
-                raise document.fail(f"bad sentence template {template!r}: {error}", *where) from None
+                raise document.fail(f"bad sentence template {template!r}: {error}", *where, number) from None
+            if count > MAX_TEMPLATE_SENTENCES:
+                raise document.fail(
+                    f"the template {template!r} expands to too many sentences (more than {MAX_TEMPLATE_SENTENCES:,}); "
+                    "split it into several templates with fewer alternatives",
+                    *where,
+                    number,
+                )
+            self._expanded += count
+            if self._expanded > MAX_SENTENCES:
+                raise document.fail(
+                    f"with the template {template!r} the topics expand to too many sentences (more than "
+                    f"{MAX_SENTENCES:,} in all); use fewer alternatives",
+                    *where,
+                    number,
+                )
+            try:
+                samples = list(sample_expression(expression, expansion_rules=self._rules))
+            except Exception as error:  # hassil raises several unrelated types for a bad template
+                raise document.fail(f"bad sentence template {template!r}: {error}", *where, number) from None
             for sample in samples:
                 sentence = " ".join(sample.split())
                 if sentence:
                     sentences[sentence] = None
         return tuple(sentences)
+
+    def _count(self, expression: Any, limit: int, rules_in_use: tuple[str, ...] = ()) -> int:
+        """How many sentences the expression expands to (before duplicates are dropped), or a number above limit."""
+        from hassil.expression import Alternative, Permutation, RuleReference, Sequence, TextChunk
+
+        if isinstance(expression, TextChunk):
+            return 1
+        if isinstance(expression, RuleReference):
+            name = expression.rule_name
+            if name in rules_in_use:
+                raise ValueError(f"rule <{name}> refers to itself")
+            if name not in self._rules:
+                return 1  # expanding reports the missing rule
+            return self._count(self._rules[name].expression, limit, (*rules_in_use, name))
+        if isinstance(expression, Alternative):
+            return min(sum(self._count(item, limit, rules_in_use) for item in expression.items), limit + 1)
+        if isinstance(expression, (Sequence, Permutation)):  # a permutation: its items in every order
+            total = math.factorial(len(expression.items)) if isinstance(expression, Permutation) else 1
+            for item in expression.items:
+                total = min(total * self._count(item, limit, rules_in_use), limit + 1)
+            return total
+        return 1  # a {list}: expanding reports that the skill has none
 
 
 def _parse(directory: Path, files: list[Path], digest: str) -> KnowledgeBase:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import os
 import re
 import shutil
 import time
@@ -14,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .. import __version__
-from ..errors import DownloadError, SkillError
+from ..errors import DownloadError, ModelsFolderError, SkillError
 from ..paths import models_dir
 from .archive import ArchiveLimits, BadArchive, install
 from .catalogue import DEFAULT_MODEL, KNOWN_MODELS, OFFICIAL_URL
@@ -65,17 +66,17 @@ def download_model(
     target = directory / name
     if is_model_dir(target):
         return target
-    if target.exists() or target.is_symlink():
-        raise DownloadError(
-            f"{target} exists but holds no complete model; remove it with: voice-skill model remove {name}"
-        )
     try:
+        if target.exists() or target.is_symlink():
+            raise DownloadError(
+                f"{target} exists but holds no complete model; remove it with: voice-skill model remove {name}"
+            )
         directory.mkdir(parents=True, exist_ok=True)
     except OSError as error:
-        raise DownloadError(f"cannot create the models directory {directory}: {error.strerror}") from error
+        raise _unwritable(directory, error) from None
 
     part = directory / f".{name}~{digest[:12]}.zip.part"
-    with _exclusive(directory / f".{name}~lock", name):
+    with _exclusive(directory, name):
         for stale in directory.glob(f".{name}~*.unpacking"):
             shutil.rmtree(stale, ignore_errors=True)
         _Download(source_url, part, name, expected_size, progress or auto_progress, timeout).fetch_verified(digest)
@@ -106,20 +107,53 @@ class _Interrupted(Exception):
     """A download attempt ended before the whole file arrived."""
 
 
+def _unwritable(directory: Path, error: OSError) -> ModelsFolderError:
+    return ModelsFolderError(
+        f"cannot write the models directory {directory} ({error.strerror or error}); fix its permissions, "
+        "or install elsewhere with --dest DIR"
+    )
+
+
 @contextlib.contextmanager
-def _exclusive(lock_path: Path, name: str) -> Iterator[None]:
-    """Keep two downloads of the same model from writing into the same .part file."""
+def _exclusive(directory: Path, name: str) -> Iterator[None]:
+    """Keep two downloads of the same model from writing into the same .part file.
+
+    The lock is a file ".NAME~lock" held with flock and removed by its holder at the end, so none are left
+    behind; one left by a killed download (no holder) is taken over, and removed in turn. A download that
+    locks a file its holder removed meanwhile locks a fresh one, so two downloads never both hold the lock.
+    """
     try:
         import fcntl
     except ImportError:  # Windows: no advisory locks; concurrent downloads are the user's risk
         yield
         return
-    with open(lock_path, "a") as handle:
+    lock_path = directory / f".{name}~lock"
+    while True:
+        try:
+            handle = open(lock_path, "a")  # noqa: SIM115 - held open for the whole download, closed below
+        except OSError as error:
+            raise _unwritable(directory, error) from None
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError as error:
-            raise DownloadError(f"another download of {name} is running in {lock_path.parent}; wait for it") from error
+            handle.close()
+            raise DownloadError(f"another download of {name} is running in {directory}; wait for it") from error
+        if _is_same_file(handle.fileno(), lock_path):
+            break
+        handle.close()
+    try:
         yield
+    finally:
+        # Removed while still locked: a download waiting for it finds it gone and makes a new one.
+        lock_path.unlink(missing_ok=True)
+        handle.close()
+
+
+def _is_same_file(descriptor: int, path: Path) -> bool:
+    try:
+        return os.path.samestat(os.fstat(descriptor), os.stat(path))
+    except FileNotFoundError:
+        return False
 
 
 @dataclass

@@ -8,7 +8,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from ..errors import ModelNotFoundError, SkillError
+from ..errors import ModelNotFoundError, ModelsFolderError, SkillError
 from ..paths import models_dir
 from .catalogue import DEFAULT_MODEL, DOWNLOAD_COMMAND
 
@@ -25,8 +25,11 @@ def model_from_environment() -> Path | None:
 
 
 def is_model_dir(path: Path) -> bool:
-    """True if path holds a Vosk model (the current am/ layout or the older flat one)."""
-    return (path / "am" / "final.mdl").is_file() or (path / "final.mdl").is_file()
+    """True if path holds a Vosk model (the current am/ layout or the older flat one) that can be read."""
+    try:
+        return (path / "am" / "final.mdl").is_file() or (path / "final.mdl").is_file()
+    except OSError:  # a folder on the way that may not be entered
+        return False
 
 
 def installed_models(directory: Path | None = None) -> list[Path]:
@@ -37,7 +40,7 @@ def installed_models(directory: Path | None = None) -> list[Path]:
     except (FileNotFoundError, NotADirectoryError):
         return []
     except OSError as error:
-        raise SkillError(f"cannot read the models directory {directory}: {error.strerror}") from error
+        raise ModelsFolderError(f"cannot read the models directory {directory}: {error.strerror}") from error
     return [child for child in children if not child.name.startswith(".") and child.is_dir() and is_model_dir(child)]
 
 

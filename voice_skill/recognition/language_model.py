@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import os
 import re
 import shutil
 import subprocess
@@ -21,7 +22,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from .. import paths
+from .. import cache, paths
 from ..errors import EngineUnavailableError
 from ..lexicon import cmudict_path
 
@@ -117,6 +118,14 @@ class PocketsphinxModel:
 
     missing: tuple[str, ...] = ()
     """Words left out because no pronunciation could be found."""
+
+    temporary: bool = False
+    """Built in a temporary folder, as the cache could not be written: `discard()` it once the decoder has read it."""
+
+    def discard(self) -> None:
+        """Remove the files of a temporary model (a cached one stays for the next run)."""
+        if self.temporary:
+            shutil.rmtree(self.path.parent, ignore_errors=True)
 
 
 def words_of(sentence: str) -> list[str]:
@@ -227,40 +236,65 @@ def pocketsphinx_model(
     digest.update("\n".join(sorted(set(sentences))).encode())
     directory = (cache_root or cache_dir()) / f"pocketsphinx-{kind}-{digest.hexdigest()[:24]}"
     model_name = "skill.jsgf" if kind == "jsgf" else "skill.lm"
-    if (directory / "complete").is_file():
-        missing = tuple((directory / "missing.txt").read_text(encoding="utf-8").split())
-        return PocketsphinxModel(kind, directory / model_name, directory / "skill.dict", missing)
+    try:
+        if (directory / "complete").is_file():
+            missing = tuple((directory / "missing.txt").read_text(encoding="utf-8").split())
+            return PocketsphinxModel(kind, directory / model_name, directory / "skill.dict", missing)
+    except OSError as error:
+        cache.rebuilt(directory.name, error)
 
     vocabulary = sorted({word for sentence in sentences for word in words_of(sentence)})
     pronunciations = pronounce(vocabulary, cmudict)
     missing = tuple(word for word in vocabulary if word not in pronunciations)
     usable = [_without(sentence, missing) for sentence in sentences]
-    text = jsgf_grammar(usable) if kind == "jsgf" else arpa_kneser_ney(usable, order=3 if kind == "trigram" else 2)
-
-    # Built in a temporary folder and renamed, so a half-written cache entry is never used.
-    directory.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(dir=directory.parent, prefix=".building-"))
+    files = {
+        model_name: jsgf_grammar(usable)
+        if kind == "jsgf"
+        else arpa_kneser_ney(usable, order=3 if kind == "trigram" else 2),
+        "skill.dict": "".join(
+            f"{word}{'' if i == 0 else f'({i + 1})'} {phones}\n"
+            for word in sorted(pronunciations)
+            for i, phones in enumerate(pronunciations[word])
+        ),
+        "missing.txt": "\n".join(missing),
+        "complete": "",
+    }
     try:
-        (staging / model_name).write_text(text, encoding="utf-8")
-        (staging / "skill.dict").write_text(
-            "".join(
-                f"{word}{'' if i == 0 else f'({i + 1})'} {phones}\n"
-                for word in sorted(pronunciations)
-                for i, phones in enumerate(pronunciations[word])
-            ),
-            encoding="utf-8",
-        )
-        (staging / "missing.txt").write_text("\n".join(missing), encoding="utf-8")
-        (staging / "complete").write_text("", encoding="utf-8")
+        _store(directory, files)
+    except OSError as error:
+        # An unusable cache costs time, not the answer: the model lives in a temporary folder for this run.
+        cache.note_unwritable(directory.parent, error)
+        scratch = Path(tempfile.mkdtemp(prefix="voice-skill-language-model-"))
+        try:
+            _write_files(scratch, files)
+        except BaseException:
+            shutil.rmtree(scratch, ignore_errors=True)
+            raise
+        return PocketsphinxModel(kind, scratch / model_name, scratch / "skill.dict", missing, temporary=True)
+    return PocketsphinxModel(kind, directory / model_name, directory / "skill.dict", missing)
+
+
+def _store(directory: Path, files: dict[str, str]) -> None:
+    """Write a cache entry in a staging folder named after this process, then rename it: a half-written entry is
+    never used, and one left by a killed run is removed by the next."""
+    directory.parent.mkdir(parents=True, exist_ok=True)
+    cache.remove_leftovers(directory.parent)
+    staging = Path(tempfile.mkdtemp(dir=directory.parent, prefix=f".building-{os.getpid()}-"))
+    try:
+        _write_files(staging, files)
         try:
             staging.rename(directory)
         except OSError:
+            if not (directory / "complete").is_file():
+                raise
             # Another process built the same entry meanwhile; theirs is as good as ours.
-            shutil.rmtree(staging, ignore_errors=True)
-    except BaseException:
+    finally:
         shutil.rmtree(staging, ignore_errors=True)
-        raise
-    return PocketsphinxModel(kind, directory / model_name, directory / "skill.dict", missing)
+
+
+def _write_files(folder: Path, files: dict[str, str]) -> None:
+    for name, text in files.items():
+        (folder / name).write_text(text, encoding="utf-8")
 
 
 def pronounce(words: Iterable[str], cmudict: Path | None = None) -> dict[str, list[str]]:

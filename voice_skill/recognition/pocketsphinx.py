@@ -42,7 +42,10 @@ class PocketsphinxRecogniser:
                 raise ValueError("a restricted pocketsphinx recogniser needs the skill's sentences")
             model = pocketsphinx_model(list(sentences), kind)
             restriction = {"jsgf": str(model.path)} if kind == "jsgf" else {"lm": str(model.path)}
-            self._decoder = Decoder(dict=str(model.dictionary), loglevel="FATAL", topn=TOP_GAUSSIANS, **restriction)
+            try:
+                self._decoder = Decoder(dict=str(model.dictionary), loglevel="FATAL", topn=TOP_GAUSSIANS, **restriction)
+            finally:
+                model.discard()  # the decoder has read the files it needs
             self.description = (
                 f"pocketsphinx (bundled US English model, restricted by a {kind} model of the skill's "
                 f"{len(set(sentences))} example sentences)"

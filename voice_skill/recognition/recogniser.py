@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from ..errors import EngineUnavailableError, ModelNotFoundError, SkillError
+from ..errors import EngineUnavailableError, ModelNotFoundError, ModelsFolderError, SkillError, printable
 from ..models.catalogue import DOWNLOAD_COMMAND
 from ..models.store import find_model, model_from_environment
 from ..settings import ENGINES, RecognitionSettings
@@ -64,6 +64,7 @@ def open_recogniser(sentences: Sequence[str], settings: RecognitionSettings = Re
     if engine not in (None, *ENGINES):
         raise EngineUnavailableError(f"unknown engine {engine!r}; choose one of: {', '.join(ENGINES)}")
     model = None
+    unreadable: ModelsFolderError | None = None
     if engine in (None, "vosk"):
         named = settings.model is not None or model_from_environment() is not None
         try:
@@ -72,6 +73,10 @@ def open_recogniser(sentences: Sequence[str], settings: RecognitionSettings = Re
             # A model that was named but is not there is reported, never silently replaced.
             if engine == "vosk" or named:
                 raise
+        except ModelsFolderError as error:
+            if engine == "vosk":
+                raise
+            unreadable = error
         engine = "vosk" if model is not None else "pocketsphinx"
     if engine == "vosk":
         from .vosk import VoskRecogniser
@@ -81,16 +86,20 @@ def open_recogniser(sentences: Sequence[str], settings: RecognitionSettings = Re
     from .pocketsphinx import PocketsphinxRecogniser
 
     try:
-        if settings.open_vocabulary:
-            return PocketsphinxRecogniser(kind="generic")
-        return PocketsphinxRecogniser(sentences)
+        recogniser = (
+            PocketsphinxRecogniser(kind="generic") if settings.open_vocabulary else PocketsphinxRecogniser(sentences)
+        )
     except ImportError as error:
         raise EngineUnavailableError(f"pocketsphinx cannot be loaded ({error}); reinstall voice-skill") from None
+    if unreadable is not None:
+        # The bundled engine answers all the same; its description (the engine notice) says why it was chosen.
+        recogniser.description += f", as no Vosk model could be looked for: {unreadable}"
+    return recogniser
 
 
 def engine_notice(recogniser: Recogniser) -> str:
     """The first line of speech output: which engine and model are in use, and how to get the better one."""
-    notice = f"voice-skill: using {recogniser.description}."
+    notice = f"voice-skill: using {printable(recogniser.description)}."
     if recogniser.name != "vosk":
         notice += f" For better recognition install a Vosk model: {DOWNLOAD_COMMAND}"
     return notice

@@ -35,6 +35,11 @@ def supports_grammar(model: Path) -> bool:
     return not (graph / "HCLG.fst").is_file() and (graph / "HCLr.fst").is_file() and (graph / "Gr.fst").is_file()
 
 
+_KALDI_SILENT = -3
+"""Vosk's log level below Kaldi's errors (-2): Kaldi prints to stderr, even "ERROR (VoskAPI:Model()…)" for a
+broken model, which the user gets as our one line instead."""
+
+
 class VoskRecogniser:
     """Vosk's KaldiRecognizer behind the Recogniser interface; Kaldi's own endpointing ends utterances."""
 
@@ -52,7 +57,7 @@ class VoskRecogniser:
         if not sentences and not open_vocabulary:
             raise ValueError("a Vosk recogniser needs the skill's sentences, or open_vocabulary=True")
         self.model_path = model
-        vosk.SetLogLevel(-1)  # Kaldi logs to stderr by default; the user sees one line instead.
+        vosk.SetLogLevel(_KALDI_SILENT)
         try:
             self._model = vosk.Model(str(self.model_path))
         except Exception as error:  # vosk raises a bare Exception when Kaldi cannot read the model.

@@ -9,7 +9,7 @@ import threading
 from collections.abc import Callable
 from typing import Protocol
 
-from ..errors import AudioDeviceError, SkillError
+from ..errors import AudioDeviceError, SkillError, printable
 from ..settings import SpeechSettings
 from .output import AudioOutput, SoundDeviceOutput
 from .synthesiser import DEFAULT_ENGINE, EngineMissing, Synthesiser, read_wav, split_sentences
@@ -43,7 +43,7 @@ class Speaker(Protocol):
 
 def report_line(message: str) -> None:
     """The default way a speaker reports trouble: one line on stderr, so printed answers stay clean."""
-    print(f"voice-skill: {message}", file=sys.stderr, flush=True)
+    print(f"voice-skill: {printable(message)}", file=sys.stderr, flush=True)
 
 
 class SilentSpeaker:

@@ -129,7 +129,7 @@ class Synthesiser:
 
     def save(self, text: str, path: Path) -> Path:
         """Write the whole spoken answer to one WAV file (no sound card needed)."""
-        return self.synthesise(" ".join(split_sentences(text)) or text, path)
+        return self.synthesise(" ".join(split_sentences(text)) or text, check_wav_target(path))
 
     def close(self) -> None:
         """End the worker, also in the middle of a request (which then fails), and remove temporary files."""
@@ -225,6 +225,15 @@ class Synthesiser:
         except (OSError, subprocess.TimeoutExpired):
             process.kill()
             process.wait()
+
+
+def check_wav_target(path: Path) -> Path:
+    """The path if a spoken answer can be written there: a folder would get a file of our naming inside it."""
+    if Path(path).is_dir():
+        raise AudioFileError(
+            f"{path} is a directory; give the name of the WAV file to write, e.g. {Path(path) / 'answer.wav'}"
+        )
+    return path
 
 
 def list_voices(engine: str = DEFAULT_ENGINE) -> list[Voice]:
