@@ -16,6 +16,7 @@ LAYERS = {
     "paths": 0,
     "intent": 0,
     "lexicon": 0,
+    "utterance": 0,
     "cache": 1,
     "settings": 1,
     "knowledge": 2,

@@ -13,13 +13,11 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TextIO
 
 from ..errors import StreamError, printable
+from ..utterance import MAX_UTTERANCE_CHARACTERS, clean_utterance
 
 if TYPE_CHECKING:
     from ..answer import Answer
     from ..skill import Skill
-
-MAX_UTTERANCE_CHARACTERS = 1000
-"""Longer input is not a spoken question; refusing it keeps matching fast for everyone."""
 
 
 def load_skill(args: argparse.Namespace) -> Skill:
@@ -47,10 +45,9 @@ def report_cache_trouble() -> None:
 
 def clean(text: str) -> str:
     """Control characters out, and an over-long input cut to what a spoken question could be."""
-    text = "".join(ch if ch.isprintable() else " " for ch in text)
     if len(text) > MAX_UTTERANCE_CHARACTERS:
         report(f"the input has {len(text)} characters; only the first {MAX_UTTERANCE_CHARACTERS} were used")
-    return text[:MAX_UTTERANCE_CHARACTERS]
+    return clean_utterance(text)
 
 
 def print_answer(answer: Answer, as_json: bool, out: TextIO) -> None:

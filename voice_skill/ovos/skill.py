@@ -17,6 +17,7 @@ from ovos_workshop.skills.fallback import FallbackSkill
 
 from ..intent import CLARIFY
 from ..skill import Skill
+from ..utterance import clean_utterance
 from .conversations import LANGUAGE, AssistantConversations
 
 FALLBACK_PRIORITY = 50
@@ -80,7 +81,7 @@ def _session_id(message: Message) -> str:
 
 def _utterance(message: Message) -> str:
     utterances = message.data.get("utterances") or [""]
-    return str(utterances[0])
+    return clean_utterance(str(utterances[0]))
 
 
 def _language(message: Message) -> str:

@@ -12,6 +12,7 @@ from ..recognition.screening import screened
 from ..recognition.transcript import Transcript
 from ..settings import RecognitionSettings, SpeechSettings
 from ..speech.synthesiser import Synthesiser, read_wav, split_sentences
+from ..utterance import clean_utterance
 
 __all__ = [
     "OUT_OF_SCOPE",
@@ -19,18 +20,10 @@ __all__ = [
     "Synthesiser",
     "Transcript",
     "available_engines",
+    "clean_utterance",
     "split_sentences",
     "transcribe",
 ]
-
-MAX_UTTERANCE_CHARACTERS = 1000
-"""As on the command line: longer input is not a spoken question, and refusing it keeps matching fast."""
-
-
-def clean_utterance(text: str) -> str:
-    """Control characters out and an over-long input cut, as the command line does with a typed question."""
-    cleaned = "".join(ch if ch.isprintable() else " " for ch in text)
-    return cleaned[:MAX_UTTERANCE_CHARACTERS]
 
 
 def new_recogniser(sentences: Sequence[str], settings: RecognitionSettings) -> Recogniser:
