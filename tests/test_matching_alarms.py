@@ -39,8 +39,13 @@ def test_the_red_flag_set_is_big_enough_and_covers_every_class() -> None:
     assert len(signs) >= 80 and len(_sentences(RED_FLAGS["look_alikes"])) >= 40
     classes = {name for name, _ in signs}
     assert {
-        "bladder_or_bowel", "saddle_numbness", "legs_weak_or_numb", "fall_cannot_stand",
-        "hot_swollen_joint_or_fever", "about_someone_else", "inside_another_question",
+        "bladder_or_bowel",
+        "saddle_numbness",
+        "legs_weak_or_numb",
+        "fall_cannot_stand",
+        "hot_swollen_joint_or_fever",
+        "about_someone_else",
+        "inside_another_question",
     } <= classes
 
 

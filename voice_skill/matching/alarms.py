@@ -15,9 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-URGENT = "urgent_symptoms"
-EMERGENCY = "emergency"
-SEE_DOCTOR = "see_doctor"
+from ..intent import EMERGENCY, SEE_DOCTOR, URGENT
 
 SELF_HARM = "self_harm"
 CANNOT_DIAGNOSE = "cannot_diagnose"
@@ -71,18 +69,50 @@ def _either_order(first: str, second: str, gap: int = 6) -> str:
 
 
 _UNABLE = _any(
-    "cannot", "could not", "unable to", "not able to", "will not", "would not", "can hardly", "can barely",
-    "struggling to", "struggle to", "trouble", "difficulty", "problems?", "hard to", "no longer", "not been able to",
+    "cannot",
+    "could not",
+    "unable to",
+    "not able to",
+    "will not",
+    "would not",
+    "can hardly",
+    "can barely",
+    "struggling to",
+    "struggle to",
+    "trouble",
+    "difficulty",
+    "problems?",
+    "hard to",
+    "no longer",
+    "not been able to",
     "been unable to",
 )
 _SOMEONE = _any("myself", "yourself", "himself", "herself", "themselves", "themself", "ourselves")
 
 # Bladder and bowels: cannot go, cannot hold it, accidents, not knowing when one needs to go.
 _TOILET_ACT = _any(
-    "pee", "peeing", "wee", "weeing", "urinate", "urinating", "pass urine", "pass water", "passing urine",
-    "passing water", "empty my bladder", "empty (?:his|her) bladder", "poo", "pooing", "poop", "pooping",
-    "open my bowels", "hold it", "hold it in", "hold (?:my|his|her) (?:pee|wee|urine|water|bladder|poo|poop|bowels?)",
-    "control (?:my|his|her) (?:bladder|bowels?)", "make it to the (?:toilet|loo|bathroom)",
+    "pee",
+    "peeing",
+    "wee",
+    "weeing",
+    "urinate",
+    "urinating",
+    "pass urine",
+    "pass water",
+    "passing urine",
+    "passing water",
+    "empty my bladder",
+    "empty (?:his|her) bladder",
+    "poo",
+    "pooing",
+    "poop",
+    "pooping",
+    "open my bowels",
+    "hold it",
+    "hold it in",
+    "hold (?:my|his|her) (?:pee|wee|urine|water|bladder|poo|poop|bowels?)",
+    "control (?:my|his|her) (?:bladder|bowels?)",
+    "make it to the (?:toilet|loo|bathroom)",
 )
 _BLADDER_OR_BOWEL = (
     _near(_UNABLE, _TOILET_ACT, 4),
@@ -109,77 +139,243 @@ _BLADDER_OR_BOWEL = (
 
 # Numbness in the saddle area: what sits on a saddle, and what one feels when wiping.
 _NUMB = _any(
-    "numb", "numbness", "no feeling", "no sensation", "lost (?:the )?(?:feeling|sensation)", "losing (?:the )?feeling",
-    "gone dead", "went dead", "feels dead", "cannot feel", "could not feel", "unable to feel", "not feel",
+    "numb",
+    "numbness",
+    "no feeling",
+    "no sensation",
+    "lost (?:the )?(?:feeling|sensation)",
+    "losing (?:the )?feeling",
+    "gone dead",
+    "went dead",
+    "feels dead",
+    "cannot feel",
+    "could not feel",
+    "unable to feel",
+    "not feel",
 )
 _SADDLE = _any(
-    "groin", "crotch", "between (?:my|his|her|the) legs", "private parts", "privates", "genitals?", "penis",
-    "vagina", "vulva", "testicles", "scrotum", "anus", "back passage", "rectum", "perineum", "saddle",
-    "down there", "inner thighs?", "when i wipe", "wiping", "toilet paper",
+    "groin",
+    "crotch",
+    "between (?:my|his|her|the) legs",
+    "private parts",
+    "privates",
+    "genitals?",
+    "penis",
+    "vagina",
+    "vulva",
+    "testicles",
+    "scrotum",
+    "anus",
+    "back passage",
+    "rectum",
+    "perineum",
+    "saddle",
+    "down there",
+    "inner thighs?",
+    "when i wipe",
+    "wiping",
+    "toilet paper",
 )
 _SEAT = _any("bottom", "bum", "buttocks", "butt cheeks", "backside", "butt", "buttock")
 _SITTING = _any(
-    "sit", "sits", "sitting", "sat", "seated", "chair", "chairs", "desk", "drive", "drives", "driving", "journey",
-    "journeys", "seat", "cycling", "bike", "toilet", "sofa", "couch", "flight", "flights", "stool",
+    "sit",
+    "sits",
+    "sitting",
+    "sat",
+    "seated",
+    "chair",
+    "chairs",
+    "desk",
+    "drive",
+    "drives",
+    "driving",
+    "journey",
+    "journeys",
+    "seat",
+    "cycling",
+    "bike",
+    "toilet",
+    "sofa",
+    "couch",
+    "flight",
+    "flights",
+    "stool",
 )
-_PERSISTING = _any("all the time", "will not go away", "does not go away", "constantly", "since", "for days", "completely", "both")
+_PERSISTING = _any(
+    "all the time", "will not go away", "does not go away", "constantly", "since", "for days", "completely", "both"
+)
 
 # Weakness or numbness in both legs, or legs getting weaker.
 _LEGS = _any("legs", "both legs", "feet", "both feet", "either leg", "either foot", "both sides")
 _WEAK = _any(
-    "weak", "weaker", "weakness", "numb", "numbness", "no strength", "lost (?:the )?strength", "losing (?:the )?strength",
-    "giving way", "give way", "gave way", "giving out", "gave out", "give out", "buckling", "buckle", "buckled",
-    "jelly", "floppy", "cannot feel", "cannot move", "barely move", "hardly move", "cannot lift", "will not hold",
-    "losing feeling", "lost feeling", "no feeling", "gone dead", "paralysed", "paralyzed",
+    "weak",
+    "weaker",
+    "weakness",
+    "numb",
+    "numbness",
+    "no strength",
+    "lost (?:the )?strength",
+    "losing (?:the )?strength",
+    "giving way",
+    "give way",
+    "gave way",
+    "giving out",
+    "gave out",
+    "give out",
+    "buckling",
+    "buckle",
+    "buckled",
+    "jelly",
+    "floppy",
+    "cannot feel",
+    "cannot move",
+    "barely move",
+    "hardly move",
+    "cannot lift",
+    "will not hold",
+    "losing feeling",
+    "lost feeling",
+    "no feeling",
+    "gone dead",
+    "paralysed",
+    "paralyzed",
 )
 _STRENGTHENING = r"\b(?:strengthen|strengthening|exercises?|workouts?|strong)\b"
 
 # A fall or blow, then not standing, walking or bearing weight, or a leg that looks wrong.
 _FALL = _any(
-    "fell", "fall", "fallen", "falling over", "tripped", "tumble", "tumbled", "slipped", "came off", "knocked over",
-    "knocked down", "hit by a car", "car crash", "crash", "accident",
+    "fell",
+    "fall",
+    "fallen",
+    "falling over",
+    "tripped",
+    "tumble",
+    "tumbled",
+    "slipped",
+    "came off",
+    "knocked over",
+    "knocked down",
+    "hit by a car",
+    "car crash",
+    "crash",
+    "accident",
 )
 _STAND = _any(
-    "stand(?! it| this| that| the| being| sitting| my| his| her| him| them| people| you| waiting)", "walk(?! far| long| for| very| as| much| more)",
-    "get up", "get back up", "put (?:any )?weight", "bear (?:any )?weight", "take (?:my|his|her|any) weight",
-    "move (?:my|his|her|the|that) leg", "move it",
+    "stand(?! it| this| that| the| being| sitting| my| his| her| him| them| people| you| waiting)",
+    "walk(?! far| long| for| very| as| much| more)",
+    "get up",
+    "get back up",
+    "put (?:any )?weight",
+    "bear (?:any )?weight",
+    "take (?:my|his|her|any) weight",
+    "move (?:my|his|her|the|that) leg",
+    "move it",
 )
 _LOOKS_WRONG = _any(
-    "shorter", "turned out", "turns out", "turned outwards", "turning out", "twisted", "crack", "cracked", "snap",
-    "snapped", "agony", "excruciating", "unbearable", "(?:broke|broken) (?:my |his |her )?(?:hip|leg|pelvis|thigh)",
+    "shorter",
+    "turned out",
+    "turns out",
+    "turned outwards",
+    "turning out",
+    "twisted",
+    "crack",
+    "cracked",
+    "snap",
+    "snapped",
+    "agony",
+    "excruciating",
+    "unbearable",
+    "(?:broke|broken) (?:my |his |her )?(?:hip|leg|pelvis|thigh)",
     "(?:hip|leg|pelvis) (?:is |was |might be |may be )?broken",
 )
 
 # A hot, red or swollen joint, or fever, with pain or a body part of the domain.
 _FEVER = _any(
-    "fever", "feverish", "fevers", "high temperature", "a temperature", "running a temperature", "chills", "shivering",
-    "shivery", "the shivers", "burning up", "night sweats", "rigors",
+    "fever",
+    "feverish",
+    "fevers",
+    "high temperature",
+    "a temperature",
+    "running a temperature",
+    "chills",
+    "shivering",
+    "shivery",
+    "the shivers",
+    "burning up",
+    "night sweats",
+    "rigors",
 )
 _INFLAMED = _any("hot", "warm", "red", "swollen", "swelling", "puffy", "inflamed")
 _DOMAIN_OR_PAIN = _any(
-    "hip", "hips", "bottom", "bum", "buttocks?", "butt", "backside", "back", "tailbone", "groin", "leg", "legs",
-    "thigh", "joint", "sciatica", "disc", "spine", "pelvis", "glutes?", "pain", "painful", "hurts?", "hurting",
-    "aches?", "aching", "sore", "agony", "killing me",
+    "hip",
+    "hips",
+    "bottom",
+    "bum",
+    "buttocks?",
+    "butt",
+    "backside",
+    "back",
+    "tailbone",
+    "groin",
+    "leg",
+    "legs",
+    "thigh",
+    "joint",
+    "sciatica",
+    "disc",
+    "spine",
+    "pelvis",
+    "glutes?",
+    "pain",
+    "painful",
+    "hurts?",
+    "hurting",
+    "aches?",
+    "aching",
+    "sore",
+    "agony",
+    "killing me",
 )
 
 _NIGHT_PAIN = _either_order(
     "night",
-    _any("never", "not ease", "not go away", "nothing helps", "cannot sleep", "unbearable", "severe", "agony",
-         "lets up", "let up", "wakes me", "keeps me awake"),
+    _any(
+        "never",
+        "not ease",
+        "not go away",
+        "nothing helps",
+        "cannot sleep",
+        "unbearable",
+        "severe",
+        "agony",
+        "lets up",
+        "let up",
+        "wakes me",
+        "keeps me awake",
+    ),
     8,
 )
 _WEIGHT_LOSS = (
     _near(_any("losing", "lost", "lose", "dropping"), _any("weight", "pounds", "kilos", "stone"), 4)
-    + r"(?: \w+){0,3} " + _any("without", "for no reason", "no reason", "not trying", "not dieting"),
+    + r"(?: \w+){0,3} "
+    + _any("without", "for no reason", "no reason", "not trying", "not dieting"),
     r"\b(?:unexplained|unexpected|unintended|sudden) weight loss\b",
 )
 _CANCER_HISTORY = _near(
     _any("had", "have had", "history of", "treated for", "survivor", "used to have", "recovering from", "was treated"),
-    r"\w*\s?cancer", 2,
+    r"\w*\s?cancer",
+    2,
 )
 _ASKS_FOR_EMERGENCY_CARE = _any(
-    "a and e", "emergency room", "emergency department", "casualty", "ambulance", "danger signs", "warning signs",
-    "red flags?", "an emergency",
+    "a and e",
+    "emergency room",
+    "emergency department",
+    "casualty",
+    "ambulance",
+    "danger signs",
+    "warning signs",
+    "red flags?",
+    "an emergency",
 )
 
 # Emergencies outside the domain.
@@ -220,8 +416,21 @@ _STROKE = (
     r"\barm is limp\b",
 )
 _BREATHING = (
-    _near(_any("cannot", "can hardly", "can barely", "struggling to", "struggle to", "unable to", "could not", "trouble", "difficulty"),
-          _any("breathe", "breath", "breathing", "get (?:any )?air", "get (?:my )?breath"), 2),
+    _near(
+        _any(
+            "cannot",
+            "can hardly",
+            "can barely",
+            "struggling to",
+            "struggle to",
+            "unable to",
+            "could not",
+            "trouble",
+            "difficulty",
+        ),
+        _any("breathe", "breath", "breathing", "get (?:any )?air", "get (?:my )?breath"),
+        2,
+    ),
     r"\b(?:not|stopped|is not|has stopped) breathing\b",
     r"\bchok(?:ing|ed)\b",
     r"\bgasping\b",
@@ -261,8 +470,16 @@ _UNCONSCIOUS = (
 )
 
 _SERIOUS = _any(
-    "cancer", "cancerous", "a tumou?r", "tumou?rs", "malignant", "leuka?emia", "something serious", "something sinister",
-    "serious illness", "bone cancer",
+    "cancer",
+    "cancerous",
+    "a tumou?r",
+    "tumou?rs",
+    "malignant",
+    "leuka?emia",
+    "something serious",
+    "something sinister",
+    "serious illness",
+    "bone cancer",
 )
 _CANCER_QUESTION = (
     rf"\b(?:it|this|that|my \w+|my \w+ \w+|the pain|the lump|these|they) (?:be|is|was|mean|means|could be|might be)\b(?: \w+){{0,3}} {_SERIOUS}\b",
@@ -271,14 +488,46 @@ _CANCER_QUESTION = (
     rf"\bsign of {_SERIOUS}\b",
 )
 _CHILD = _any(
-    "child", "childs", "children", "kid", "kids", "son", "daughter", "baby", "toddler", "teenager", "teen", "boy",
-    "girl", "grandson", "granddaughter", "little one", "infant", "(?:[1-9]|1[0-7]) (?:year|month|week)s? old",
+    "child",
+    "childs",
+    "children",
+    "kid",
+    "kids",
+    "son",
+    "daughter",
+    "baby",
+    "toddler",
+    "teenager",
+    "teen",
+    "boy",
+    "girl",
+    "grandson",
+    "granddaughter",
+    "little one",
+    "infant",
+    "(?:[1-9]|1[0-7]) (?:year|month|week)s? old",
     "(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen) years? old",
     "(?:month|week)s? old",
 )
 _MEDICINE = _any(
-    "medicines?", "medications?", "ibuprofen", "diclofenac", "loxoprofen", "paracetamol", "calpol", "painkillers?",
-    "pills?", "tablets?", "drugs?", "capsules?", "granules", "plasters?", "zoledronic", "dose", "nurofen", "aspirin",
+    "medicines?",
+    "medications?",
+    "ibuprofen",
+    "diclofenac",
+    "loxoprofen",
+    "paracetamol",
+    "calpol",
+    "painkillers?",
+    "pills?",
+    "tablets?",
+    "drugs?",
+    "capsules?",
+    "granules",
+    "plasters?",
+    "zoledronic",
+    "dose",
+    "nurofen",
+    "aspirin",
 )
 
 
@@ -309,7 +558,9 @@ _LEGS_SIGN = _compiled(
 _STRENGTHENING_CONTEXT = _compiled(_STRENGTHENING)
 _FALL_CONTEXT = _compiled(rf"\b{_FALL}\b")
 _CANNOT_STAND = _compiled(rf"\b{_UNABLE}\b(?: \w+){{0,3}} {_STAND}")
-_CANNOT_BEAR_WEIGHT = _compiled(r"\b(?:cannot|unable to|not able to|will not)\b(?: \w+){0,2} (?:put|bear|take) (?:any |my |his |her )?weight\b")
+_CANNOT_BEAR_WEIGHT = _compiled(
+    r"\b(?:cannot|unable to|not able to|will not)\b(?: \w+){0,2} (?:put|bear|take) (?:any |my |his |her )?weight\b"
+)
 _LOOKS_WRONG_CONTEXT = _compiled(rf"\b{_LOOKS_WRONG}\b|\bheard\b(?: \w+){{0,4}} (?:crack|snap|pop)")
 _FEVER_SIGN = _compiled(rf"(?<!no )(?<!not )(?<!without )\b{_FEVER}\b")
 _INFLAMED_JOINT = _compiled(
@@ -348,12 +599,12 @@ def find_alarm(text: str) -> Alarm | None:
     opener = _REFERENCE_QUESTION.match(said)
     if opener and not _SOMEONE_IN_IT.search(said[opener.end() :]):
         return None
-    for sign, pattern in _EMERGENCIES:
+    for emergency, pattern in _EMERGENCIES:
         if pattern.search(said):
-            return Alarm(EMERGENCY, sign)
-    sign = _warning_sign(said)
-    if sign:
-        return Alarm(URGENT, sign)
+            return Alarm(EMERGENCY, emergency)
+    warning = _warning_sign(said)
+    if warning:
+        return Alarm(URGENT, warning)
     if _CANCER_QUESTION_SIGN.search(said):
         return Alarm(SEE_DOCTOR, CANNOT_DIAGNOSE)
     if _CHILD_MEDICINE_SIGN.search(said):

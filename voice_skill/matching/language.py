@@ -18,23 +18,26 @@ import unicodedata
 _SHARED_WORDS = frozenset("was me die son mal been comment con hat rug ma mi pour para o y c j ho hoe".split())
 """Words of other languages that are English words too: they count only beside a word of `_FOREIGN_WORDS`."""
 
-_FOREIGN_WORDS = frozenset(
-    # Spanish
-    "el los las del por para con una unos unas que qué cómo como cuál dónde porque pero muy mi mis tengo tiene "
-    "duele duelen dolor cadera espalda pierna piernas nalga nalgas médico qué hacer está estoy es son y "
-    # German
-    "der die das den dem des und ist ich mein meine meinen mir mich nicht was warum wie wo habe hat tut weh "
-    "schmerzen hüfte rücken bein beine arzt sollte kann soll ein eine einen einem sind auch "
-    # French
-    "le les des est je j ai mon ma mes pourquoi comment quoi avec pour dans mal hanche dos jambe fesse fesses "
-    "médecin qu c cest j'ai c'est suis sont une un et "
-    # Italian
-    "il gli della che perché cosa sono ho mio mia fa dolore anca schiena gamba medico cos è "
-    # Portuguese
-    "o os uma meu minha não porque dor quadril costas perna médico tenho está é "
-    # Dutch
-    "het een ik mijn niet waarom hoe wat heb doet pijn heup rug been dokter".split()
-) - _SHARED_WORDS
+_FOREIGN_WORDS = (
+    frozenset(
+        # Spanish
+        "el los las del por para con una unos unas que qué cómo como cuál dónde porque pero muy mi mis tengo tiene "
+        "duele duelen dolor cadera espalda pierna piernas nalga nalgas médico qué hacer está estoy es son y "
+        # German
+        "der die das den dem des und ist ich mein meine meinen mir mich nicht was warum wie wo habe hat tut weh "
+        "schmerzen hüfte rücken bein beine arzt sollte kann soll ein eine einen einem sind auch "
+        # French
+        "le les des est je j ai mon ma mes pourquoi comment quoi avec pour dans mal hanche dos jambe fesse fesses "
+        "médecin qu c cest j'ai c'est suis sont une un et "
+        # Italian
+        "il gli della che perché cosa sono ho mio mia fa dolore anca schiena gamba medico cos è "
+        # Portuguese
+        "o os uma meu minha não porque dor quadril costas perna médico tenho está é "
+        # Dutch
+        "het een ik mijn niet waarom hoe wat heb doet pijn heup rug been dokter".split()
+    )
+    - _SHARED_WORDS
+)
 """Little words of other languages that are not English words."""
 
 _ACCENTED = re.compile(r"[à-öø-ÿœß]")

@@ -19,9 +19,14 @@ from rapidfuzz import fuzz, process
 
 from ..intent import CLARIFY, OUT_OF_SCOPE, URGENT, Candidate, IntentId, Match
 from ..knowledge.model import KnowledgeBase, Topic
+from .alarms import Alarm, find_alarm
 from .index import DOMAIN, ELSEWHERE, PAIN, WITH_PAIN, MatcherIndex, Stems
+from .language import is_english
 from .text import content_words, normalise
 from .thresholds import Thresholds
+
+NOT_ENGLISH = "not_english"
+"""The sign of a question in another language."""
 
 
 @dataclass(frozen=True)
@@ -43,6 +48,12 @@ class Utterance:
     scores: dict[str, float]
     """Each topic's score (0..100)."""
 
+    alarm: Alarm | None = None
+    """A warning sign, an emergency or a question for a doctor, found by meaning before any topic."""
+
+    english: bool = True
+    """False for a question in another language."""
+
 
 class Matcher:
     """Decides which intent an utterance means, or that it is out of scope."""
@@ -62,16 +73,20 @@ class Matcher:
 
     def read(self, text: str) -> Utterance:
         """Normalise an utterance, put misheard words right and score every intent, once."""
-        query, labels = self._find(normalise(text))
+        query, labels = self._find(self._without_other_senses(normalise(text)))
         letters = self._examples.best_by_intent(query, self.thresholds.example_floor)
         scores = self._topic_scores(query, labels, letters) if query else {}
-        return Utterance(text, query, frozenset(labels), letters, scores)
+        return Utterance(text, query, frozenset(labels), letters, scores, find_alarm(text), is_english(text))
 
     def match(self, utterance: Utterance | str) -> Match:
         """Match one utterance."""
         said = utterance if isinstance(utterance, Utterance) else self.read(utterance)
         query, labels, letters, scores = said.query, said.labels, said.letters, said.scores
         thresholds = self.thresholds
+        if said.alarm:
+            return Match(IntentId(said.alarm.intent), 1.0, reason=f"sign: {said.alarm.sign}", sign=said.alarm.sign)
+        if not said.english:
+            return Match(IntentId(OUT_OF_SCOPE), 1.0, reason="not English", sign=NOT_ENGLISH)
         if not query:
             return Match(IntentId(OUT_OF_SCOPE), 1.0, reason="nothing said")
         in_domain = DOMAIN in labels or (WITH_PAIN in labels and PAIN in labels)
@@ -139,9 +154,13 @@ class Matcher:
     def match_among(self, utterance: Utterance | str, intents: list[str]) -> IntentId | None:
         """Which of the offered topics a reply to a clarifying question names, if any."""
         said = utterance if isinstance(utterance, Utterance) else self.read(utterance)
+        if said.alarm or not said.english:
+            return None
         named = [intent for intent in intents if intent in said.labels]
         if len(named) == 1:
             return IntentId(named[0])
+        if self._unknown_words(said.query):
+            return None  # "what is the weather" names neither topic
         scores = {topic: score for topic, score in said.scores.items() if topic in intents}
         long_enough = len(said.query) >= self.thresholds.topic_name_letters
         for intent in intents:
@@ -152,6 +171,14 @@ class Matcher:
 
     def _find(self, query: str) -> tuple[str, set[str]]:
         return self._vocabulary.find(query, self._examples.words, self.thresholds)
+
+    def _without_other_senses(self, query: str) -> str:
+        """Phrases in which a domain word means something else ("disc jockey") become one strange word."""
+        padded = f" {query} "
+        for phrase in self.index.other_senses:
+            if f" {phrase} " in padded:
+                padded = padded.replace(f" {phrase} ", f" {phrase.replace(' ', '_')} ")
+        return padded.strip()
 
     def _topic_scores(self, query: str, labels: set[str], letters_by_intent: dict[IntentId, float]) -> dict[str, float]:
         """Each topic's score (0..100): letter similarity and word coverage blended, plus a keyword bonus."""
@@ -222,7 +249,10 @@ class Matcher:
         """Help, repeat, stop and follow-ups are set phrases: only their letters count, so that a
         jumble of common words ("is it be need be all") never ends the session."""
         candidates = {intent: s for intent, s in letters.items() if not self.topics[intent.topic].is_medical}
-        candidates.update(self._follow_ups.best_by_intent(query, self.thresholds.example_floor))
+        if all(word in self._follow_ups.words for word in content_words(query)):
+            # A follow-up is a phrase about the last topic ("what causes it"); with a word of its own
+            # ("what causes hiccups", "what is the weather like") it is a new question.
+            candidates.update(self._follow_ups.best_by_intent(query, self.thresholds.example_floor))
         if not candidates:
             return None
         best = max(candidates, key=candidates.__getitem__)
