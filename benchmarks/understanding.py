@@ -192,7 +192,7 @@ def main() -> None:
 def _shown(name: str, value: float | None) -> str:
     if value is None:
         return "-"
-    return f"{value:.1f}" if name.endswith("ms") else f"{value:.1%}"
+    return f"{value:.1f}" if name.endswith(" ms") else f"{value:.1%}"
 
 
 if __name__ == "__main__":
