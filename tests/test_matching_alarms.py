@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from voice_skill.dialogue import Session
 from voice_skill.matching.alarms import CANNOT_DIAGNOSE, CHILD_MEDICINE, EMERGENCY, SELF_HARM, URGENT, find_alarm
 from voice_skill.skill import Skill
 
@@ -122,3 +123,14 @@ def test_the_safety_sets_are_not_copies_of_the_topic_files() -> None:
     sets = (*RED_FLAGS["warning_signs"], *EMERGENCIES["emergencies"])
     copies = [sentence for _, sentence in _sentences(list(sets)) if _plain(sentence) in written]
     assert copies == []
+
+
+def test_through_the_whole_skill_recall_is_at_least_97_and_false_alarms_at_most_2_percent() -> None:
+    """The detector decides first, but the topic matcher and the semantic layer must not add false alarms."""
+    skill = Skill.load()
+    signs = _sentences(RED_FLAGS["warning_signs"])
+    look_alikes = _sentences(RED_FLAGS["look_alikes"])
+    recalled = sum(Session(skill).respond(sentence).intent == URGENT for _, sentence in signs)
+    alarms = [s for _, s in look_alikes if Session(skill).respond(s).intent in (URGENT, EMERGENCY)]
+    assert recalled / len(signs) >= 0.97
+    assert len(alarms) / len(look_alikes) <= 0.02, alarms

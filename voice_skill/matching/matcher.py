@@ -209,7 +209,9 @@ class Matcher:
         examples = {
             intent: spread(sentences, most)
             for intent, sentences in (*self._examples.by_intent.items(), *self._out_of_scope.by_intent.items())
-            if intent != "stop"  # never end a session on a guess
+            # A guess never ends a session, and never raises an alarm: warning signs are found by meaning
+            # rules (alarms.py) with their own measured recall and false alarms.
+            if IntentId(intent).topic not in ("stop", URGENT)
         }
         return SemanticIndex(examples)
 
