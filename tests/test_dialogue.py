@@ -119,3 +119,118 @@ def test_a_new_question_after_a_clarifying_question_is_answered_as_asked() -> No
 def test_an_off_topic_reply_to_a_clarifying_question_is_out_of_scope() -> None:
     turns = chat("sciatica or disc", "set a timer for ten minutes")
     assert turns[1]["intent"] == "out_of_scope"
+
+
+def respond(skill: Skill, *lines: str) -> list[dict]:
+    session = Session(skill)
+    return [session.respond(line).to_json() for line in lines]
+
+
+@pytest.mark.parametrize(
+    "emergency",
+    [
+        "i have crushing chest pain",
+        "my face is drooping and my speech is slurred",
+        "i want to kill myself",
+        "i can't breathe",
+        "i took too many pills",
+        "i'm bleeding heavily and it won't stop",
+        "my husband collapsed and won't wake up",
+    ],
+)
+def test_an_emergency_mid_session_gets_the_emergency_number_not_a_refusal(skill: Skill, emergency: str) -> None:
+    turns = respond(skill, "what is sciatica", "what should i do about it", emergency)
+    assert turns[2]["intent"] == "emergency"
+    assert "emergency number" in turns[2]["answer"] and "I can only answer" not in turns[2]["answer"]
+
+
+def test_self_harm_is_answered_with_a_crisis_line(skill: Skill) -> None:
+    (turn,) = respond(skill, "i want to kill myself")
+    assert turn["intent"] == "emergency"
+    assert "crisis line" in turn["answer"] and turn["answer"].startswith("I am sorry")
+
+
+def test_an_emergency_is_answered_even_as_the_reply_to_a_clarifying_question(skill: Skill) -> None:
+    session = Session(skill)
+    assert session.respond("sciatica or disc").intent == "clarify"
+    assert session.respond("i can't breathe").intent == "emergency"
+    assert session.offered is None
+
+
+def test_the_first_answer_to_an_emergency_starts_with_it_not_with_the_disclaimer(skill: Skill) -> None:
+    (turn,) = respond(skill, "my mum fell and can't get up")
+    assert turn["intent"] == "urgent_symptoms" and turn["answer"].startswith("This may be an emergency")
+
+
+def test_a_follow_up_after_an_urgent_answer_repeats_the_urgent_advice(skill: Skill) -> None:
+    turns = respond(skill, "after a fall my hip hurts and i cannot walk", "what should i do", "why")
+    assert [t["intent"] for t in turns] == ["urgent_symptoms"] * 3
+    assert turns[1]["answer"] == turns[0]["answer"] == turns[2]["answer"]
+
+
+def test_i_dont_know_does_not_end_the_session(skill: Skill) -> None:
+    session = Session(skill)
+    session.respond("what is sciatica")
+    answer = session.respond("I don't know")
+    assert answer.intent != "stop" and not session.ended
+
+
+@pytest.mark.parametrize("reply", ["no", "neither", "what is the weather"])
+def test_a_reply_choosing_neither_topic_gets_no_topic_answer(skill: Skill, reply: str) -> None:
+    turns = respond(skill, "sciatica or disc", reply)
+    assert turns[0]["intent"] == "clarify"
+    assert turns[1]["intent"] in ("clarify", "out_of_scope")
+
+
+@pytest.mark.parametrize("question", ["what is the weather like", "what causes hiccups", "how do i stop hiccups"])
+def test_a_new_question_after_a_topic_is_not_taken_for_a_follow_up(skill: Skill, question: str) -> None:
+    turns = respond(skill, "what is sciatica", question)
+    assert turns[1]["intent"] == "out_of_scope"
+
+
+def test_nonsense_glued_to_a_keyword_is_not_that_topic_for_sure(skill: Skill) -> None:
+    (turn,) = respond(skill, "sciaticaxxxxxxxxxx")
+    assert turn["intent"] != "sciatica" or turn["confidence"] < 1.0
+
+
+def test_could_it_be_cancer_gets_a_see_a_doctor_answer(skill: Skill) -> None:
+    (turn,) = respond(skill, "could my hip pain be cancer")
+    assert turn["intent"] == "see_doctor"
+    assert "only a doctor" in turn["answer"].lower()
+
+
+def test_a_childs_medicine_is_never_answered_with_a_topics_medicines(skill: Skill) -> None:
+    (turn,) = respond(skill, "can I give my child ibuprofen for hip pain")
+    assert turn["intent"] == "see_doctor"
+    assert "ibuprofen" not in turn["answer"].lower() and "child" in turn["answer"].lower()
+
+
+@pytest.mark.parametrize(
+    "question", ["Was ist Osteoporose?", "¿Qué causa el dolor de cadera?", "我的髋部疼痛", "j'ai mal à la hanche"]
+)
+def test_a_question_in_another_language_is_told_in_english_that_only_english_is_understood(
+    skill: Skill, question: str
+) -> None:
+    (turn,) = respond(skill, question)
+    assert turn["intent"] == "out_of_scope"
+    assert "English questions only" in turn["answer"]
+    assert "osteoporosis" not in turn["answer"].lower()
+
+
+@pytest.mark.parametrize("look_alike", ["what is a disc jockey", "how do i burn a dvd disc", "what is hip hop music"])
+def test_the_named_look_alikes_are_refused(skill: Skill, look_alike: str) -> None:
+    assert respond(skill, look_alike)[0]["intent"] == "out_of_scope"
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "would a softer chair be better for my bottom",
+        "what is good sitting posture for hip pain",
+        "should i see my gp about my hip",
+        "do i need medical attention for my sciatica",
+        "my seat bones ache after a long meeting",
+    ],
+)
+def test_sitting_posture_chair_and_doctor_questions_pass_the_domain_gate(skill: Skill, question: str) -> None:
+    assert respond(skill, question)[0]["intent"] != "out_of_scope"

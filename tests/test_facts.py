@@ -141,7 +141,16 @@ def _every_spoken_text() -> dict[str, str]:
     for topic in _topics().values():
         texts.update(_answers(topic))
     dialogue = yaml.safe_load((INTENTS / "_dialogue.yaml").read_text(encoding="utf-8"))
-    for key in ("disclaimer", "no_question_heard", "misunderstood", "clarify"):
+    for key in (
+        "disclaimer",
+        "no_question_heard",
+        "misunderstood",
+        "clarify",
+        "self_harm",
+        "english_only",
+        "cannot_diagnose",
+        "child_medicine",
+    ):
         texts[f"_dialogue.{key}"] = dialogue[key].replace("{first}", "x").replace("{second}", "y")
     return texts
 
@@ -234,3 +243,24 @@ def test_negative_control_the_dose_and_symbol_checks_catch_what_they_should() ->
     assert _DOSE.search("twice a day")
     assert _SYMBOLS.search("- take ibuprofen")
     assert not _DOSE.search("A doctor may prescribe ibuprofen slow release capsules.")
+
+
+def test_the_emergency_answer_sends_to_the_emergency_number_at_once_and_diagnoses_nothing() -> None:
+    answer = " ".join(_load("emergency")["answer"].split())
+    first = _sentences(answer)[:2]
+    assert any("call your local emergency number now" in sentence.lower() for sentence in first)
+    assert not re.search(r"\b(you have|it is|this is) (a|an) (heart attack|stroke|overdose)\b", answer.lower())
+
+
+def test_self_harm_is_pointed_to_emergency_services_and_a_crisis_line() -> None:
+    dialogue = yaml.safe_load((INTENTS / "_dialogue.yaml").read_text(encoding="utf-8"))
+    said = " ".join(dialogue["self_harm"].lower().split())
+    assert "emergency number" in said and "crisis line" in said
+
+
+def test_questions_only_a_doctor_can_answer_end_with_a_doctor_and_name_no_medicine() -> None:
+    dialogue = yaml.safe_load((INTENTS / "_dialogue.yaml").read_text(encoding="utf-8"))
+    for key in ("cannot_diagnose", "child_medicine"):
+        said = " ".join(dialogue[key].split())
+        assert "doctor" in _sentences(said)[-1].lower(), key
+        assert not any(medicine in said.lower() for medicine in MEDICINES), key

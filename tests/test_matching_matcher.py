@@ -270,3 +270,24 @@ def test_confidence_is_between_zero_and_one(shipped: Matcher) -> None:
         match = shipped.match(utterance)
         assert 0.0 <= match.confidence <= 1.0
         assert all(0.0 <= c.confidence <= 1.0 for c in match.alternatives)
+
+
+@pytest.mark.parametrize(
+    "heard",
+    [
+        "what causes hiccups",
+        "how do i stop hiccups",
+        "what is a good setting for my thermostat",
+        "is it cold in the attic",
+        "where is the nearest disco",
+        "how big is a hippo",
+        "how do i open a bottle",
+        "sew the buttons back on",
+        "why do ostriches run fast",
+    ],
+)
+def test_a_real_english_word_is_never_repaired_into_a_domain_word(shipped: Matcher, heard: str) -> None:
+    """Issue 12: off-topic speech heard exactly right must stay off topic, typed or spoken, fresh or mid-session."""
+    said = shipped.read(heard)
+    assert said.query == normalise(heard)
+    assert shipped.match(said).intent == OUT_OF_SCOPE

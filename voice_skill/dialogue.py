@@ -1,4 +1,8 @@
-"""A conversation: follow-ups, clarification, repeat, help, stop and the first-answer disclaimer."""
+"""A conversation: follow-ups, clarification, repeat, help, stop and the first-answer disclaimer.
+
+Warning signs and emergencies come first at every turn, whatever was asked before: they end a pending
+"Do you mean A, or B?", and a follow-up after them ("what should I do") repeats their advice.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +10,10 @@ import re
 from dataclasses import replace
 
 from .answer import Answer
-from .intent import CLARIFY, OUT_OF_SCOPE, URGENT, IntentId, Match
+from .intent import CLARIFY, EMERGENCY, OUT_OF_SCOPE, URGENT, IntentId, Match
 from .knowledge.model import Topic
-from .matching.matcher import Utterance
+from .matching.alarms import CANNOT_DIAGNOSE, CHILD_MEDICINE, SELF_HARM
+from .matching.matcher import NOT_ENGLISH, Utterance
 from .matching.text import normalise
 from .recognition.transcript import Transcript
 from .skill import Skill
@@ -19,7 +24,9 @@ SHORT_REPLY_WORDS = 6
 CHOICE_WORDS = 4
 """A reply of at most this many words may choose by position ("the first one", "the other")."""
 _FIRST = re.compile(r"\b(first|former|yes|yeah|yep|the first one|that one)\b")
-_SECOND = re.compile(r"\b(second|latter|other|the other one|no|nope)\b")
+_SECOND = re.compile(r"\b(second|latter|other|the other one)\b")
+ALARMS = (URGENT, EMERGENCY)
+"""Intents whose advice a follow-up repeats."""
 
 
 class Session:
@@ -38,7 +45,8 @@ class Session:
     def respond(self, text: str) -> Answer:
         """Answer one typed or recognised utterance."""
         answer = self._resolve(text)
-        if not self.disclaimer_given:
+        at_once = answer.intent in ALARMS or answer.answer == self.skill.knowledge.dialogue.english_only
+        if not self.disclaimer_given and not at_once:  # an emergency is told first; the disclaimer can wait
             self.disclaimer_given = True
             answer = replace(answer, answer=f"{self.skill.knowledge.dialogue.disclaimer} {answer.answer}")
         if answer.intent != CLARIFY and answer.intent != "repeat":
@@ -68,6 +76,10 @@ class Session:
     def _resolve(self, text: str) -> Answer:
         utterance = self.skill.matcher.read(text)
         match = self.skill.matcher.match(utterance)
+        if match.sign:
+            self.offered = None
+            self.misunderstandings = 0
+            return self._sign_answer(text, match)
         if self.offered:
             offered, self.offered = self.offered, None
             chosen = self._chosen(utterance, offered, match)
@@ -85,6 +97,21 @@ class Session:
             return Answer(text, "repeat", match.confidence, said, match.alternatives)
         return self._topic_answer(text, match)
 
+    def _sign_answer(self, text: str, match: Match) -> Answer:
+        """An answer chosen by what was found in the words: an alarm, a question for a doctor, another language."""
+        dialogue = self.skill.knowledge.dialogue
+        special = {
+            SELF_HARM: dialogue.self_harm,
+            CANNOT_DIAGNOSE: dialogue.cannot_diagnose,
+            CHILD_MEDICINE: dialogue.child_medicine,
+            NOT_ENGLISH: dialogue.english_only,
+        }.get(match.sign)
+        if match.intent == OUT_OF_SCOPE:
+            said = special or self.skill.knowledge.topics[OUT_OF_SCOPE].answer
+            return Answer(text, OUT_OF_SCOPE, match.confidence, said)
+        answer = self._topic_answer(text, match)
+        return replace(answer, answer=special) if special else answer
+
     def _topic_answer(self, text: str, match: Match) -> Answer:
         topic_id, aspect = match.intent.topic, match.intent.aspect
         topic = self.skill.knowledge.topics[topic_id]
@@ -99,8 +126,11 @@ class Session:
     def _follow_up(self, text: str, match: Match) -> Answer:
         wanted = match.intent.aspect
         topic = self.last_topic
-        if topic is None or topic.id == URGENT:
+        if topic is None:
             return self._not_understood(text, match)
+        if topic.id in ALARMS:
+            # "What should I do?" after a warning sign: the answer is still to get emergency care now.
+            return Answer(text, topic.id, match.confidence, self.last_answer or topic.answer)
         if wanted == "more":
             untold = [name for name in topic.aspects if name not in self.told_aspects]
             if not untold:

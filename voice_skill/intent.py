@@ -10,6 +10,12 @@ OUT_OF_SCOPE = "out_of_scope"
 URGENT = "urgent_symptoms"
 """The warning-sign topic: checked before everything else."""
 
+EMERGENCY = "emergency"
+"""An emergency outside the domain (chest pain, a stroke, self-harm...): the local emergency number, at once."""
+
+SEE_DOCTOR = "see_doctor"
+"""When and which doctor to see; also the answer to questions only a doctor can answer."""
+
 CLARIFY = "clarify"
 """The skill asks which of two topics was meant."""
 
@@ -70,3 +76,7 @@ class Match:
 
     reason: str = ""
     """Which rule decided, for evaluation and debugging."""
+
+    sign: str = ""
+    """What was found by meaning before any topic ("self_harm", "bladder_or_bowel", "not_english"...): the
+    dialogue chooses its words by it."""

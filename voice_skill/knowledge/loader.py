@@ -21,6 +21,7 @@ from .model import (
     DIALOGUE_PHRASES,
     FOLLOW_UPS,
     KINDS,
+    OPTIONAL_DIALOGUE_PHRASES,
     REQUIRED_TOPICS,
     Aspect,
     DialogueText,
@@ -81,7 +82,7 @@ def _from_json(data: dict[str, Any]) -> KnowledgeBase:
         )
     raw_dialogue = data["dialogue"]
     dialogue = DialogueText(
-        **{name: raw_dialogue[name] for name in DIALOGUE_PHRASES},
+        **{name: raw_dialogue[name] for name in (*DIALOGUE_PHRASES, *OPTIONAL_DIALOGUE_PHRASES)},
         follow_ups={name: tuple(s) for name, s in raw_dialogue["follow_ups"].items()},
     )
     domain = Domain(**{name: tuple(words) for name, words in data["domain"].items()})
@@ -268,7 +269,10 @@ def _parse(directory: Path, files: list[Path], digest: str) -> KnowledgeBase:
                 " ".join(word.lower().split()) for word in domain_doc.strings(domain_doc.data, name, required=True)
             )
             for name in ("words", "with_pain", "pain_words", "elsewhere")
-        }
+        },
+        other_senses=tuple(
+            " ".join(phrase.lower().split()) for phrase in domain_doc.strings(domain_doc.data, "other_senses")
+        ),
     )
     return KnowledgeBase(topics=topics, dialogue=dialogue, domain=domain, digest=digest)
 
@@ -286,6 +290,7 @@ def _parse_dialogue(document: _Document, expander: _Expander) -> DialogueText:
             document.strings(raw_follow_ups, name, "follow_ups", required=True), document, "follow_ups", name
         )
     phrases = {name: document.text(data, name) for name in DIALOGUE_PHRASES}
+    phrases.update({name: document.text(data, name) for name in OPTIONAL_DIALOGUE_PHRASES if name in data})
     if "{first}" not in phrases["clarify"] or "{second}" not in phrases["clarify"]:
         raise document.fail("'clarify' must contain {first} and {second}", "clarify")
     return DialogueText(**phrases, follow_ups=follow_ups)

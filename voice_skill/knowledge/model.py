@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..intent import OUT_OF_SCOPE, URGENT
+from ..intent import EMERGENCY, OUT_OF_SCOPE, SEE_DOCTOR, URGENT
 
 KINDS = ("cause", "advice", "meta")
 ASPECTS = ("mechanism", "symptoms", "treatment", "prevention")
@@ -16,14 +16,17 @@ REQUIRED_TOPICS = (
     "sciatica",
     "osteoporosis",
     "daily_care",
-    "see_doctor",
+    SEE_DOCTOR,
     URGENT,
+    EMERGENCY,
     "help",
     "repeat",
     "stop",
     OUT_OF_SCOPE,
 )
 DIALOGUE_PHRASES = ("disclaimer", "clarify", "no_question_heard", "misunderstood")
+OPTIONAL_DIALOGUE_PHRASES = ("self_harm", "english_only", "cannot_diagnose", "child_medicine")
+"""Said instead of a topic's answer when they are given; without them the topic's own answer is said."""
 FOLLOW_UPS = (*ASPECTS, "more")
 
 
@@ -89,6 +92,18 @@ class DialogueText:
     follow_ups: dict[str, tuple[str, ...]]
     """Expanded follow-up sentences by aspect name, or "more"."""
 
+    self_harm: str = ""
+    """To someone who speaks of harming themselves: emergency services and a crisis line."""
+
+    english_only: str = ""
+    """To a question in another language, in English."""
+
+    cannot_diagnose: str = ""
+    """To "could it be cancer": only a doctor who examines you can say."""
+
+    child_medicine: str = ""
+    """To a question about medicines for a child: only a doctor or pharmacist can say."""
+
 
 @dataclass(frozen=True)
 class Domain:
@@ -105,6 +120,9 @@ class Domain:
 
     elsewhere: tuple[str, ...]
     """Other parts of the body: without a domain word, the question is about them."""
+
+    other_senses: tuple[str, ...] = ()
+    """Phrases in which a domain word means something else ("disc jockey", "hip hop"): they do not count."""
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ and word-coverage tables; saved in the user cache so that a cold start only read
 from __future__ import annotations
 
 import math
+import re
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field, fields
 from functools import cached_property
@@ -11,13 +12,15 @@ from typing import Any
 
 from rapidfuzz import fuzz, process
 
-from ..intent import FOLLOW_UP, OUT_OF_SCOPE, URGENT, IntentId
+from ..intent import EMERGENCY, FOLLOW_UP, OUT_OF_SCOPE, URGENT, IntentId
 from ..knowledge.model import ASPECTS, KnowledgeBase
 from .text import STOPWORDS, normalise, phonetic
 from .thresholds import Thresholds
 
 DOMAIN, WITH_PAIN, PAIN, ELSEWHERE = "<domain>", "<with pain>", "<pain>", "<elsewhere>"
 """Vocabulary labels of the domain's word lists (the other labels are topic ids)."""
+
+_REPEATED_LETTER = re.compile(r"(.)\1\1")
 
 LONGEST_PHRASE = 5
 """Vocabulary phrases have at most this many words."""
@@ -143,6 +146,8 @@ class Vocabulary:
         joined = "".join(piece)
         if len(joined) < thresholds.misheard_letters or all(word in known_words for word in piece):
             return None  # words the examples use are heard right; a mishearing yields a stranger word
+        if _REPEATED_LETTER.search(joined):
+            return None  # "sciaticaxxxx" is typed nonsense: no recogniser hears a letter held that long
         hit = process.extractOne(
             phonetic(joined), self.by_sound.keys(), scorer=fuzz.ratio, score_cutoff=thresholds.misheard
         )
@@ -178,6 +183,7 @@ class MatcherIndex:
     stems: dict[str, str]
     triggers: list[str]
     context_triggers: list[str]
+    other_senses: list[str]
 
     @classmethod
     def build(cls, knowledge: KnowledgeBase) -> MatcherIndex:
@@ -185,6 +191,8 @@ class MatcherIndex:
         sentences_by_topic: dict[str, list[str]] = {}
         sentences_by_aspect: dict[str, list[str]] = defaultdict(list)
         for topic in knowledge.topics.values():
+            if topic.id == EMERGENCY:
+                continue  # found by meaning (matching/alarms.py); its sentences are only for recognisers
             vocabulary.add(topic.id, topic.keywords)
             sentences_by_topic[topic.id] = list(topic.sentences)
             if topic.id == OUT_OF_SCOPE:
@@ -220,6 +228,7 @@ class MatcherIndex:
             stems=stems.known,
             triggers=[normalise(t) for t in urgent.triggers],
             context_triggers=[normalise(t) for t in urgent.context_triggers],
+            other_senses=sorted((normalise(p) for p in domain.other_senses), key=lambda p: -len(p)),
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -240,4 +249,5 @@ class MatcherIndex:
             stems=data["stems"],
             triggers=data["triggers"],
             context_triggers=data["context_triggers"],
+            other_senses=data["other_senses"],
         )

@@ -18,10 +18,24 @@ from functools import cached_property
 from rapidfuzz import fuzz, process
 
 from ..intent import CLARIFY, OUT_OF_SCOPE, URGENT, Candidate, IntentId, Match
-from ..knowledge.model import KnowledgeBase, Topic
+from ..knowledge.model import ASPECTS, KnowledgeBase, Topic
+from .alarms import Alarm, find_alarm
 from .index import DOMAIN, ELSEWHERE, PAIN, WITH_PAIN, MatcherIndex, Stems
+from .language import is_english
+from .semantic import SemanticIndex, available, spread
 from .text import content_words, normalise
 from .thresholds import Thresholds
+
+NOT_ENGLISH = "not_english"
+"""The sign of a question in another language."""
+
+_NO_CLOSE_EXAMPLE = "no example close enough"
+_NO_DOMAIN_WORD = "no word of the skill's domain"
+_ONE_WORD = "one word is not a question"
+_TWO_CLOSE = "two topics are close"
+_MEANING_MAY_DECIDE = frozenset({_NO_CLOSE_EXAMPLE, _NO_DOMAIN_WORD, _TWO_CLOSE})
+"""Refusals and questions back that a very close example in meaning may overrule; never "about another part
+of the body", a named choice, or anything decided by a warning sign."""
 
 
 @dataclass(frozen=True)
@@ -43,6 +57,12 @@ class Utterance:
     scores: dict[str, float]
     """Each topic's score (0..100)."""
 
+    alarm: Alarm | None = None
+    """A warning sign, an emergency or a question for a doctor, found by meaning before any topic."""
+
+    english: bool = True
+    """False for a question in another language."""
+
 
 class Matcher:
     """Decides which intent an utterance means, or that it is out of scope."""
@@ -62,16 +82,35 @@ class Matcher:
 
     def read(self, text: str) -> Utterance:
         """Normalise an utterance, put misheard words right and score every intent, once."""
-        query, labels = self._find(normalise(text))
+        query, labels = self._find(self._without_other_senses(normalise(text)))
         letters = self._examples.best_by_intent(query, self.thresholds.example_floor)
         scores = self._topic_scores(query, labels, letters) if query else {}
-        return Utterance(text, query, frozenset(labels), letters, scores)
+        return Utterance(text, query, frozenset(labels), letters, scores, find_alarm(text), is_english(text))
 
     def match(self, utterance: Utterance | str) -> Match:
-        """Match one utterance."""
+        """Match one utterance: by its words, and by meaning where the words alone would refuse or ask back."""
         said = utterance if isinstance(utterance, Utterance) else self.read(utterance)
+        found = self._match_words(said)
+        if found.reason in _MEANING_MAY_DECIDE and self.semantic is not None and self._meaning_may_decide(said):
+            return self._by_meaning(said, found) or found
+        return found
+
+    def _meaning_may_decide(self, said: Utterance) -> bool:
+        """Not for another part of the body ("the bottom of my foot"), a domain word in another sense
+        ("disc jockey"), or a single word: there the words' refusal stands whatever the meaning."""
+        return (
+            ELSEWHERE not in said.labels
+            and "_" not in said.query
+            and len(content_words(said.query)) >= self.thresholds.question_words
+        )
+
+    def _match_words(self, said: Utterance) -> Match:
         query, labels, letters, scores = said.query, said.labels, said.letters, said.scores
         thresholds = self.thresholds
+        if said.alarm:
+            return Match(IntentId(said.alarm.intent), 1.0, reason=f"sign: {said.alarm.sign}", sign=said.alarm.sign)
+        if not said.english:
+            return Match(IntentId(OUT_OF_SCOPE), 1.0, reason="not English", sign=NOT_ENGLISH)
         if not query:
             return Match(IntentId(OUT_OF_SCOPE), 1.0, reason="nothing said")
         in_domain = DOMAIN in labels or (WITH_PAIN in labels and PAIN in labels)
@@ -103,12 +142,12 @@ class Matcher:
             return refused("about another part of the body")
         near_example = said_as_written or best_score >= thresholds.accept_without_domain
         if not in_domain and (not near_example or self._unknown_words(query)):
-            return refused("no word of the skill's domain")
+            return refused(_NO_DOMAIN_WORD)
         if len(content_words(query)) < thresholds.question_words and best_topic not in labels and not said_as_written:
-            return refused("one word is not a question")
+            return refused(_ONE_WORD)
         needed = thresholds.accept if best_topic in labels else thresholds.accept_without_keyword
         if best_score < needed:
-            return refused("no example close enough")
+            return refused(_NO_CLOSE_EXAMPLE)
         out_of_scope_score = max(
             self._out_of_scope.best_by_intent(query, thresholds.example_floor).values(), default=0.0
         )
@@ -121,6 +160,13 @@ class Matcher:
         if len(ranked) > 1:
             runner_topic, runner_score = ranked[1]
             named = (best_topic in labels, runner_topic in labels)
+            advice = self._advice_of(best_topic, runner_topic)
+            if named == (True, True) and advice:
+                # "Do I need medical attention for my sciatica", "good sitting posture for hip pain": a cause
+                # named with an advice topic is asked about through that advice.
+                score = scores[advice]
+                intent = self._with_aspect(advice, query, letters)
+                return Match(intent, round(score / 100, 3), alternatives, "advice about a named cause")
             margin = {
                 (True, True): thresholds.margin_when_both_named,
                 (True, False): 0.0,
@@ -132,16 +178,20 @@ class Matcher:
                     Candidate(IntentId(best_topic), round(best_score / 100, 3)),
                     Candidate(IntentId(runner_topic), round(runner_score / 100, 3)),
                 )
-                return Match(IntentId(CLARIFY), round(best_score / 100, 3), offered, "two topics are close")
+                return Match(IntentId(CLARIFY), round(best_score / 100, 3), offered, _TWO_CLOSE)
         intent = self._with_aspect(best_topic, query, letters)
         return Match(intent, round(best_score / 100, 3), alternatives, "closest topic")
 
     def match_among(self, utterance: Utterance | str, intents: list[str]) -> IntentId | None:
         """Which of the offered topics a reply to a clarifying question names, if any."""
         said = utterance if isinstance(utterance, Utterance) else self.read(utterance)
+        if said.alarm or not said.english:
+            return None
         named = [intent for intent in intents if intent in said.labels]
         if len(named) == 1:
             return IntentId(named[0])
+        if self._unknown_words(said.query):
+            return None  # "what is the weather" names neither topic
         scores = {topic: score for topic, score in said.scores.items() if topic in intents}
         long_enough = len(said.query) >= self.thresholds.topic_name_letters
         for intent in intents:
@@ -150,8 +200,52 @@ class Matcher:
         best = max(scores, key=scores.__getitem__)
         return IntentId(best) if scores[best] >= self.thresholds.meta else None
 
+    @cached_property
+    def semantic(self) -> SemanticIndex | None:
+        """The examples by meaning, or None when the encoder is not installed or turned off."""
+        if not self.thresholds.semantic or not available():
+            return None
+        most = self.thresholds.semantic_examples
+        examples = {
+            intent: spread(sentences, most)
+            for intent, sentences in (*self._examples.by_intent.items(), *self._out_of_scope.by_intent.items())
+            # A guess never ends a session, and never raises an alarm: warning signs are found by meaning
+            # rules (alarms.py) with their own measured recall and false alarms.
+            if IntentId(intent).topic not in ("stop", URGENT)
+        }
+        return SemanticIndex(examples)
+
+    def _by_meaning(self, said: Utterance, found: Match) -> Match | None:
+        """The matcher's refusal or question overruled by a very close example in meaning, if there is one."""
+        assert self.semantic is not None
+        neighbour = self.semantic.nearest(normalise(said.text))
+        intent = IntentId(neighbour.intent)
+        if intent.topic == OUT_OF_SCOPE:
+            return None
+        if found.intent == CLARIFY:
+            offered = {candidate.intent.topic for candidate in found.alternatives[:2]}
+            if intent.topic in offered and neighbour.similarity >= self.thresholds.semantic_choose:
+                return Match(intent, round(neighbour.similarity, 3), found.alternatives, "closest in meaning of two")
+            return None
+        needed = (
+            self.thresholds.semantic_accept_without_domain
+            if found.reason == _NO_DOMAIN_WORD
+            else self.thresholds.semantic_accept
+        )
+        if neighbour.similarity >= needed:
+            return Match(intent, round(neighbour.similarity, 3), found.alternatives, "closest in meaning")
+        return None
+
     def _find(self, query: str) -> tuple[str, set[str]]:
         return self._vocabulary.find(query, self._examples.words, self.thresholds)
+
+    def _without_other_senses(self, query: str) -> str:
+        """Phrases in which a domain word means something else ("disc jockey") become one strange word."""
+        padded = f" {query} "
+        for phrase in self.index.other_senses:
+            if f" {phrase} " in padded:
+                padded = padded.replace(f" {phrase} ", f" {phrase.replace(' ', '_')} ")
+        return padded.strip()
 
     def _topic_scores(self, query: str, labels: set[str], letters_by_intent: dict[IntentId, float]) -> dict[str, float]:
         """Each topic's score (0..100): letter similarity and word coverage blended, plus a keyword bonus."""
@@ -197,11 +291,33 @@ class Matcher:
             Candidate(IntentId(second), round(scores.get(second, 0.0) / 100, 3)),
         )
 
+    def _advice_of(self, first: str, second: str) -> str | None:
+        """Of a cause topic and an advice topic, the advice topic."""
+        kinds = {self.topics[first].kind: first, self.topics[second].kind: second}
+        return kinds.get("advice") if set(kinds) == {"advice", "cause"} else None
+
+    @cached_property
+    def _aspect_phrases(self) -> list[tuple[str, str]]:
+        """Follow-up phrases long enough to name an aspect inside a question ("i have sciatica what do i do")."""
+        phrases = [
+            (sentence, IntentId(intent).aspect)
+            for intent, sentences in self._follow_ups.by_intent.items()
+            for sentence in sentences
+            if IntentId(intent).aspect in ASPECTS and len(sentence.split()) >= self.thresholds.aspect_phrase_words
+        ]
+        return sorted(phrases, key=lambda item: -len(item[0]))
+
     def _with_aspect(self, topic_id: str, query: str, letters: dict[IntentId, float]) -> IntentId:
         """The topic, or its aspect when the utterance asks for one ("what medicine helps sciatica")."""
         aspects = self.topics[topic_id].aspects
         if not aspects:
             return IntentId(topic_id)
+        padded = f" {query} "
+        for phrase, aspect in self._aspect_phrases:
+            if aspect in aspects and f" {phrase} " in padded:
+                return IntentId.of(topic_id, aspect)
+        if query.startswith(("why ", "how come ")) and "mechanism" in aspects:
+            return IntentId.of(topic_id, "mechanism")
         cues = self.index.aspect_words.scores(self._stems.content(query))
         base = letters.get(IntentId(topic_id), 0.0)
         closest = max(aspects, key=lambda name: letters.get(IntentId.of(topic_id, name), 0.0))
@@ -222,7 +338,10 @@ class Matcher:
         """Help, repeat, stop and follow-ups are set phrases: only their letters count, so that a
         jumble of common words ("is it be need be all") never ends the session."""
         candidates = {intent: s for intent, s in letters.items() if not self.topics[intent.topic].is_medical}
-        candidates.update(self._follow_ups.best_by_intent(query, self.thresholds.example_floor))
+        if all(word in self._follow_ups.words for word in content_words(query)):
+            # A follow-up is a phrase about the last topic ("what causes it"); with a word of its own
+            # ("what causes hiccups", "what is the weather like") it is a new question.
+            candidates.update(self._follow_ups.best_by_intent(query, self.thresholds.example_floor))
         if not candidates:
             return None
         best = max(candidates, key=candidates.__getitem__)

