@@ -11,6 +11,9 @@ from voice_skill.matching.language import is_english
     "text",
     [
         "Was ist Osteoporose?",
+        "wie behandelt man ischias",
+        "was hilft gegen hüftschmerzen",
+        "qu'est-ce que la sciatique",
         "Ich habe Schmerzen in der Hüfte",
         "¿Qué es la ciática?",
         "me duele la cadera",

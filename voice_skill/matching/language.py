@@ -20,15 +20,18 @@ _SHARED_WORDS = frozenset("was me die son mal been comment con hat rug ma mi pou
 
 _FOREIGN_WORDS = (
     frozenset(
+        # The skill's own conditions as these languages spell them
+        "ischias ciatica osteoporose osteoporosi "
         # Spanish
         "el los las del por para con una unos unas que qué cómo como cuál dónde porque pero muy mi mis tengo tiene "
         "duele duelen dolor cadera espalda pierna piernas nalga nalgas médico qué hacer está estoy es son y "
         # German
         "der die das den dem des und ist ich mein meine meinen mir mich nicht was warum wie wo habe hat tut weh "
-        "schmerzen hüfte rücken bein beine arzt sollte kann soll ein eine einen einem sind auch "
+        "schmerzen hüfte rücken bein beine arzt sollte kann soll ein eine einen einem sind auch behandelt behandeln "
+        "behandlung hilft gegen ursache ursachen hüftschmerzen "
         # French
         "le les des est je j ai mon ma mes pourquoi comment quoi avec pour dans mal hanche dos jambe fesse fesses "
-        "médecin qu c cest j'ai c'est suis sont une un et "
+        "médecin qu c cest j'ai c'est suis sont une un et sciatique ostéoporose "
         # Italian
         "il gli della che perché cosa sono ho mio mia fa dolore anca schiena gamba medico cos è "
         # Portuguese
