@@ -45,3 +45,18 @@ def silence(target: Path, seconds: float, rate: int = 16000) -> Path:
         ["sox", "-n", "-r", str(rate), "-c", "1", "-b", "16", str(target), "trim", "0", str(seconds)], check=True
     )
     return target
+
+
+def in_steady_noise(target: Path, speech: Path, snr_db: float, seed: int = 1) -> Path:
+    """The speech file with white noise snr_db below the level of its voiced stretches, the sum peaking at
+    -1 dBFS: a fan or a road heard all the time, as loud relative to the voice as a user's room makes it."""
+    import numpy as np
+    import soundfile
+
+    voice, rate = soundfile.read(speech, dtype="float32")
+    voiced = voice[np.abs(voice) > 0.02 * np.abs(voice).max()]
+    level = float(np.sqrt(np.mean(voiced**2)))
+    noise = np.random.default_rng(seed).normal(size=len(voice)).astype(np.float32) * level / 10 ** (snr_db / 20)
+    mixed = voice + noise
+    soundfile.write(target, mixed * (0.89 / np.abs(mixed).max()), rate, subtype="PCM_16")
+    return target
