@@ -8,6 +8,7 @@ import random
 from pathlib import Path
 
 import pytest
+from spoken_voices import Voice, spoken
 
 from voice_skill.audio.source import FileAudioSource
 from voice_skill.dialogue import Session
@@ -190,3 +191,23 @@ def test_in_one_stream_a_question_after_30_s_of_noise_is_heard_as_alone(tmp_path
     finals.append(recogniser.finish().text)
 
     assert [text for text in finals if text] == [alone] == ["what is sciatica"]
+
+
+def test_a_neural_voice_asking_in_its_own_words_is_understood(tmp_path: Path) -> None:
+    # Held-out wording (tests/transcripts), spoken by the Piper voice, not by eSpeak NG's formant synthesis.
+    questions = {
+        "i sit at a desk all day and now my tailbone aches": "prolonged_sitting",
+        "i hurt my butt doing squats": "improper_exercise",
+        "i get a sharp pain down the back of my leg": "sciatica",
+        "do i need to see a neurologist": "see_doctor",
+    }
+    skill = Skill.load()
+    recogniser = PocketsphinxRecogniser(skill.sentences)
+    voice = Voice("piper joe", "piper")
+
+    topics = [
+        topic_of(skill, transcribe(recogniser, FileAudioSource(spoken(question, voice, tmp_path))))
+        for question in questions
+    ]
+
+    assert topics == list(questions.values())
