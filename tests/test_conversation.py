@@ -570,21 +570,25 @@ def test_ctrl_c_ends_the_command_cleanly(tmp_path) -> None:
 
 
 @pytest.mark.parametrize("snr_db", [10, 20])
-def test_listen_separates_questions_in_steady_noise(tmp_path, snr_db: int) -> None:
+def test_listen_separates_questions_in_steady_noise_and_hears_stop(tmp_path, snr_db: int) -> None:
     questions = (
         "what is sciatica",
         "what causes hip pain",
         "how can i prevent osteoporosis",
         "when should i see a doctor",
     )
-    clean = spoken_conversation(tmp_path, 8.0, *(part for question in questions for part in (question, 2.0)), 8.0)
+    parts = (part for question in questions for part in (question, 2.0))
+    clean = spoken_conversation(tmp_path, 8.0, *parts, "stop", 2.0, "what is sciatica", 2.0)
     noisy = in_steady_noise(tmp_path / "noisy.wav", clean, snr_db)
 
     result = run_cli("listen", "--from-file", str(noisy), "--speed", "20", "--mute")
 
     assert result.returncode == 0, result.stderr
     heard = [line for line in result.stdout.splitlines() if line.startswith("You: ")]
-    assert len(heard) == len(questions), heard
+    # Each question its own turn, then "stop" ends the session: the last question is never heard.
+    assert len(heard) == len(questions) + 1, heard
+    assert heard[-1] == "You: stop"
+    assert result.stdout.splitlines()[-1].startswith("Skill: Goodbye.")
 
 
 def test_listen_warns_about_a_telephone_band_recording_as_ask_does(tmp_path) -> None:

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..settings import ENGINES, RecognitionSettings
+
+if TYPE_CHECKING:
+    from ..skill import Skill
 
 
 def add_recogniser_arguments(parser: argparse.ArgumentParser) -> None:
@@ -18,11 +22,29 @@ def add_recogniser_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="recognise any words, not only the skill's sentences (less accurate on topic)",
     )
+    parser.add_argument(
+        "--no-second-opinion",
+        dest="second_opinion",
+        action="store_false",
+        help="with pocketsphinx: never ask Moonshine about words the skill does not understand (faster refusals)",
+    )
 
 
 def recognition_settings(args: argparse.Namespace) -> RecognitionSettings:
     """The recognition settings a command line asks for."""
-    return RecognitionSettings(engine=args.engine, model=args.model, open_vocabulary=args.open_vocabulary)
+    return RecognitionSettings(
+        engine=args.engine, model=args.model, open_vocabulary=args.open_vocabulary, second_opinion=args.second_opinion
+    )
+
+
+def understood_by(skill: Skill) -> Callable[[str], bool]:
+    """Whether the skill takes words for a question it can answer: neither refused nor asked back."""
+    from ..intent import CLARIFY, OUT_OF_SCOPE
+
+    def understood(text: str) -> bool:
+        return skill.matcher.match(text).intent not in (OUT_OF_SCOPE, CLARIFY)
+
+    return understood
 
 
 def register(commands: argparse._SubParsersAction[Any]) -> None:

@@ -62,6 +62,9 @@ class PocketsphinxRecogniser:
         self._mean_before = SPEECH_CEPSTRAL_MEAN
         self._endpointer = Endpointer()
         self._in_utterance = False
+        self._utterance = bytearray()
+        self.last_utterance = b""
+        """The PCM of the last utterance decoded, for a second opinion on it."""
 
     def accept(self, pcm: bytes) -> Transcript | None:
         """Feed PCM; a transcript with words comes back once the speaker has paused (audio.endpointer.END_SILENCE)."""
@@ -101,10 +104,12 @@ class PocketsphinxRecogniser:
             self._decoder.start_utt()
             self._in_utterance = True
         self._decoder.process_raw(speech)
+        self._utterance += speech
 
     def _end_utterance(self) -> Transcript:
         self._decoder.end_utt()
         self._in_utterance = False
+        self.last_utterance, self._utterance = bytes(self._utterance), bytearray()
         hypothesis = self._decoder.hyp()
         text = _words(hypothesis.hypstr) if hypothesis else ""
         if not text:
