@@ -33,6 +33,7 @@ sys.path.insert(0, str(REPO / "tests"))
 from spoken_voices import VOICES, sample, spoken  # noqa: E402
 
 from voice_skill.audio.source import FileAudioSource  # noqa: E402
+from voice_skill.cli.recognition import understood_by  # noqa: E402
 from voice_skill.dialogue import Session  # noqa: E402
 from voice_skill.evaluation import Case, load_cases  # noqa: E402
 from voice_skill.intent import OUT_OF_SCOPE  # noqa: E402
@@ -61,43 +62,70 @@ def right(skill: Skill, transcript: Transcript, case: Case) -> bool:
     return any(intent == expected or intent.split(".")[0] == expected.split(".")[0] for expected in case.expected)
 
 
-def opener(skill: Skill) -> Recogniser:
-    return screened(open_recogniser(skill.sentences))
+def opener(skill: Skill, asked: list[str] | None = None) -> Recogniser:
+    """The default recogniser as `ask --audio` opens it; asked collects the words pocketsphinx heard (the
+    first the second opinion is asked about), so both engines' figures come from one decoding."""
+    understood = understood_by(skill)
+
+    def noting(text: str) -> bool:
+        if asked is not None:
+            asked.append(text)
+        return understood(text)
+
+    return screened(open_recogniser(skill.sentences, understood=noting))
 
 
 def main() -> None:
     skill = Skill.load()
     cases = held_out(skill)
     typed = sum(right(skill, Transcript(case.text), case) for case in cases) / len(cases)
-    recogniser = opener(skill)
+    asked: list[str] = []
+    recogniser = opener(skill, asked)
     print(f"{recogniser.description}\n{len(cases)} held-out paraphrases per voice; typed text: {typed:.0%}")
-    print(f"{'voice':<24}{'batch':>7}{'alone':>7}{'same':>7}{'8 kHz':>7}")
-    totals = {"batch": 0.0, "alone": 0.0, "narrow": 0.0}
-    alone_batch = 0.0
+    print(f"{'voice':<24}{'pocket':>8}{'default':>8}{'asked':>7}{'alone':>7}{'same':>6}{'8 kHz':>7}")
+    columns = ("pocket", "default", "asked", "alone", "narrow", "batch8")
+    totals = dict.fromkeys(columns, 0.0)
     with tempfile.TemporaryDirectory() as scratch:
         for voice in VOICES:
             paths = [spoken(case.text, voice) for case in cases]
-            heard = [transcribe(recogniser, FileAudioSource(path)) for path in paths]
-            batch = sum(right(skill, transcript, case) for transcript, case in zip(heard, cases)) / len(cases)
+            pocket = default = consulted = 0
+            heard = []
+            for path, case in zip(paths, cases):
+                asked.clear()
+                transcript = transcribe(recogniser, FileAudioSource(path))
+                heard.append(transcript)
+                first = Transcript(asked[0] if asked else transcript.text)
+                pocket += right(skill, first, case)
+                default += right(skill, transcript, case)
+                consulted += len(asked) > 1 or (bool(asked) and transcript.engine == "moonshine")
             fresh = [transcribe(opener(skill), FileAudioSource(path)) for path in paths[:ALONE]]
             alone = sum(right(skill, transcript, case) for transcript, case in zip(fresh, cases)) / ALONE
             same = sum(a.text == b.text for a, b in zip(fresh, heard))
-            alone_batch += sum(right(skill, transcript, case) for transcript, case in zip(heard, cases[:ALONE])) / ALONE
-            narrow_right = 0
+            narrow = 0
             for number, (path, case) in enumerate(zip(paths, cases)):
-                phone = sox(path, Path(scratch) / f"phone-{number}.wav", "-r", "8000")
-                narrow_right += right(skill, transcribe(recogniser, FileAudioSource(phone)), case)
-            narrow = narrow_right / len(cases)
-            totals["batch"] += batch
-            totals["alone"] += alone
-            totals["narrow"] += narrow
-            print(f"{voice.name:<24}{batch:>7.0%}{alone:>7.0%}{f'{same}/{ALONE}':>7}{narrow:>7.0%}")
-    count = len(VOICES)
+                phone = sox(path, Path(scratch) / f"phone-{number}.wav", "-V1", "-r", "8000")
+                narrow += right(skill, transcribe(recogniser, FileAudioSource(phone)), case)
+            row = {
+                "pocket": pocket / len(cases),
+                "default": default / len(cases),
+                "asked": consulted / len(cases),
+                "alone": alone,
+                "narrow": narrow / len(cases),
+                "batch8": sum(right(skill, t, c) for t, c in zip(heard[:ALONE], cases)) / ALONE,
+            }
+            for column in columns:
+                totals[column] += row[column]
+            print(
+                f"{voice.name:<24}{row['pocket']:>8.0%}{row['default']:>8.0%}{row['asked']:>7.0%}{alone:>7.0%}"
+                f"{f'{same}/{ALONE}':>6}{row['narrow']:>7.0%}"
+            )
+    mean = {column: total / len(VOICES) for column, total in totals.items()}
     print(
-        f"{'all voices':<24}{totals['batch'] / count:>7.0%}{totals['alone'] / count:>7.0%}{'':>7}"
-        f"{totals['narrow'] / count:>7.0%}"
+        f"{'all voices':<24}{mean['pocket']:>8.0%}{mean['default']:>8.0%}{mean['asked']:>7.0%}{mean['alone']:>7.0%}"
+        f"{'':>6}{mean['narrow']:>7.0%}"
     )
-    print(f"first {ALONE} files per voice: alone {totals['alone'] / count:.0%}, in the batch {alone_batch / count:.0%}")
+    print(f"first {ALONE} files per voice: alone {mean['alone']:.0%}, the same files in the batch {mean['batch8']:.0%}")
+    print("pocket: pocketsphinx alone; default: with Moonshine's second opinion; asked: share of files it was asked")
     if not REAL.is_dir():
         print(f"real recordings: skipped ({REAL} is not there)")
         return
@@ -105,9 +133,8 @@ def main() -> None:
     for line in (REAL / "index.tsv").read_text(encoding="utf-8").splitlines():
         name, kind = line.split("\t")[:2]
         transcript = transcribe(recogniser, FileAudioSource(REAL / name))
-        refused[kind][0] += (
-            Session(skill).respond_to_transcript(transcript).intent == OUT_OF_SCOPE or not transcript.text
-        )
+        answered = Session(skill).respond_to_transcript(transcript).intent
+        refused[kind][0] += answered == OUT_OF_SCOPE or not transcript.text
         refused[kind][1] += 1
     total = refused["speech"][0] + refused["nonspeech"][0], refused["speech"][1] + refused["nonspeech"][1]
     print(
