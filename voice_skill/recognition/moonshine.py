@@ -32,6 +32,10 @@ CALLS_PER_WORKER = 8
 TIMEOUT = 5.0
 """Seconds a worker is given to exit once its input is closed."""
 
+SECOND_OPINION_SECONDS = 8.0
+"""Utterances longer than this get no second opinion: questions are shorter, and Moonshine's time grows with
+the audio (a television talking on would keep it busy for nothing)."""
+
 _WORD = re.compile(r"[a-z]+(?:'[a-z]+)*")
 
 
@@ -211,7 +215,9 @@ class SecondOpinionRecogniser:
         if not transcript.text or self._understood(transcript.text):
             return transcript
         audio = self._utterance_audio()
-        text = self._second.transcribe(pcm_to_samples(audio)) if audio else ""
+        if not audio or len(audio) > SECOND_OPINION_SECONDS * self.sample_rate * 2:
+            return transcript
+        text = self._second.transcribe(pcm_to_samples(audio))
         if text and self._understood(text):
             return Transcript(text, engine="moonshine", speech=transcript.speech)
         return transcript
