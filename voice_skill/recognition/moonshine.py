@@ -22,7 +22,7 @@ from ..errors import EngineUnavailableError
 from .transcript import Transcript
 
 if TYPE_CHECKING:
-    from .recogniser import Recogniser
+    from .pocketsphinx import PocketsphinxRecogniser
 
 SAMPLE_RATE = 16000
 
@@ -186,7 +186,7 @@ class SecondOpinionRecogniser:
     """
 
     def __init__(
-        self, primary: Recogniser, utterance_audio: Callable[[], bytes], understood: Callable[[str], bool]
+        self, primary: PocketsphinxRecogniser, utterance_audio: Callable[[], bytes], understood: Callable[[str], bool]
     ) -> None:
         self.primary = primary
         self.name = primary.name
