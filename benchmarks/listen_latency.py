@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 import numpy as np
-from spoken_paraphrases import held_out
+from _spoken_paraphrases import held_out
 
 from voice_skill.audio.source import FileAudioSource
 from voice_skill.cli.console import Console
