@@ -33,7 +33,6 @@ sys.path.insert(0, str(REPO / "tests"))
 from spoken_voices import VOICES, sample, spoken  # noqa: E402
 
 from voice_skill.audio.source import FileAudioSource  # noqa: E402
-from voice_skill.cli.recognition import understood_by  # noqa: E402
 from voice_skill.dialogue import Session  # noqa: E402
 from voice_skill.evaluation import Case, load_cases  # noqa: E402
 from voice_skill.intent import OUT_OF_SCOPE  # noqa: E402
@@ -65,7 +64,7 @@ def right(skill: Skill, transcript: Transcript, case: Case) -> bool:
 def opener(skill: Skill, asked: list[str] | None = None) -> Recogniser:
     """The default recogniser as `ask --audio` opens it; asked collects the words pocketsphinx heard (the
     first the second opinion is asked about), so both engines' figures come from one decoding."""
-    understood = understood_by(skill)
+    understood = skill.understands
 
     def noting(text: str) -> bool:
         if asked is not None:

@@ -25,7 +25,6 @@ from _spoken_paraphrases import held_out
 
 from voice_skill.audio.source import FileAudioSource
 from voice_skill.cli.console import Console
-from voice_skill.cli.recognition import understood_by
 from voice_skill.conversation import BLOCK_SECONDS, Conversation
 from voice_skill.dialogue import Session
 from voice_skill.recognition.recogniser import Recogniser, open_recogniser
@@ -186,7 +185,7 @@ def main() -> None:
     # Wording the topics never saw, where pocketsphinx often needs Moonshine's second opinion.
     questions += [case.text for case in held_out(skill)[:PARAPHRASES]]
     # As `listen` opens it: the worker of the second opinion loads while the greeting is spoken.
-    engine = screened(open_recogniser(skill.sentences, understood=understood_by(skill)))
+    engine = screened(open_recogniser(skill.sentences, understood=skill.understands))
     print(f"engine: {engine.description}")
     latencies: list[float] = []
     first_opinions: list[float] = []

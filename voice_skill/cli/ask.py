@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from .console import clean, load_skill, print_answer, report
-from .recognition import add_recogniser_arguments, recognition_settings, understood_by
+from .recognition import add_recogniser_arguments, recognition_settings
 from .speech import add_speech_arguments, answer_aloud, say_to_path, speech_settings
 
 
@@ -60,7 +60,7 @@ def _ask_audio(args: argparse.Namespace, save_to: Path | None) -> int:
 
     skill = load_skill(args)
     session = Session(skill)
-    recogniser = screened(open_recogniser(skill.sentences, recognition_settings(args), understood_by(skill)))
+    recogniser = screened(open_recogniser(skill.sentences, recognition_settings(args), skill.understands))
     print(engine_notice(recogniser), file=sys.stderr)
     exit_code = 0
     answers = []

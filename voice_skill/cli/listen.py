@@ -11,7 +11,7 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 from .console import Console, load_skill, report, report_cache_trouble
-from .recognition import add_recogniser_arguments, recognition_settings, understood_by
+from .recognition import add_recogniser_arguments, recognition_settings
 from .speech import add_speech_arguments, open_cli_speaker, speech_settings
 
 if TYPE_CHECKING:
@@ -68,7 +68,7 @@ def run_listen(args: argparse.Namespace) -> int:
     speech = speech_settings(args)
     listen(
         skill,
-        lambda: screened(open_recogniser(skill.sentences, recognition, understood_by(skill))),
+        lambda: screened(open_recogniser(skill.sentences, recognition, skill.understands)),
         lambda: open_cli_speaker(speech, speak=True),
         from_file=args.from_file,
         device=parse_device(args.device),

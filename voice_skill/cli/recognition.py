@@ -3,14 +3,10 @@
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..settings import ENGINES, RecognitionSettings
-
-if TYPE_CHECKING:
-    from ..skill import Skill
 
 
 def add_recogniser_arguments(parser: argparse.ArgumentParser) -> None:
@@ -35,16 +31,6 @@ def recognition_settings(args: argparse.Namespace) -> RecognitionSettings:
     return RecognitionSettings(
         engine=args.engine, model=args.model, open_vocabulary=args.open_vocabulary, second_opinion=args.second_opinion
     )
-
-
-def understood_by(skill: Skill) -> Callable[[str], bool]:
-    """Whether the skill takes words for a question it can answer: neither refused nor asked back."""
-    from ..intent import CLARIFY, OUT_OF_SCOPE
-
-    def understood(text: str) -> bool:
-        return skill.matcher.match(text).intent not in (OUT_OF_SCOPE, CLARIFY)
-
-    return understood
 
 
 def register(commands: argparse._SubParsersAction[Any]) -> None:
