@@ -29,8 +29,9 @@ SAMPLE_RATE = 16000
 CALLS_PER_WORKER = 8
 """Utterances one worker transcribes before it is replaced: its memory stays under about 0.5 GB."""
 
-TIMEOUT = 5.0
-"""Seconds a worker is given to exit once its input is closed."""
+EXIT_WAIT = 0.2
+"""Seconds a worker is given to exit once its input is closed; one still loading its model is killed (it holds
+nothing), so a command that never needed a second opinion does not wait for the load to finish."""
 
 SECOND_OPINION_SECONDS = 8.0
 """Utterances longer than this get no second opinion: questions are shorter, and Moonshine's time grows with
@@ -111,7 +112,7 @@ class MoonshineTranscriber:
             with contextlib.suppress(OSError):
                 worker.stdin.close()
         try:
-            worker.wait(timeout=TIMEOUT)
+            worker.wait(timeout=EXIT_WAIT)
         except subprocess.TimeoutExpired:
             worker.kill()
             worker.wait()
