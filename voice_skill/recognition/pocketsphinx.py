@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
 from .language_model import LM_KINDS, pocketsphinx_model
 from .transcript import Transcript
@@ -90,12 +91,21 @@ class PocketsphinxRecogniser:
         if rest:
             self._decode(rest)
         transcript = self._end_utterance() if self._in_utterance else Transcript("", engine=self.name)
-        # Besides the cepstral mean, the decoder keeps state from frame to frame (the Gaussians it scored
-        # last, the noise estimate): reinitialising (about 50 ms) makes a file decode as in a fresh process.
-        self._decoder.reinit()
-        self._decoder.set_cmn(SPEECH_CEPSTRAL_MEAN)
+        self._start_afresh()
         self._mean_before = SPEECH_CEPSTRAL_MEAN
         return transcript
+
+    def _start_afresh(self) -> None:
+        """Besides the cepstral mean, the decoder keeps state from frame to frame (the Gaussians it scored last,
+        the noise estimate): reinitialising it (about 50 ms) makes the next file decode as in a fresh process.
+        That re-reads the model files; a temporary model (the cache could not be written) is gone by now, and
+        then only the feature extraction is reset, which is nearly the same."""
+        files = [self._decoder.config[key] for key in ("lm", "jsgf", "dict")]
+        if all(Path(file).is_file() for file in files if file):
+            self._decoder.reinit()
+        else:
+            self._decoder.reinit_feat()
+        self._decoder.set_cmn(SPEECH_CEPSTRAL_MEAN)
 
     def forget_utterance(self) -> None:
         """The last utterance was not speech (the screen said so): undo what it taught the cepstral mean."""
