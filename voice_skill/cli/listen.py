@@ -68,7 +68,7 @@ def run_listen(args: argparse.Namespace) -> int:
     speech = speech_settings(args)
     listen(
         skill,
-        lambda: screened(open_recogniser(skill.sentences, recognition)),
+        lambda: screened(open_recogniser(skill.sentences, recognition, skill.understands)),
         lambda: open_cli_speaker(speech, speak=True),
         from_file=args.from_file,
         device=parse_device(args.device),
@@ -105,7 +105,7 @@ def listen(
     can be read. The speaker is closed at the end, also on Ctrl-C or an error.
     """
     from ..audio.microphone import Microphone
-    from ..audio.source import FileAudioSource
+    from ..audio.source import FileAudioSource, low_rate_warning
     from ..conversation import BLOCK_SECONDS, HINT_AFTER, Conversation
     from ..dialogue import Session
     from ..errors import printable
@@ -123,14 +123,20 @@ def listen(
         microphone.sample_rate = recogniser.sample_rate
         source = microphone
         where = f"microphone '{printable(microphone.device_name)}' ({microphone.device_rate} Hz)"
+        warning = low_rate_warning(
+            f"microphone '{microphone.device_name}'", microphone.device_rate, recogniser.sample_rate
+        )
     else:
         assert from_file is not None
-        source = FileAudioSource(from_file, recogniser.sample_rate, block_seconds=BLOCK_SECONDS, speed=speed)
+        recording = FileAudioSource(from_file, recogniser.sample_rate, block_seconds=BLOCK_SECONDS, speed=speed)
         where = printable(from_file) + (f" at {speed:g} times real time" if speed and speed != 1 else "")
         # Read before anything is printed or spoken: an unreadable file is the one line the user sees.
-        source = _opened(source)
+        source = _opened(recording)
+        warning = low_rate_warning(str(from_file), recording.input_rate, recogniser.sample_rate)
     print(engine_notice(recogniser), file=sys.stderr, flush=True)
     report_cache_trouble()
+    if warning:
+        report(warning)
     console.line(f'Listening to {where}. Say "stop" to end, or press Ctrl-C.')
     speaker = open_speaker()
     try:

@@ -18,11 +18,19 @@ def add_recogniser_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="recognise any words, not only the skill's sentences (less accurate on topic)",
     )
+    parser.add_argument(
+        "--no-second-opinion",
+        dest="second_opinion",
+        action="store_false",
+        help="with pocketsphinx: never ask Moonshine about words the skill does not understand (faster refusals)",
+    )
 
 
 def recognition_settings(args: argparse.Namespace) -> RecognitionSettings:
     """The recognition settings a command line asks for."""
-    return RecognitionSettings(engine=args.engine, model=args.model, open_vocabulary=args.open_vocabulary)
+    return RecognitionSettings(
+        engine=args.engine, model=args.model, open_vocabulary=args.open_vocabulary, second_opinion=args.second_opinion
+    )
 
 
 def register(commands: argparse._SubParsersAction[Any]) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -52,13 +52,18 @@ class EngineInfo:
     """Used when --engine is not given."""
 
 
-def open_recogniser(sentences: Sequence[str], settings: RecognitionSettings = RecognitionSettings()) -> Recogniser:
+def open_recogniser(
+    sentences: Sequence[str],
+    settings: RecognitionSettings = RecognitionSettings(),
+    understood: Callable[[str], bool] | None = None,
+) -> Recogniser:
     """The recogniser settings ask for, restricted to the sentences (the loaded skill's `Skill.sentences`).
 
     Without an engine named: Vosk when a model is named or installed, else the bundled pocketsphinx.
     settings.open_vocabulary lifts the restriction (Vosk without grammar, pocketsphinx with its generic
     language model). The engine's own transcripts come back; wrap it in `screening.screened` to refuse
-    audio that holds no speech.
+    audio that holds no speech. understood (does the skill understand these words?) lets the restricted
+    pocketsphinx ask Moonshine about the utterances it misheard (settings.second_opinion).
     """
     engine = settings.engine
     if engine not in (None, *ENGINES):
@@ -83,6 +88,10 @@ def open_recogniser(sentences: Sequence[str], settings: RecognitionSettings = Re
 
         assert model is not None
         return VoskRecogniser(model, sentences, open_vocabulary=settings.open_vocabulary)
+    if engine == "moonshine":
+        from .moonshine import MoonshineRecogniser
+
+        return MoonshineRecogniser()
     from .pocketsphinx import PocketsphinxRecogniser
 
     try:
@@ -94,6 +103,10 @@ def open_recogniser(sentences: Sequence[str], settings: RecognitionSettings = Re
     if unreadable is not None:
         # The bundled engine answers all the same; its description (the engine notice) says why it was chosen.
         recogniser.description += f", as no Vosk model could be looked for: {unreadable}"
+    from . import moonshine
+
+    if settings.second_opinion and understood is not None and moonshine.available():
+        return moonshine.SecondOpinionRecogniser(recogniser, lambda: recogniser.last_utterance, understood)
     return recogniser
 
 
@@ -118,15 +131,29 @@ def available_engines() -> list[EngineInfo]:
     if importlib.util.find_spec("vosk") is None:
         vosk_model, vosk_detail = None, "the vosk package is not installed; reinstall voice-skill"
     pocketsphinx_ok = importlib.util.find_spec("pocketsphinx") is not None
+    from . import moonshine
+
+    moonshine_ok = moonshine.available()
     return [
         EngineInfo("vosk", vosk_model is not None, vosk_detail, default=vosk_model is not None),
         EngineInfo(
             "pocketsphinx",
             pocketsphinx_ok,
             "bundled US English model, restricted to the skill's sentences"
+            + (", with Moonshine as a second opinion on words the skill does not understand" if moonshine_ok else "")
+            + "; the default without a Vosk model: it answers about 0.1 s after you stop speaking (Moonshine,"
+            " when asked, adds about 0.5-1 s)"
             if pocketsphinx_ok
             else "the pocketsphinx package is not installed; reinstall voice-skill",
             default=vosk_model is None and pocketsphinx_ok,
+        ),
+        EngineInfo(
+            "moonshine",
+            moonshine_ok,
+            "Moonshine base English, bundled, open vocabulary: any wording, but slower (real-time factor about"
+            " 0.35, the whole question after you stop) and weaker on synthetic voices; not the default"
+            if moonshine_ok
+            else "the moonshine-cpp package is not installed; reinstall voice-skill",
         ),
     ]
 
@@ -148,9 +175,11 @@ def transcribe(recogniser: Recogniser, blocks: Iterable[bytes]) -> Transcript:
     heard = [part for part in parts if part.text]
     confidences = [part.asr_confidence for part in heard if part.asr_confidence is not None]
     speech = [part.speech for part in parts if part.speech is not None]
+    # A second opinion's words say which engine heard them.
+    engines = {part.engine for part in heard}
     return Transcript(
         " ".join(part.text for part in heard),
-        engine=recogniser.name,
+        engine=engines.pop() if len(engines) == 1 else recogniser.name,
         asr_confidence=sum(confidences) / len(confidences) if confidences else None,
         speech=max(speech) if speech else None,
     )

@@ -109,6 +109,10 @@ class ScreenedRecogniser:
         screened = replace(transcript, speech=round(self._score.value, 3))
         self._score.clear()
         if decide(screened, self.thresholds) is Verdict.NO_SPEECH:
+            # An engine that adapts to the voice (pocketsphinx's cepstral mean) must not adapt to noise or music.
+            forget = getattr(self.recogniser, "forget_utterance", None)
+            if forget is not None:
+                forget()
             return replace(screened, text="", asr_confidence=None)
         return screened
 

