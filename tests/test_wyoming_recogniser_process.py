@@ -18,13 +18,13 @@ POCKETSPHINX = RecognitionSettings(engine="pocketsphinx")
 
 
 @pytest.fixture(scope="module")
-def sentences() -> tuple[str, ...]:
-    return Skill.load().sentences
+def skill() -> Skill:
+    return Skill.load()
 
 
 @pytest.fixture(scope="module")
-def recogniser(sentences: tuple[str, ...]):  # type: ignore[no-untyped-def]
-    process = RecogniserProcess(sentences, POCKETSPHINX).wait_ready()
+def recogniser(skill: Skill):  # type: ignore[no-untyped-def]
+    process = RecogniserProcess(skill, POCKETSPHINX).wait_ready()
     yield process
     process.close()
 
@@ -42,6 +42,16 @@ def test_a_spoken_question_streamed_in_is_transcribed(recogniser: RecogniserProc
     assert transcript.speech is not None and transcript.speech > 0.9
 
 
+def test_words_pocketsphinx_mishears_get_the_second_opinion_as_on_the_command_line(
+    recogniser: RecogniserProcess, skill: Skill, tmp_path: Path
+) -> None:
+    # The same held-out British-voice question as the command line's test: pocketsphinx alone is refused.
+    feed(recogniser, speak_to_wav("burning pain down my thigh from my buttock", tmp_path / "leg.wav", voice="en-gb"))
+    transcript = recogniser.finish()
+    assert transcript.engine == "moonshine"
+    assert skill.matcher.match(transcript.text).intent.startswith("sciatica")
+
+
 def test_an_aborted_stream_leaves_the_recogniser_ready_for_the_next(
     recogniser: RecogniserProcess, tmp_path: Path
 ) -> None:
@@ -51,8 +61,8 @@ def test_an_aborted_stream_leaves_the_recogniser_ready_for_the_next(
     assert recogniser.finish().text == "what is sciatica"
 
 
-def test_a_recogniser_that_died_is_an_engine_error_not_a_hang(sentences: tuple[str, ...]) -> None:
-    process = RecogniserProcess(sentences, POCKETSPHINX).wait_ready()
+def test_a_recogniser_that_died_is_an_engine_error_not_a_hang(skill: Skill) -> None:
+    process = RecogniserProcess(skill, POCKETSPHINX).wait_ready()
     process._process.kill()
     process._process.join()
     with pytest.raises(EngineUnavailableError, match="stopped unexpectedly"):
@@ -61,6 +71,6 @@ def test_a_recogniser_that_died_is_an_engine_error_not_a_hang(sentences: tuple[s
     process.close()
 
 
-def test_a_missing_model_is_one_clear_error(sentences: tuple[str, ...], tmp_path: Path) -> None:
+def test_a_missing_model_is_one_clear_error(skill: Skill, tmp_path: Path) -> None:
     with pytest.raises(SkillError, match="no Vosk model"):
-        RecogniserProcess(sentences, RecognitionSettings(engine="vosk", model=tmp_path / "nothing-here")).wait_ready()
+        RecogniserProcess(skill, RecognitionSettings(engine="vosk", model=tmp_path / "nothing-here")).wait_ready()

@@ -75,6 +75,6 @@ class Engines:
         return await asyncio.get_running_loop().run_in_executor(self.work, call)
 
     def _new_recogniser(self) -> RecogniserProcess:
-        recogniser = RecogniserProcess(self.skill.sentences, self.settings.recognition).wait_ready()
+        recogniser = RecogniserProcess(self.skill, self.settings.recognition).wait_ready()
         _LOGGER.info("recogniser ready: %s", recogniser.description)
         return recogniser

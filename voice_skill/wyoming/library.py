@@ -3,7 +3,6 @@ and voice, exactly as the command line uses them."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from pathlib import Path
 
 from ..intent import OUT_OF_SCOPE
@@ -11,6 +10,7 @@ from ..recognition.recogniser import Recogniser, available_engines, open_recogni
 from ..recognition.screening import screened
 from ..recognition.transcript import Transcript
 from ..settings import RecognitionSettings, SpeechSettings
+from ..skill import Skill
 from ..speech.synthesiser import Synthesiser, read_wav, split_sentences
 from ..utterance import clean_utterance
 
@@ -26,10 +26,11 @@ __all__ = [
 ]
 
 
-def new_recogniser(sentences: Sequence[str], settings: RecognitionSettings) -> Recogniser:
-    """The recogniser the skill listens with, restricted to the skill's sentences, behind the speech screen
-    (its rejection of audio that holds no speech)."""
-    return screened(open_recogniser(sentences, settings))
+def new_recogniser(skill: Skill, settings: RecognitionSettings) -> Recogniser:
+    """The recogniser the skill listens with, as the command line builds it: restricted to the skill's
+    sentences, with the second opinion judged by the skill, behind the speech screen (its rejection of
+    audio that holds no speech)."""
+    return screened(open_recogniser(skill.sentences, settings, skill.understands))
 
 
 def new_synthesiser(settings: SpeechSettings) -> Synthesiser:

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from multiprocessing.connection import Connection
 from typing import Any
 
 from ..errors import EngineUnavailableError, SkillError
 from ..settings import RecognitionSettings
+from ..skill import Skill
 from .library import Transcript, new_recogniser, transcribe
 
 _AUDIO, _END, _ABORT = b"A", b"E", b"X"
@@ -32,11 +33,11 @@ class RecogniserProcess:
     waits for its recogniser (about a second), and close() ends it also while it is still starting.
     """
 
-    def __init__(self, sentences: Sequence[str], settings: RecognitionSettings) -> None:
+    def __init__(self, skill: Skill, settings: RecognitionSettings) -> None:
         context = multiprocessing.get_context("spawn")
         self._connection, child = context.Pipe()
         self._process = context.Process(
-            target=_serve, args=(child, tuple(sentences), settings), name="voice-skill-recogniser", daemon=True
+            target=_serve, args=(child, skill, settings), name="voice-skill-recogniser", daemon=True
         )
         self._process.start()
         child.close()
@@ -89,12 +90,12 @@ class RecogniserProcess:
             raise EngineUnavailableError("the speech recogniser stopped unexpectedly") from None
 
 
-def _serve(connection: Connection, sentences: tuple[str, ...], settings: RecognitionSettings) -> None:
+def _serve(connection: Connection, skill: Skill, settings: RecognitionSettings) -> None:
     """The worker: one recogniser, one stream after the other, until the pipe closes."""
     # Standard output may be the Wyoming stream itself (stdio://): nothing here may write to it.
     os.dup2(os.open(os.devnull, os.O_WRONLY), 1)
     try:
-        recogniser = new_recogniser(sentences, settings)
+        recogniser = new_recogniser(skill, settings)
     except SkillError as error:
         connection.send(("error", str(error)))
         return
