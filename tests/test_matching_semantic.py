@@ -132,3 +132,13 @@ def test_older_unpacked_weights_are_removed(encoder: Encoder) -> None:
     Encoder(archive)
     assert [path.suffix for path in _unpacked_weights()] == [".json", ".npy"]
     assert not old_layout.exists()
+
+
+def test_an_unwritable_cache_only_costs_time(encoder: Encoder, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    archive = model_zip()
+    assert archive is not None
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    monkeypatch.setenv("VOICE_SKILL_CACHE_DIR", str(blocker / "cache"))
+    question = ["my hip hurts when i walk"]
+    assert (Encoder(archive).encode(question) == encoder.encode(question)).all()
