@@ -1,7 +1,7 @@
 """Regular expressions that cost nothing until a text could match them.
 
-The warning-sign rules (alarms.py) are a few dozen large expressions. Compiling them all took a fifth of
-a cold `voice-skill ask`, yet most questions hold none of their words. So each expression knows a few
+The warning-sign rules (alarms.py) are a few dozen large expressions. Compiling them all cost a cold
+`voice-skill ask` about 15 ms, yet most questions hold none of their words. So each expression knows a few
 literal strings one of which every match must contain (taken from the expression itself, never written
 by hand), is searched only when the text holds one, and is compiled the first time it is searched. A
 text without those strings cannot match, so the answers are exactly those of the compiled expressions.
