@@ -50,10 +50,11 @@ def environment(package_root: Path, home: Path) -> dict[str, str]:
 
 
 def timed(arguments: list[str], env: dict[str, str]) -> tuple[float, float]:
-    """Wall and CPU (user + system) milliseconds of one run of the interpreter."""
+    """Wall and CPU (user + system) milliseconds of one run of the interpreter, in the side's own folder (`-m`
+    puts the working folder first on the path: run from this checkout, every side would be this checkout)."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    subprocess.run([sys.executable, *arguments], capture_output=True, env=env, check=False)
+    subprocess.run([sys.executable, *arguments], capture_output=True, env=env, cwd=env["PYTHONPATH"], check=False)
     wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
@@ -66,11 +67,15 @@ def measure(sides: dict[str, Path], runs: int, folder: Path) -> dict[str, list[t
     for name, env in envs.items():
         for question in QUESTIONS.values():  # fills the side's cache: the topics, the matcher, the encoder
             result = subprocess.run(
-                [sys.executable, "-m", "voice_skill", "ask", question], capture_output=True, text=True, env=env
+                [sys.executable, "-m", "voice_skill", "ask", question],
+                capture_output=True,
+                text=True,
+                env=env,
+                cwd=env["PYTHONPATH"],
             )
             if result.returncode:
                 raise SystemExit(f"{name}: voice-skill ask failed:\n{result.stderr}")
-    bare_env = environment(folder / "empty", folder / "bare")
+    bare_env = environment(folder, folder / "bare")
     runs_of: dict[str, list[tuple[float, float]]] = {}
     for _ in range(runs):
         runs_of.setdefault("bare", []).append(timed(["-c", "pass"], bare_env))
