@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
+from voice_skill.matching import semantic
 from voice_skill.skill import Skill
 
 from conftest import REPO, run_cli
@@ -75,3 +79,20 @@ def test_without_the_new_topic_the_same_recording_is_not_that_topic(tmp_path: Pa
 
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["intent"] != "hip_bursitis"
+
+
+@pytest.mark.skipif(not semantic.available(), reason="script/setup installs the sentence encoder")
+def test_a_refused_question_starts_no_blas_threads() -> None:
+    """The encoder's one sentence is fastest on one thread; starting OpenBLAS's pool cost a cold start 25 ms."""
+    code = (
+        "import contextlib, io, sys\n"
+        "from voice_skill.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        "    main(['ask', 'what is the capital of france'])\n"
+        "from threadpoolctl import threadpool_info\n"
+        "assert 'numpy' in sys.modules, 'the refusal was not checked by meaning'\n"
+        "print(sorted({pool['num_threads'] for pool in threadpool_info() if pool['user_api'] == 'blas'}))\n"
+    )
+    env = {name: value for name, value in os.environ.items() if not name.endswith("_NUM_THREADS")}
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+    assert result.stdout.strip() == "[1]"

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 
+import numpy as np
 import pytest
 
+from voice_skill.cache import cache_dir
 from voice_skill.matching import semantic
 from voice_skill.matching.matcher import Matcher
 from voice_skill.matching.semantic import Encoder, SemanticIndex, model_zip, spread
@@ -82,3 +85,60 @@ def test_without_the_encoder_the_words_decide(skill: Skill, monkeypatch: pytest.
     assert matcher.semantic is None
     assert matcher.match("my buttocks are sore from a day at the keyboard").intent == "out_of_scope"
     assert matcher.match("what causes hip pain").intent == "causes_overview"
+
+
+def _unpacked_weights() -> list[Path]:
+    return sorted(cache_dir().glob("minilm-*"))
+
+
+def test_the_unpacked_encoder_is_cached_and_gives_the_same_vectors() -> None:
+    archive = model_zip()
+    assert archive is not None
+    unpacked = Encoder(archive)
+    assert [path.suffix for path in _unpacked_weights()] == [".json", ".npy"]
+    mapped = Encoder(archive)
+    question = ["my seat bones ache after a long drive"]
+    assert (mapped.encode(question) == unpacked.encode(question)).all()
+
+
+@pytest.mark.parametrize("damage", ["truncated weights", "unreadable weights", "unreadable list"])
+def test_damaged_cached_weights_are_unpacked_again(encoder: Encoder, damage: str) -> None:
+    archive = model_zip()
+    assert archive is not None
+    Encoder(archive)  # this test's cache now holds the unpacked weights
+    listing, weights = _unpacked_weights()
+    if damage == "truncated weights":
+        np.save(weights, np.zeros(1000, dtype=np.float32))
+    elif damage == "unreadable weights":
+        weights.write_bytes(b"not numpy")
+    else:
+        listing.write_text("{not json")
+    question = ["sitting all day hurts my bottom"]
+    assert (Encoder(archive).encode(question) == encoder.encode(question)).all()
+    assert np.load(weights, mmap_mode="r").size > 20_000_000  # unpacked again, and cached again
+
+
+def test_older_unpacked_weights_are_removed(encoder: Encoder) -> None:
+    """A previous model version or cache layout is 90 MB nobody will read again."""
+    archive = model_zip()
+    assert archive is not None
+    old_layout = cache_dir() / "minilm-83319212-1700000000"
+    old_layout.mkdir(parents=True)
+    (old_layout / "names.json").write_text("[]")
+    (cache_dir() / "minilm-1-2-16.npy").write_bytes(b"old version")
+    for path in _unpacked_weights():
+        if not path.is_dir() and not path.name.startswith("minilm-1-"):
+            path.unlink()
+    Encoder(archive)
+    assert [path.suffix for path in _unpacked_weights()] == [".json", ".npy"]
+    assert not old_layout.exists()
+
+
+def test_an_unwritable_cache_only_costs_time(encoder: Encoder, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    archive = model_zip()
+    assert archive is not None
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    monkeypatch.setenv("VOICE_SKILL_CACHE_DIR", str(blocker / "cache"))
+    question = ["my hip hurts when i walk"]
+    assert (Encoder(archive).encode(question) == encoder.encode(question)).all()

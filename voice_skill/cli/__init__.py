@@ -8,6 +8,7 @@ that use them, so typed-text commands start fast.
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 import threading
@@ -47,6 +48,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script; returns the exit code."""
+    # The commands' only matrix products are the sentence encoder's, fastest on one thread (matching/semantic.py);
+    # starting OpenBLAS's thread pool with numpy cost a refused question 25 ms of CPU and more of wall time.
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     args = build_parser().parse_args(argv)
     if sys.stdout is None:
         report("standard output is closed; run voice-skill with its output going to a terminal, a file or a pipe")

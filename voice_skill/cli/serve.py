@@ -6,7 +6,6 @@ The server and the `wyoming` package are imported only when serving, so the othe
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 from typing import Any
 
@@ -72,6 +71,8 @@ def run(args: argparse.Namespace) -> int:
             import zeroconf  # noqa: F401 - only checks that --zeroconf can work before anything starts
         except ImportError:
             raise SkillError(f"--zeroconf needs the zeroconf package; install it with: {INSTALL_HINT}") from None
+    import logging  # here: logging costs a cold `ask` a few milliseconds it never needs
+
     logging.basicConfig(
         level=logging.DEBUG if args.debug else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",

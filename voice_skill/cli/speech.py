@@ -93,10 +93,10 @@ def check_voice(name: str) -> None:
 
 def say_to_path(text: str | None) -> Path | None:
     """--say-to FILE.wav as a path; refuses an empty name or a folder before any work is done."""
-    from ..speech.synthesiser import check_wav_target
-
     if text is None:
         return None
+    from ..speech.synthesiser import check_wav_target  # only now: typed questions start without it
+
     if not text.strip():
         raise SkillError("--say-to needs a file name, e.g. --say-to answer.wav")
     return check_wav_target(Path(text))

@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass
 
 from ..intent import EMERGENCY, SEE_DOCTOR, URGENT
+from .patterns import Pattern
 
 SELF_HARM = "self_harm"
 CANNOT_DIAGNOSE = "cannot_diagnose"
@@ -34,16 +35,16 @@ class Alarm:
 
 
 _CONTRACTIONS = (
-    (r"\bcan'?t\b", "cannot"),
-    (r"\bcan not\b", "cannot"),
-    (r"\bwon'?t\b", "will not"),
-    (r"\b(could|would|should|does|do|did|is|are|was|were|has|have|had)n'?t\b", r"\1 not"),
-    (r"\bi'?m\b", "i am"),
-    (r"\b(i|you|we|they)'ve\b", r"\1 have"),
-    (r"\b(he|she|it|that|there)'s\b", r"\1 is"),
-    (r"\b(\w+)'s\b", r"\1"),
-    (r"\bwanna\b", "want to"),
-    (r"\bgonna\b", "going to"),
+    (Pattern(r"\bcan'?t\b"), "cannot"),
+    (Pattern(r"\bcan not\b"), "cannot"),
+    (Pattern(r"\bwon'?t\b"), "will not"),
+    (Pattern(r"\b(could|would|should|does|do|did|is|are|was|were|has|have|had)n'?t\b"), r"\1 not"),
+    (Pattern(r"\bi'?m\b"), "i am"),
+    (Pattern(r"\b(i|you|we|they)'ve\b"), r"\1 have"),
+    (Pattern(r"\b(he|she|it|that|there)'s\b"), r"\1 is"),
+    (Pattern(r"\b(\w+)'s\b"), r"\1"),
+    (Pattern(r"\bwanna\b"), "want to"),
+    (Pattern(r"\bgonna\b"), "going to"),
 )
 
 
@@ -51,7 +52,7 @@ def _normalise(text: str) -> str:
     text = text.lower().replace("’", "'")
     text = re.sub(r"[^\w' ]+", " ", text)
     for pattern, replacement in _CONTRACTIONS:
-        text = re.sub(pattern, replacement, text)
+        text = pattern.sub(replacement, text)
     return " ".join(text.replace("'", "").split())
 
 
@@ -531,11 +532,11 @@ _MEDICINE = _any(
 )
 
 
-def _compiled(*patterns: str) -> re.Pattern[str]:
-    return re.compile("|".join(f"(?:{pattern})" for pattern in patterns))
+def _compiled(*patterns: str) -> Pattern:
+    return Pattern("|".join(f"(?:{pattern})" for pattern in patterns))
 
 
-_EMERGENCIES: tuple[tuple[str, re.Pattern[str]], ...] = (
+_EMERGENCIES: tuple[tuple[str, Pattern], ...] = (
     (SELF_HARM, _compiled(*_SELF_HARM)),
     ("chest_pain", _compiled(*_CHEST_PAIN)),
     ("stroke", _compiled(*_STROKE)),
@@ -579,13 +580,13 @@ _CHILD_MEDICINE_SIGN = _compiled(_either_order(_CHILD, _MEDICINE, 10))
 
 # "What to do for copper poisoning?", "What causes urinary incontinence?": a reference question about a
 # condition, with nobody in it, is not someone in danger; the topic matcher refuses or answers it.
-_REFERENCE_QUESTION = re.compile(
+_REFERENCE_QUESTION = Pattern(
     r"^(?:what is are|what (?:is|are) (?:the )?(?:symptoms|signs|treatments?|causes|complications|outlook|prognosis|"
     r"risk factors|research|outcome|diagnosis|tests?) (?:of|for)|what (?:causes|to do for)|how (?:to|can i|do you) (?:prevent|diagnose|treat)|"
     r"who (?:is|are) at risk (?:for|of)|is there (?:a )?(?:cure|treatment) for|do i need to see a doctor for|"
     r"how (?:is|are) .* (?:diagnosed|treated)|what (?:is|are) the (?:stages|types) of)\b"
 )
-_SOMEONE_IN_IT = re.compile(
+_SOMEONE_IN_IT = Pattern(
     r"\b(?:i|me|my|mine|we|our|us|he|him|his|she|her|they|them|their|you|your|someone|somebody|now|help|mum|mom|"
     r"dad|child|son|daughter|husband|wife|baby|kid|partner|friend)\b"
 )

