@@ -36,7 +36,7 @@ class Thresholds:
     unknown_word_penalty: float = 10.0
     """Raises the meta cutoff when the utterance holds a word no example knows ("what is gout")."""
 
-    aspect: float = 0.25
+    aspect: float = 0.2
     """Least share of the utterance that an aspect's cue words must explain ("what medicine ...")."""
 
     semantic: bool = True
