@@ -62,7 +62,7 @@ def calibrate(skill: Skill, sets: dict[str, list[Case]]) -> Thresholds:
         "words_weight": (0.4, 0.5, 0.6),
         "keyword_bonus": (5.0, 10.0),
         "margin": (2.0, 4.0, 6.0),
-        "aspect": (0.25, 0.34, 0.45),
+        "aspect": (0.15, 0.2, 0.25, 0.34),
     }
     best, best_score = Thresholds(), -1.0
     for values in itertools.product(*grid.values()):

@@ -13,6 +13,7 @@ import pytest
 from voice_skill.intent import CLARIFY, OUT_OF_SCOPE, URGENT
 from voice_skill.knowledge.loader import load_knowledge
 from voice_skill.knowledge.model import REQUIRED_TOPICS
+from voice_skill.matching.index import with_plurals
 from voice_skill.matching.matcher import Matcher
 from voice_skill.matching.text import normalise, phonetic
 from voice_skill.matching.thresholds import Thresholds
@@ -247,6 +248,48 @@ def test_numbness_alone_is_sciatica_not_an_emergency(shipped: Matcher) -> None:
 )
 def test_meta_requests(shipped: Matcher, utterance: str, intent: str) -> None:
     assert shipped.match(utterance).intent == intent
+
+
+@pytest.mark.parametrize(
+    ("utterance", "intent"),
+    [("options", "help"), ("menu please", "help"), ("list of topics", "help"), ("please repeat", "repeat")],
+)
+def test_a_few_words_all_a_set_phrase_s_own_mean_that_phrase(shipped: Matcher, utterance: str, intent: str) -> None:
+    match = shipped.match(utterance)
+    assert (match.intent, match.reason) == (intent, "a set phrase's own words")
+
+
+@pytest.mark.parametrize("utterance", ["stop the music", "help me with my homework", "what's on the menu tonight"])
+def test_a_set_phrase_s_keyword_among_other_words_is_no_set_phrase(shipped: Matcher, utterance: str) -> None:
+    assert shipped.match(utterance).intent == "out_of_scope"
+
+
+@pytest.mark.parametrize(
+    ("utterance", "intent"),
+    [
+        ("what helps my sciatica", "sciatica.treatment"),
+        ("i have sciatica what do i do", "sciatica.treatment"),
+        ("how come sitting all day makes my bottom sore", "prolonged_sitting.mechanism"),
+    ],
+)
+def test_a_question_s_opening_names_its_aspect(shipped: Matcher, utterance: str, intent: str) -> None:
+    assert shipped.match(utterance).intent == intent
+
+
+def test_an_aspect_s_own_example_outweighs_a_follow_up_phrase_inside_it(shipped: Matcher) -> None:
+    """ "what can i do" asks for treatment, but the whole sentence is a prevention example."""
+    assert shipped.match("what can i do to keep my bones strong").intent == "osteoporosis.prevention"
+
+
+def test_a_keyword_s_plural_names_its_topic_too(shipped: Matcher) -> None:
+    assert "daily_care" in shipped.read("are ring cushions any good").labels
+    assert with_plurals(("cushion", "sitting", "slipped disc", "glutes")) == (
+        "cushion",
+        "sitting",
+        "slipped disc",
+        "glutes",
+        "cushions",
+    )
 
 
 def test_follow_ups_are_recognised_without_a_topic(shipped: Matcher) -> None:

@@ -66,6 +66,23 @@ def test_meaning_answers_a_paraphrase_the_words_alone_refuse(skill: Skill) -> No
     assert found.intent.topic == "prolonged_sitting" and found.reason == "closest in meaning"
 
 
+def test_words_and_meaning_that_agree_answer_what_either_alone_refuses(skill: Skill) -> None:
+    """The words rank the sitting topic first but short of its cutoff; its nearest example in meaning is
+    a sitting one too, though not close enough to decide alone."""
+    question = "my bum is tender after a whole afternoon in the cinema"
+    found = skill.matcher.match(question)
+    assert (found.intent.topic, found.reason) == ("prolonged_sitting", "words and meaning agree")
+    alone = dataclasses.replace(skill.matcher.thresholds, semantic_agree=1.0, semantic_agree_without_domain=1.0)
+    assert Matcher(skill.knowledge, alone, skill.matcher.index).match(question).intent == "out_of_scope"
+
+
+@pytest.mark.parametrize(
+    "question", ["the disc won't play in my dvd player", "what are the symptoms of hernia", "what is a hip roof"]
+)
+def test_agreement_needs_words_that_know_the_topic(skill: Skill, question: str) -> None:
+    assert skill.matcher.match(question).intent == "out_of_scope"
+
+
 @pytest.mark.parametrize(
     "question", ["what is the capital of france", "set a timer for ten minutes", "my knee hurts when i run"]
 )

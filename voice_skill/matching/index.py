@@ -173,6 +173,15 @@ class Vocabulary:
         return known
 
 
+def with_plurals(keywords: tuple[str, ...]) -> tuple[str, ...]:
+    """Keywords and the plural of each one-word noun-like keyword: "ring cushions" names the chair topic
+    as "a cushion" does. Words ending in s, or in -ing and -ed, have no plural of that kind."""
+    plurals = tuple(
+        f"{keyword}s" for keyword in keywords if " " not in keyword and not keyword.endswith(("s", "ing", "ed", "y"))
+    )
+    return (*keywords, *(plural for plural in plurals if plural not in keywords))
+
+
 def _english_words() -> frozenset[str]:
     """Real English words are never "corrected" into a keyword; the bundled speech dictionary lists them."""
     from ..lexicon import english_words
@@ -203,7 +212,7 @@ class MatcherIndex:
         for topic in knowledge.topics.values():
             if topic.id == EMERGENCY:
                 continue  # found by meaning (matching/alarms.py); its sentences are only for recognisers
-            vocabulary.add(topic.id, topic.keywords)
+            vocabulary.add(topic.id, with_plurals(topic.keywords))
             sentences_by_topic[topic.id] = list(topic.sentences)
             if topic.id == OUT_OF_SCOPE:
                 continue

@@ -227,14 +227,29 @@ class Matcher:
             if intent.topic in offered and neighbour.similarity >= self.thresholds.semantic_choose:
                 return Match(intent, round(neighbour.similarity, 3), found.alternatives, "closest in meaning of two")
             return None
-        needed = (
-            self.thresholds.semantic_accept_without_domain
-            if found.reason == _NO_DOMAIN_WORD
-            else self.thresholds.semantic_accept
-        )
+        without_domain = found.reason == _NO_DOMAIN_WORD
+        thresholds = self.thresholds
+        needed = thresholds.semantic_accept_without_domain if without_domain else thresholds.semantic_accept
         if neighbour.similarity >= needed:
             return Match(intent, round(neighbour.similarity, 3), found.alternatives, "closest in meaning")
+        # Two opinions that agree are worth more than either alone: the topic the words rank first, a little
+        # short of its cutoff, is taken when the closest example in meaning belongs to it too.
+        # Without a word of the domain, a word no example uses ("hernia") leaves the words nothing to agree with.
+        agreed = thresholds.semantic_agree_without_domain if without_domain else thresholds.semantic_agree
+        words_understood = not without_domain or not self._unknown_words(said.query)
+        best = self._best_by_words(said)
+        if (
+            intent.topic == best
+            and words_understood
+            and said.scores[best] >= thresholds.agree_words
+            and neighbour.similarity >= agreed
+        ):
+            return Match(intent, round(neighbour.similarity, 3), found.alternatives, "words and meaning agree")
         return None
+
+    @staticmethod
+    def _best_by_words(said: Utterance) -> str | None:
+        return max(said.scores, key=said.scores.__getitem__) if said.scores else None
 
     def _find(self, query: str) -> tuple[str, set[str]]:
         return self._vocabulary.find(query, self._examples.words, self.thresholds)
@@ -307,22 +322,37 @@ class Matcher:
         ]
         return sorted(phrases, key=lambda item: -len(item[0]))
 
+    @cached_property
+    def _aspect_openings(self) -> list[tuple[str, str]]:
+        """Shorter follow-up phrases name their aspect only where they open the question ("what helps ...")."""
+        return [
+            (sentence, IntentId(intent).aspect)
+            for intent, sentences in self._follow_ups.by_intent.items()
+            for sentence in sentences
+            if IntentId(intent).aspect in ASPECTS and 1 < len(sentence.split()) < self.thresholds.aspect_phrase_words
+        ]
+
     def _with_aspect(self, topic_id: str, query: str, letters: dict[IntentId, float]) -> IntentId:
         """The topic, or its aspect when the utterance asks for one ("what medicine helps sciatica")."""
         aspects = self.topics[topic_id].aspects
         if not aspects:
             return IntentId(topic_id)
         padded = f" {query} "
-        for phrase, aspect in self._aspect_phrases:
-            if aspect in aspects and f" {phrase} " in padded:
+        for phrase, aspect in self._aspect_openings:
+            if aspect in aspects and padded.startswith(f" {phrase} "):
                 return IntentId.of(topic_id, aspect)
-        if query.startswith(("why ", "how come ")) and "mechanism" in aspects:
+        if query.startswith("why ") and "mechanism" in aspects:
             return IntentId.of(topic_id, "mechanism")
-        cues = self.index.aspect_words.scores(self._stems.content(query))
         base = letters.get(IntentId(topic_id), 0.0)
         closest = max(aspects, key=lambda name: letters.get(IntentId.of(topic_id, name), 0.0))
         if letters.get(IntentId.of(topic_id, closest), 0.0) > max(base, self.thresholds.aspect_example):
+            # An aspect's own example said almost as written outweighs a phrase inside it ("what can i do so
+            # my bones don't get weak" is prevention, though "what can i do" asks for treatment).
             return IntentId.of(topic_id, closest)
+        for phrase, aspect in self._aspect_phrases:
+            if aspect in aspects and f" {phrase} " in padded:
+                return IntentId.of(topic_id, aspect)
+        cues = self.index.aspect_words.scores(self._stems.content(query))
         if cues:
             ranked = [*sorted(cues.values(), reverse=True), 0.0]
             cued = max(cues, key=cues.__getitem__)
@@ -337,6 +367,10 @@ class Matcher:
     def _best_meta(self, query: str, letters: dict[IntentId, float], in_domain: bool) -> Match | None:
         """Help, repeat, stop and follow-ups are set phrases: only their letters count, so that a
         jumble of common words ("is it be need be all") never ends the session."""
+        if not in_domain:
+            own = self._set_phrase_by_words(query)
+            if own:
+                return own
         candidates = {intent: s for intent, s in letters.items() if not self.topics[intent.topic].is_medical}
         if all(word in self._follow_ups.words for word in content_words(query)):
             # A follow-up is a phrase about the last topic ("what causes it"); with a word of its own
@@ -356,6 +390,34 @@ class Matcher:
         if candidates[best] >= needed:
             return Match(best, round(candidates[best] / 100, 3), reason="meta phrase")
         return None
+
+    @cached_property
+    def _set_phrase_words(self) -> dict[str, tuple[frozenset[str], frozenset[str]]]:
+        """Each set phrase (help, repeat, stop): its keywords, and every word its examples use."""
+        return {
+            topic.id: (
+                frozenset(normalise(keyword) for keyword in topic.keywords),
+                frozenset(word for sentence in self._examples.by_intent.get(topic.id, ()) for word in sentence.split()),
+            )
+            for topic in self.topics.values()
+            if not topic.is_medical and topic.id != OUT_OF_SCOPE
+        }
+
+    def _set_phrase_by_words(self, query: str) -> Match | None:
+        """A few words that are all a set phrase's own, one of them its keyword ("options", "menu please",
+        "list of topics"), mean that set phrase however they are put together; one other word ("stop the
+        music", "help me with my homework") and they do not."""
+        words = content_words(query)
+        if not words or len(words) > self.thresholds.set_phrase_words:
+            return None
+        found = [
+            topic_id
+            for topic_id, (keywords, vocabulary) in self._set_phrase_words.items()
+            if any(word in keywords for word in words) and all(word in vocabulary for word in words)
+        ]
+        if len(found) != 1:
+            return None
+        return Match(IntentId(found[0]), 1.0, reason="a set phrase's own words")
 
     @cached_property
     def _triggers_with_word(self) -> dict[str, list[str]]:

@@ -36,7 +36,7 @@ class Thresholds:
     unknown_word_penalty: float = 10.0
     """Raises the meta cutoff when the utterance holds a word no example knows ("what is gout")."""
 
-    aspect: float = 0.25
+    aspect: float = 0.2
     """Least share of the utterance that an aspect's cue words must explain ("what medicine ...")."""
 
     semantic: bool = True
@@ -48,6 +48,17 @@ class Thresholds:
 
     semantic_accept_without_domain: float = 0.80
     """The same for a question without any word of the domain: only a near paraphrase may be answered."""
+
+    semantic_agree: float = 0.55
+    """Least cosine similarity of the closest example in meaning when it belongs to the topic the words rank
+    first: two opinions agreeing overrule a refusal of a question that holds a word of the domain."""
+
+    semantic_agree_without_domain: float = 0.75
+    """The same for a question without any word of the domain."""
+
+    agree_words: float = 60.0
+    """Least topic score by words for the closest example in meaning to agree with it; below, the words
+    barely know the topic ("the disc won't play in my dvd player")."""
 
     semantic_choose: float = 0.70
     """Least cosine similarity of the closest example in meaning to choose between two close topics."""
@@ -84,6 +95,9 @@ class Thresholds:
 
     question_words: int = 2
     """Fewer content words than this, and none a topic's keyword, are not a question ("hip")."""
+
+    set_phrase_words: int = 3
+    """At most this many content words, all a set phrase's own, mean that phrase ("list of topics")."""
 
     topic_name_letters: int = 4
     """A reply to "Do you mean A, or B?" shorter than this is not compared with the topics' names."""
