@@ -270,7 +270,8 @@ class Matcher:
         words = self.index.topic_words.scores(self._stems.content(query))
         weight = self.thresholds.words_weight
         scores = {}
-        for topic_id in set(letters) | set(words):
+        # In a fixed order, so that topics with equal scores rank the same in every process (not by string hash).
+        for topic_id in sorted(set(letters) | set(words)):
             if topic_id == OUT_OF_SCOPE:
                 continue
             score = (1 - weight) * letters.get(topic_id, 0.0) + weight * 100 * words.get(topic_id, 0.0)
@@ -290,7 +291,7 @@ class Matcher:
             next(
                 (
                     topic
-                    for topic in sorted(labels, key=lambda t: -scores.get(t, 0.0))
+                    for topic in sorted(labels, key=lambda t: (-scores.get(t, 0.0), t))
                     if topic in self.topics and self.topics[topic].is_medical
                 ),
                 None,
