@@ -217,9 +217,20 @@ def test_a_question_in_another_language_is_told_in_english_that_only_english_is_
     assert "osteoporosis" not in turn["answer"].lower()
 
 
-@pytest.mark.parametrize("look_alike", ["what is a disc jockey", "how do i burn a dvd disc", "what is hip hop music"])
+@pytest.mark.parametrize(
+    "look_alike",
+    ["what is a disc jockey", "how do i burn a dvd disc", "what is hip hop music", "my computer disc is broken"],
+)
 def test_the_named_look_alikes_are_refused(skill: Skill, look_alike: str) -> None:
     assert respond(skill, look_alike)[0]["intent"] == "out_of_scope"
+
+
+@pytest.mark.parametrize("question", ["what can i take for a sore hip", "what should i take for my bum"])
+def test_a_treatment_question_naming_no_cause_gets_no_cause_s_medicines(skill: Skill, question: str) -> None:
+    # Medicines belong to a cause a doctor has found; for a sore hip the first step is finding the cause.
+    turn = respond(skill, question)[0]
+    assert turn["intent"] == "causes_overview.treatment"
+    assert "ibuprofen" not in turn["answer"].lower()
 
 
 @pytest.mark.parametrize(

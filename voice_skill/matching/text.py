@@ -6,7 +6,7 @@ import re
 
 FILLERS = frozenset(
     "um umm uh uhh er erm ah hmm mm okay ok so well hey hi hello please just actually basically kinda "
-    "sorta yeah alexa computer".split()
+    "sorta yeah alexa".split()
 )
 """Words that carry nothing of a question."""
 
