@@ -53,6 +53,10 @@ class TimedRecogniser:
         self.endpoint_audio: float | None = None
         self.engine = ""
         """The engine whose words were answered: "moonshine" when the second opinion was taken."""
+        self.asked = False
+        """Moonshine's second opinion was asked (taken or not)."""
+        self.started_early = False
+        """Moonshine had started on the question during the endpointer's wait."""
 
     def accept(self, pcm: bytes) -> Transcript | None:
         started = time.perf_counter()
@@ -62,6 +66,9 @@ class TimedRecogniser:
             self.endpoint, self.endpoint_audio = started, self.fed_seconds
             self.recognised = time.perf_counter()
             self.engine = transcript.engine
+            second_opinion = getattr(self.inner, "recogniser", self.inner)
+            self.asked = bool(getattr(second_opinion, "asked", transcript.engine == "moonshine"))
+            self.started_early = self.asked and bool(getattr(second_opinion, "started_early", False))
         return transcript
 
     def partial(self) -> str:
@@ -144,9 +151,10 @@ def measure(
     output: FirstSampleOutput,
     text: str,
     directory: Path,
-) -> tuple[float, float, float, float, str, str] | None:
-    """Latency in ms (total, recognition, dialogue), endpointer wait in s, what was heard and by which
-    engine; None if not heard."""
+) -> tuple[float, float, float, float, str, str, bool] | None:
+    """Latency in ms (total, recognition, dialogue), endpointer wait in s, what was heard and on which path
+    ("pocketsphinx", "moonshine" or "kept": Moonshine asked, pocketsphinx's words kept), whether Moonshine had
+    started during the endpointer's wait; None if not heard."""
     recogniser = TimedRecogniser(engine)
     speaker = TimedSpeaker(engine_speaker)
     blocks, speech_end = question_audio(text, directory, recogniser.sample_rate)
@@ -173,8 +181,14 @@ def measure(
         (speaker.said - recogniser.recognised) * 1000,
         recogniser.endpoint_audio - speech_end,
         heard[0],
-        recogniser.engine,
+        "kept" if recogniser.asked and recogniser.engine != "moonshine" else recogniser.engine,
+        recogniser.started_early,
     )
+
+
+def percentile_90(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * 0.9))]
 
 
 def main() -> None:
@@ -188,12 +202,12 @@ def main() -> None:
     engine = screened(open_recogniser(skill.sentences, understood=skill.understands))
     print(f"engine: {engine.description}")
     latencies: list[float] = []
-    first_opinions: list[float] = []
-    second_opinions: list[float] = []
+    paths: dict[str, list[float]] = {"pocketsphinx": [], "moonshine": [], "kept": []}
+    per_run: list[list[float]] = [[] for _ in range(RUNS)]
     recognition: list[float] = []
     dialogue: list[float] = []
     waits: list[float] = []
-    missed = 0
+    missed = started_early = 0
     output = FirstSampleOutput()
     with tempfile.TemporaryDirectory() as scratch, EngineSpeaker(Synthesiser(), output) as speaker:
         # A session has spoken its greeting before the first answer: the worker is up and eSpeak NG warm.
@@ -205,29 +219,38 @@ def main() -> None:
                 if result is None:
                     missed += 1
                     continue
-                latency, recognised, answered, wait, heard, engine_used = result
+                latency, recognised, answered, wait, heard, engine_used, early = result
+                started_early += early
                 latencies.append(latency)
-                (second_opinions if engine_used == "moonshine" else first_opinions).append(latency)
+                paths[engine_used].append(latency)
+                per_run[run].append(latency)
                 recognition.append(recognised)
                 dialogue.append(answered)
                 waits.append(wait)
                 if run == 0:
-                    print(f"  {latency:6.0f} ms  (endpoint {wait:.2f} s)  {text!r} heard as {heard!r} ({engine_used})")
-    latencies.sort()
-    p90 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.9))]
+                    path = f"{engine_used}, started early" if early else engine_used
+                    print(f"  {latency:6.0f} ms  (endpoint {wait:.2f} s)  {text!r} heard as {heard!r} ({path})")
+    p90 = percentile_90(latencies)
     print(
         f"end of utterance -> first answer sample: median {statistics.median(latencies):.0f} ms, "
-        f"p90 {p90:.0f} ms, max {latencies[-1]:.0f} ms over {len(latencies)} runs "
+        f"p90 {p90:.0f} ms, max {max(latencies):.0f} ms over {len(latencies)} runs "
         f"({len(questions)} questions x {RUNS}); target < {TARGET_MS} ms: "
         f"{'met' if p90 < TARGET_MS else 'NOT met'} (p90)"
     )
-    for label, values in (("pocketsphinx's words", first_opinions), ("Moonshine's second opinion", second_opinions)):
+    labels = {
+        "pocketsphinx": "pocketsphinx's words (Moonshine not asked)",
+        "moonshine": "Moonshine's second opinion",
+        "kept": "pocketsphinx's words, Moonshine asked and refused",
+    }
+    for path, values in paths.items():
         if values:
-            values.sort()
             print(
-                f"  answered on {label}: {len(values)} runs, median {statistics.median(values):.0f} ms, "
-                f"p90 {values[min(len(values) - 1, int(len(values) * 0.9))]:.0f} ms"
+                f"  answered on {labels[path]}: {len(values)} runs, median {statistics.median(values):.0f} ms, "
+                f"p90 {percentile_90(values):.0f} ms"
             )
+    asked = len(paths["moonshine"]) + len(paths["kept"])
+    print(f"  Moonshine asked {asked} times, started during the endpointer's wait {started_early} of them")
+    print("  p90 of each run: " + ", ".join(f"{percentile_90(values):.0f} ms" for values in per_run if values))
     recognise, answer = statistics.median(recognition), statistics.median(dialogue)
     print(
         f"  median parts: recogniser final {recognise:.0f} ms, dialogue {answer:.0f} ms, "
