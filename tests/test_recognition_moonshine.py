@@ -166,6 +166,19 @@ def test_words_pocketsphinx_mishears_get_a_second_opinion(tmp_path: Path) -> Non
     assert [json.loads(line)["engine"] for line in alone.stdout.splitlines()] == ["pocketsphinx"] * 2
 
 
+def test_moonshine_hears_the_speech_a_little_quiet_and_at_least_a_second() -> None:
+    second = 32000
+    question = bytes(3 * second)
+    quiet = second // 2
+
+    assert len(spoken_part(question, quiet)) == len(question) - quiet + round(QUIET_KEPT * second)
+    assert len(spoken_part(question, 0)) == len(question), "no quiet yet: all of it"
+    # A one-word "stop": Moonshine often hears nothing in less than a second.
+    word = bytes(second // 2 + quiet)
+    assert len(spoken_part(word, quiet)) == second
+    assert spoken_part(word[:-1000], quiet - 1000) == word[:-1000], "all there is, when that is less"
+
+
 def test_moonshine_starts_during_the_endpointers_wait_on_the_audio_it_is_asked_about(
     skill: Skill, tmp_path: Path
 ) -> None:
