@@ -9,6 +9,15 @@ sentence is handed to the audio output. Target: under 300 ms.
 
 The endpointer's wait is reported apart: the seconds of silence after the last spoken sound that the
 engine needs before it decides the utterance is over (an engine setting, paid in audio time).
+
+Answers are told apart by path: pocketsphinx's words (Moonshine not asked), Moonshine's second opinion taken,
+and Moonshine asked but refused; and how often Moonshine had started during the endpointer's wait (it starts
+0.1 s into the pause when pocketsphinx's words so far are not understood, `recognition.moonshine`), which
+takes about 0.4 s of its decoding off the wait after the endpoint. Moonshine's time is CPU time on a 2-core
+machine: the figures move with the machine's load, so compare runs made in turn, with and without a change.
+Measured in turn on the shared 2-core machine at a load average of 6 to 10 (issue 12, item 7), p90 over all
+57 answers: before the early start 1716-1920 ms, with it 1677-1995 ms; Moonshine's decoding alone took
+1.8-2 s there, against about 0.7 s on idle cores.
 """
 
 from __future__ import annotations
@@ -125,7 +134,9 @@ def question_audio(text: str, directory: Path, sample_rate: int) -> tuple[list[b
     """PCM blocks of the spoken question, and the time its last sound ends (above -40 dBFS)."""
     raw, wav = directory / "raw.wav", directory / "question.wav"
     subprocess.run(["espeak-ng", "-v", "en-us", "-s", "160", "-w", str(raw), text], check=True)
-    subprocess.run(["sox", str(raw), "-r", str(sample_rate), "-c", "1", "-b", "16", str(wav)], check=True)
+    # Repeatable mode (-R): sox dithers when it writes 16 bits, at random otherwise, and pocketsphinx then hears
+    # some questions differently from one run to the next.
+    subprocess.run(["sox", "-R", str(raw), "-r", str(sample_rate), "-c", "1", "-b", "16", str(wav)], check=True)
     blocks = list(FileAudioSource(wav, sample_rate, block_seconds=BLOCK_SECONDS))
     samples = np.frombuffer(b"".join(blocks), dtype="<i2")
     loud = np.nonzero(np.abs(samples) > 32767 * 10 ** (-40 / 20))[0]
