@@ -15,9 +15,12 @@ and Moonshine asked but refused; and how often Moonshine had started during the 
 0.1 s into the pause when pocketsphinx's words so far are not understood, `recognition.moonshine`), which
 takes about 0.4 s of its decoding off the wait after the endpoint. Moonshine's time is CPU time on a 2-core
 machine: the figures move with the machine's load, so compare runs made in turn, with and without a change.
-Measured in turn on the shared 2-core machine at a load average of 6 to 10 (issue 12, item 7), p90 over all
-57 answers: before the early start 1716-1920 ms, with it 1677-1995 ms; Moonshine's decoding alone took
-1.8-2 s there, against about 0.7 s on idle cores.
+Measured in turn on the shared 2-core machine at a load average of 5 to 7, three pairs of runs of this
+benchmark (issue 12, item 7), before the early start -> with it: p90 over all 57 answers 1839/1884/1534 ->
+1585/1646/1227 ms; median where Moonshine was asked and refused 1839/1884/1555 -> 1395/1539/1227 ms; p90 where
+it was not asked 311/347/217 -> 416/459/355 ms (the early starts that pocketsphinx's final words make useless
+take CPU from the answer). It started early for 9 of the 12 second opinions. Moonshine's decoding alone took
+1.2-2 s there (0.9 s of CPU for a 2.8 s question), against about 0.7 s on idle cores.
 """
 
 from __future__ import annotations
