@@ -67,3 +67,19 @@ def test_an_utterance_keeps_the_onset_before_the_first_speech_chunk(tmp_path: Pa
 
     # The pre-roll and the trailing END_SILENCE are part of it, so nothing of the word is cut.
     assert voiced + END_SILENCE < length < voiced + END_SILENCE + PRE_ROLL + 0.2
+
+
+def test_the_quiet_after_the_last_word_is_counted_while_the_endpointer_waits(tmp_path: Path) -> None:
+    # What a second opinion needs to start before the utterance ends: how much of its tail is not speech.
+    question = conversation(tmp_path, "what is sciatica", gap=1.0)
+    pcm = soundfile.read(question, dtype="int16")[0].tobytes()
+    endpointer = Endpointer()
+    quiet = []
+    for start in range(0, len(pcm), 960):
+        for segment in endpointer.process(pcm[start : start + 960]):
+            quiet.append((segment.quiet, segment.ended))
+
+    ended = [amount for amount, last in quiet if last]
+    assert ended == [round(END_SILENCE * 16000 / 512) * 512 * 2], "the whole wait, in bytes of PCM"
+    waiting = [amount for amount, _ in quiet[quiet.index((ended[0], True)) - 10 : -1]]
+    assert waiting == sorted(waiting) and waiting[0] > 0, "it grows, one chunk at a time, until the end"

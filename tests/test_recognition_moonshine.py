@@ -4,18 +4,104 @@ pocketsphinx asks about words the skill does not understand."""
 from __future__ import annotations
 
 import json
+import threading
+import time
+from concurrent.futures import Future
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
 import soundfile
 
+from voice_skill.audio.endpointer import END_SILENCE
+from voice_skill.audio.source import FileAudioSource
 from voice_skill.errors import EngineUnavailableError
 from voice_skill.recognition import moonshine
-from voice_skill.recognition.moonshine import MoonshineTranscriber, words
+from voice_skill.recognition.moonshine import (
+    QUIET_KEPT,
+    MoonshineTranscriber,
+    SecondOpinionRecogniser,
+    pcm_to_samples,
+    spoken_part,
+    words,
+)
+from voice_skill.recognition.pocketsphinx import PocketsphinxRecogniser
+from voice_skill.skill import Skill
 
 from conftest import run_cli
-from speech_audio import speak_to_wav
+from speech_audio import concatenate, silence, speak_to_wav
+
+BLOCK = 480 * 2
+"""30 ms of 16 kHz PCM, the block `listen` feeds."""
+
+
+@pytest.fixture(scope="module")
+def skill() -> Skill:
+    return Skill.load()
+
+
+class ScriptedMoonshine:
+    """Stands in for MoonshineTranscriber: answers from another thread after `delay` seconds, with words that
+    name the length of the audio it was given (so a test sees which audio was transcribed), noting every request."""
+
+    def __init__(self, delay: float = 0.0) -> None:
+        self.delay = delay
+        self.requests: list[tuple[Any, Future[str]]] = []
+
+    def submit(self, samples: Any) -> Future[str]:
+        future: Future[str] = Future()
+        self.requests.append((samples, future))
+
+        def answer() -> None:
+            time.sleep(self.delay)
+            if future.set_running_or_notify_cancel():
+                future.set_result(f"words {len(samples)}")
+
+        threading.Thread(target=answer, daemon=True).start()
+        return future
+
+    def transcribe(self, samples: Any) -> str:
+        return self.submit(samples).result()
+
+    def close(self) -> None:
+        """Nothing to stop."""
+
+
+def scripted(skill: Skill, delay: float = 0.0) -> tuple[SecondOpinionRecogniser, ScriptedMoonshine]:
+    """Pocketsphinx, whose words are never understood here, with a scripted Moonshine whose words always are."""
+    primary = PocketsphinxRecogniser(skill.sentences)
+    stand_in = ScriptedMoonshine(delay)
+    recogniser = SecondOpinionRecogniser(
+        primary, lambda: primary.last_utterance, lambda text: text.startswith("words"), transcriber=stand_in
+    )
+    return recogniser, stand_in
+
+
+def question_then_silence(tmp_path: Path, *texts: str, pause: float = 0.0, voice: str = "en-us") -> bytes:
+    """PCM of the texts spoken with `pause` seconds between them, then 1.5 s of silence (more than the endpointer
+    waits)."""
+    parts = []
+    for number, text in enumerate(texts):
+        if number:
+            parts.append(silence(tmp_path / f"pause-{number}.wav", pause))
+        parts.append(speak_to_wav(text, tmp_path / f"part-{number}.wav", voice=voice))
+    parts.append(silence(tmp_path / "after.wav", 1.5))
+    audio = concatenate(tmp_path / "question.wav", *parts)
+    return b"".join(FileAudioSource(audio))
+
+
+def fed_in_blocks(recogniser: Any, pcm: bytes, block: int = BLOCK) -> list[tuple[int | None, Any]]:
+    """Feed PCM block by block as `listen` does; the finals with the block each came at."""
+    finals: list[tuple[int | None, Any]] = []
+    for number, start in enumerate(range(0, len(pcm), block)):
+        transcript = recogniser.accept(pcm[start : start + block])
+        if transcript is not None:
+            finals.append((number, transcript))
+    last = recogniser.finish()
+    if last.text:
+        finals.append((None, last))
+    return finals
 
 
 def test_words_are_spelled_as_the_other_engines_spell_them() -> None:
@@ -26,14 +112,14 @@ def test_in_memory_audio_is_transcribed_and_the_worker_is_replaced_before_it_gro
     question = speak_to_wav("what is sciatica", tmp_path / "question.wav", voice="en-gb")
     samples, _ = soundfile.read(question, dtype="float32")
     transcriber = MoonshineTranscriber()
-    heard = []
-    for _ in range(moonshine.CALLS_PER_WORKER + 1):
-        worker = transcriber._worker
-        heard.append(transcriber.transcribe(samples))
+    first = transcriber._worker
+    heard = [transcriber.transcribe(samples) for _ in range(moonshine.CALLS_PER_WORKER + 1)]
+    last = transcriber._worker
     transcriber.close()
 
     assert set(heard) == {"what is sciatica"}
-    assert worker is not None and worker.returncode is not None, "the first worker was ended after its last call"
+    assert first is not None and first.returncode is not None, "the first worker was ended after its last call"
+    assert last is not None and last is not first and last.returncode is not None, "close() ends its replacement"
     assert transcriber.transcribe(np.zeros(100, dtype=np.float32)) == "", "too short to hold a word"
 
 
@@ -78,3 +164,103 @@ def test_words_pocketsphinx_mishears_get_a_second_opinion(tmp_path: Path) -> Non
     alone = run_cli("ask", "--no-second-opinion", "--audio", str(incontinent), str(leg), "--json")
 
     assert [json.loads(line)["engine"] for line in alone.stdout.splitlines()] == ["pocketsphinx"] * 2
+
+
+def test_moonshine_hears_the_speech_a_little_quiet_and_at_least_a_second() -> None:
+    second = 32000
+    question = bytes(3 * second)
+    quiet = second // 2
+
+    assert len(spoken_part(question, quiet)) == len(question) - quiet + round(QUIET_KEPT * second)
+    assert len(spoken_part(question, 0)) == len(question), "no quiet yet: all of it"
+    # A one-word "stop": Moonshine often hears nothing in less than a second.
+    word = bytes(second // 2 + quiet)
+    assert len(spoken_part(word, quiet)) == second
+    assert spoken_part(word[:-1000], quiet - 1000) == word[:-1000], "all there is, when that is less"
+
+
+def test_moonshine_starts_during_the_endpointers_wait_on_the_audio_it_is_asked_about(
+    skill: Skill, tmp_path: Path
+) -> None:
+    recogniser, stand_in = scripted(skill, delay=0.2)
+    pcm = question_then_silence(tmp_path, "what causes pain in my hip")
+    asked_at = None
+    for number, start in enumerate(range(0, len(pcm), BLOCK)):
+        transcript = recogniser.accept(pcm[start : start + BLOCK])
+        if stand_in.requests and asked_at is None:
+            asked_at = number
+        if transcript is not None:
+            break
+    else:
+        pytest.fail("the question never ended")
+
+    primary = recogniser.primary
+    assert len(stand_in.requests) == 1, "one early start, and its words were used: no second decoding"
+    assert asked_at is not None and (number - asked_at) * 0.03 >= END_SILENCE - QUIET_KEPT - 0.05, (
+        "Moonshine started while the endpointer was still waiting for the end of the question"
+    )
+    audio = pcm_to_samples(spoken_part(primary.last_utterance, primary.last_quiet))
+    assert np.array_equal(stand_in.requests[0][0], audio), "the early start had all the audio Moonshine hears"
+    assert (transcript.text, transcript.engine) == (f"words {len(audio)}", "moonshine")
+    assert recogniser.asked
+
+
+def test_speech_that_resumes_after_a_pause_drops_the_early_start(skill: Skill, tmp_path: Path) -> None:
+    recogniser, stand_in = scripted(skill, delay=0.5)
+    pcm = question_then_silence(tmp_path, "what causes", "pain in my hip", pause=0.05)
+
+    finals = fed_in_blocks(recogniser, pcm)
+
+    assert len(finals) == 1, "the pause is shorter than the endpointer's wait: one question"
+    transcript = finals[0][1]
+    primary = recogniser.primary
+    audio = pcm_to_samples(spoken_part(primary.last_utterance, primary.last_quiet))
+    assert len(stand_in.requests) >= 2, "an early start in the pause, then one after the question"
+    assert all(future.cancelled() for _, future in stand_in.requests[:-1]), "the pause's start was dropped"
+    assert np.array_equal(stand_in.requests[-1][0], audio)
+    assert transcript.text == f"words {len(audio)}", "the words of the whole question"
+
+
+@pytest.mark.parametrize("delay", [0.0, 0.8])
+def test_the_words_do_not_depend_on_how_fast_moonshine_answers(skill: Skill, tmp_path: Path, delay: float) -> None:
+    pcm = question_then_silence(tmp_path, "what causes", "pain in my hip", pause=0.05)
+    heard = {}
+    for label, wait in (("instant", 0.0), ("slow", delay)):
+        recogniser, _ = scripted(skill, delay=wait)
+        heard[label] = [transcript.text for _, transcript in fed_in_blocks(recogniser, pcm)]
+
+    assert heard["instant"] == heard["slow"]
+
+
+def test_the_same_recording_gets_the_same_second_opinion_early_or_late(skill: Skill, tmp_path: Path) -> None:
+    # Held-out wording pocketsphinx mishears (see the test below): Moonshine is asked. Fed in 30 ms blocks,
+    # Moonshine starts during the endpointer's wait; fed in one block, only once pocketsphinx has finished.
+    pcm = question_then_silence(tmp_path, "burning pain down my thigh from my buttock", voice="en-gb")
+    primary = PocketsphinxRecogniser(skill.sentences)
+    recogniser = SecondOpinionRecogniser(primary, lambda: primary.last_utterance, skill.understands)
+
+    early = fed_in_blocks(recogniser, pcm)
+    late = fed_in_blocks(recogniser, pcm, block=len(pcm))
+    recogniser.close()
+
+    assert [(t.text, t.engine) for _, t in early] == [(t.text, t.engine) for _, t in late]
+    assert early[0][1].engine == "moonshine"
+    assert early[0][1].text == "burning pain down my thigh from my buttock"
+
+
+def test_closing_in_the_middle_of_a_decoding_leaves_no_process_and_drops_what_waits(tmp_path: Path) -> None:
+    question = speak_to_wav("what is sciatica", tmp_path / "question.wav", voice="en-gb")
+    samples, _ = soundfile.read(question, dtype="float32")
+    transcriber = MoonshineTranscriber()
+    worker = transcriber._worker
+    decoding = transcriber.submit(np.tile(samples, 3))
+    waiting = transcriber.submit(samples)
+
+    transcriber.close()
+
+    assert worker is not None and worker.returncode is not None, "the worker was ended"
+    assert transcriber._worker is None and transcriber._thread is None
+    assert waiting.cancelled(), "the request not started was dropped"
+    assert decoding.cancelled() or decoding.exception() is not None or decoding.result()
+    assert transcriber.transcribe(samples) == "what is sciatica", "a later request starts a new worker"
+    transcriber.close()

@@ -37,6 +37,11 @@ class Segment:
     ended: bool
     """The utterance ended in this block."""
 
+    quiet: int = 0
+    """Bytes at the end of the utterance so far (up to the end of this segment, possibly reaching back into earlier
+    ones) that lie in the run of chunks below STOP: where the speech may have ended. END_SILENCE's worth when
+    ended; 0 while the last chunk is speech."""
+
 
 class Endpointer:
     """16-bit mono PCM at DETECTOR_RATE in; the parts that belong to utterances out, and where they end."""
@@ -75,10 +80,10 @@ class Endpointer:
             self._quiet_chunks = self._quiet_chunks + 1 if probability < STOP else 0
             if self._quiet_chunks >= self._end_chunks:
                 self.in_speech = False
-                segments.append(Segment(bytes(speech), ended=True))
+                segments.append(Segment(bytes(speech), ended=True, quiet=self._quiet_chunks * self._chunk_bytes))
                 speech = bytearray()
         if speech:
-            segments.append(Segment(bytes(speech), ended=False))
+            segments.append(Segment(bytes(speech), ended=False, quiet=self._quiet_chunks * self._chunk_bytes))
         return segments
 
     def flush(self) -> bytes:

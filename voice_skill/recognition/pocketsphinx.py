@@ -64,14 +64,18 @@ class PocketsphinxRecogniser:
         self._endpointer = Endpointer()
         self._in_utterance = False
         self._utterance = bytearray()
+        self._quiet = 0
         self.last_utterance = b""
         """The PCM of the last utterance decoded, for a second opinion on it."""
+        self.last_quiet = 0
+        """Bytes at the end of last_utterance after its speech ended (the endpointer's wait for more speech)."""
 
     def accept(self, pcm: bytes) -> Transcript | None:
         """Feed PCM; a transcript with words comes back once the speaker has paused (audio.endpointer.END_SILENCE)."""
         final = None
         for segment in self._endpointer.process(pcm):
             self._decode(segment.speech)
+            self._quiet = segment.quiet
             if segment.ended:
                 transcript = self._end_utterance()
                 # A burst of noise the detector took for speech, with no words in it, is no utterance.
@@ -90,6 +94,8 @@ class PocketsphinxRecogniser:
         rest = self._endpointer.flush()
         if rest:
             self._decode(rest)
+            # A part-chunk the detector never judged: quiet if the speech had already stopped before it.
+            self._quiet += len(rest) if self._quiet else 0
         transcript = self._end_utterance() if self._in_utterance else Transcript("", engine=self.name)
         self._start_afresh()
         self._mean_before = SPEECH_CEPSTRAL_MEAN
@@ -107,6 +113,18 @@ class PocketsphinxRecogniser:
             self._decoder.reinit_feat()
         self._decoder.set_cmn(SPEECH_CEPSTRAL_MEAN)
 
+    @property
+    def quiet_so_far(self) -> int:
+        """Bytes of the utterance in progress after its speech stopped: 0 while speaking and between utterances."""
+        return self._quiet if self._in_utterance else 0
+
+    def utterance_so_far(self) -> tuple[bytes, int]:
+        """The PCM of the utterance in progress (empty between utterances), and how many bytes at its end lie
+        after the speech stopped: once the endpointer's wait is over these are last_utterance and last_quiet."""
+        if not self._in_utterance:
+            return b"", 0
+        return bytes(self._utterance), self._quiet
+
     def forget_utterance(self) -> None:
         """The last utterance was not speech (the screen said so): undo what it taught the cepstral mean."""
         self._decoder.set_cmn(self._mean_before)
@@ -123,6 +141,7 @@ class PocketsphinxRecogniser:
         self._decoder.end_utt()
         self._in_utterance = False
         self.last_utterance, self._utterance = bytes(self._utterance), bytearray()
+        self.last_quiet, self._quiet = self._quiet, 0
         hypothesis = self._decoder.hyp()
         text = _words(hypothesis.hypstr) if hypothesis else ""
         if not text:

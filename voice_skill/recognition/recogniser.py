@@ -142,7 +142,7 @@ def available_engines() -> list[EngineInfo]:
             "bundled US English model, restricted to the skill's sentences"
             + (", with Moonshine as a second opinion on words the skill does not understand" if moonshine_ok else "")
             + "; the default without a Vosk model: it answers about 0.1 s after you stop speaking (Moonshine,"
-            " when asked, adds about 0.5-1 s)"
+            " when asked, adds its decoding time, about 0.5-1 s, less the 0.4 s of your pause it starts in)"
             if pocketsphinx_ok
             else "the pocketsphinx package is not installed; reinstall voice-skill",
             default=vosk_model is None and pocketsphinx_ok,
