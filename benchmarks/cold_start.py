@@ -23,7 +23,12 @@ from io import BytesIO
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-QUESTIONS = {"answered": "what causes hip pain", "refused": "what is the capital of france"}
+QUESTIONS = {
+    "answered": "what causes hip pain",
+    "refused": "what is the capital of france",
+    # A word the skill knows (desk) lets meaning be asked before the refusal: the encoder starts.
+    "refused by meaning": "what desk should i buy for my office",
+}
 TARGET_MS = 100
 
 
