@@ -354,3 +354,10 @@ def test_topics_with_equal_scores_are_offered_the_same_way_in_every_process() ->
         for seed in range(6)
     }
     assert len(answers) == 1, answers
+
+
+def test_a_misheard_question_close_to_a_set_phrase_by_letters_is_not_that_phrase(shipped: Matcher) -> None:
+    # Pocketsphinx heard "i'm incontinent since my back went" as these words; taken for "repeat" (they are
+    # close to "i didn't catch that" by letters), they left a warning sign unanswered and Moonshine unasked.
+    assert shipped.match("i didn't seat not when").intent == OUT_OF_SCOPE
+    assert shipped.match("i didn't catch that").intent == "repeat"

@@ -368,6 +368,14 @@ class Matcher:
         """Content words no example uses: outside the domain they name something the skill knows nothing of."""
         return [word for word in content_words(query) if word not in self._examples.words]
 
+    def _words_of_other_intents(self, query: str, intent: IntentId) -> list[str]:
+        """Content words the intent's own examples never use: a misheard question ("i didn't seat not when")
+        can come close to a set phrase ("i didn't catch that") by letters while its words say otherwise."""
+        if intent.topic not in self._set_phrase_words:
+            return []  # a follow-up ("what causes it") is judged by its own phrases
+        own = self._set_phrase_words[intent.topic][1]
+        return [word for word in content_words(query) if word not in own]
+
     def _best_meta(self, query: str, letters: dict[IntentId, float], in_domain: bool) -> Match | None:
         """Help, repeat, stop and follow-ups are set phrases: only their letters count, so that a
         jumble of common words ("is it be need be all") never ends the session."""
@@ -389,7 +397,8 @@ class Matcher:
         if in_domain:
             needed = self.thresholds.accept_without_domain
         else:
-            penalty = self.thresholds.unknown_word_penalty if self._unknown_words(query) else 0.0
+            foreign = self._unknown_words(query) or self._words_of_other_intents(query, best)
+            penalty = self.thresholds.unknown_word_penalty if foreign else 0.0
             needed = self.thresholds.meta + penalty
         if candidates[best] >= needed:
             return Match(best, round(candidates[best] / 100, 3), reason="meta phrase")
