@@ -5,7 +5,8 @@ for a second opinion), are spoken by eSpeak NG and run through the real listen l
 as `listen` opens it, behind the speech screen; the dialogue; the speaker with its pyttsx3 worker already warm), the silence after it
 arriving in real time as from a microphone. Measured on the wall clock from the moment the audio block
 that ends the utterance is fed to the recogniser (the endpoint) to the moment the first synthesised
-sentence is handed to the audio output. Target: under 300 ms.
+sentence is handed to the audio output. Targets (issue 12, item 7): under 300 ms at p90 for the default
+engine; under 800 ms when a slower engine is the default, as pocketsphinx with Moonshine's second opinion is.
 
 The endpointer's wait is reported apart: the seconds of silence after the last spoken sound that the
 engine needs before it decides the utterance is over (an engine setting, paid in audio time).
@@ -21,6 +22,9 @@ benchmark (issue 12, item 7), before the early start -> with it: p90 over all 57
 it was not asked 311/347/217 -> 416/459/355 ms (the early starts that pocketsphinx's final words make useless
 take CPU from the answer). It started early for 9 of the 12 second opinions. Moonshine's decoding alone took
 1.2-2 s there (0.9 s of CPU for a 2.8 s question), against about 0.7 s on idle cores.
+Three runs in a row on 2026-11-30, the first on the idle machine (load average under 1), then at loads of 2-3
+and 4-5 as other jobs started: p90 of all answers 400, 480, 673 ms (limit 800: met); pocketsphinx's own
+answers p90 132, 174, 222 ms (target 300: met); Moonshine's answers (taken or refused) 370-825 ms median.
 """
 
 from __future__ import annotations
@@ -49,6 +53,9 @@ from voice_skill.speech.synthesiser import Synthesiser
 RUNS = 3
 PARAPHRASES = 9
 TARGET_MS = 300
+"""Issue 12's target for the default engine's answers; met by pocketsphinx's own answers."""
+SLOWER_DEFAULT_LIMIT_MS = 800
+"""Issue 12's limit when a slower engine is the default, as pocketsphinx with Moonshine's second opinion is."""
 TRAILING_SILENCE = 1.5
 """Seconds of silence fed in real time after each question, more than any endpointer waits."""
 
@@ -248,9 +255,11 @@ def main() -> None:
     print(
         f"end of utterance -> first answer sample: median {statistics.median(latencies):.0f} ms, "
         f"p90 {p90:.0f} ms, max {max(latencies):.0f} ms over {len(latencies)} runs "
-        f"({len(questions)} questions x {RUNS}); target < {TARGET_MS} ms: "
-        f"{'met' if p90 < TARGET_MS else 'NOT met'} (p90)"
+        f"({len(questions)} questions x {RUNS}); limit for a slower default < {SLOWER_DEFAULT_LIMIT_MS} ms: "
+        f"{'met' if p90 < SLOWER_DEFAULT_LIMIT_MS else 'NOT met'} (p90)"
     )
+    own = percentile_90(paths["pocketsphinx"]) if paths["pocketsphinx"] else float("nan")
+    print(f"  pocketsphinx's own answers: target < {TARGET_MS} ms: {'met' if own < TARGET_MS else 'NOT met'} (p90)")
     labels = {
         "pocketsphinx": "pocketsphinx's words (Moonshine not asked)",
         "moonshine": "Moonshine's second opinion",
