@@ -8,6 +8,7 @@ import pytest
 
 from voice_skill.dialogue import Session
 from voice_skill.ovos.conversations import AssistantConversations
+from voice_skill.session_store import SessionStore
 from voice_skill.skill import Skill
 
 
@@ -26,7 +27,7 @@ def skill() -> Skill:
 
 @pytest.fixture
 def conversations(skill: Skill) -> AssistantConversations:
-    return AssistantConversations(skill)
+    return AssistantConversations(SessionStore(skill))
 
 
 def said(conversations: AssistantConversations, session_id: str, utterance: str) -> str | None:
@@ -139,7 +140,7 @@ def test_sessions_are_kept_apart(skill: Skill, conversations: AssistantConversat
 
 def test_an_idle_conversation_expires_and_the_number_kept_is_bounded(skill: Skill) -> None:
     clock = FakeClock()
-    conversations = AssistantConversations(skill, idle_seconds=300, max_sessions=2, clock=clock)
+    conversations = AssistantConversations(SessionStore(skill, idle_seconds=300, max_sessions=2, clock=clock))
     said(conversations, "kitchen", "what is sciatica")
     clock.now = 301
     assert not conversations.can_answer("kitchen", "what should i do about it")

@@ -5,13 +5,9 @@ Free of OVOS, so the decisions are tested without a running assistant; `skill.py
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
-
 from ..answer import Answer
 from ..intent import OUT_OF_SCOPE, IntentId
-from ..session_store import DEFAULT_IDLE_SECONDS, DEFAULT_MAX_SESSIONS, SessionStore
-from ..skill import Skill
+from ..session_store import SessionStore
 
 LANGUAGE = "en"
 """The topics are written in English; an utterance in another language is left to other skills."""
@@ -20,16 +16,9 @@ LANGUAGE = "en"
 class AssistantConversations:
     """One dialogue per assistant session: answers for the skill's topics, silence for everything else."""
 
-    def __init__(
-        self,
-        skill: Skill,
-        *,
-        idle_seconds: float = DEFAULT_IDLE_SECONDS,
-        max_sessions: int = DEFAULT_MAX_SESSIONS,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        self.skill = skill
-        self._store = SessionStore(skill, idle_seconds=idle_seconds, max_sessions=max_sessions, clock=clock)
+    def __init__(self, store: SessionStore) -> None:
+        self.skill = store.skill
+        self._store = store
 
     def can_answer(self, session_id: str, utterance: str, lang: str = LANGUAGE) -> bool:
         """Whether the skill has something to say, without changing the conversation.

@@ -16,6 +16,7 @@ from ovos_workshop.decorators import fallback_handler
 from ovos_workshop.skills.fallback import FallbackSkill
 
 from ..intent import CLARIFY
+from ..session_store import SessionStore
 from ..skill import Skill
 from ..utterance import clean_utterance
 from .conversations import LANGUAGE, AssistantConversations
@@ -29,7 +30,7 @@ class HipPainSkill(FallbackSkill):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         # Ready before the base class registers the fallback, so the first question finds the topics loaded.
-        self.conversations = AssistantConversations(Skill.load())
+        self.conversations = AssistantConversations(SessionStore(Skill.load()))
         super().__init__(*args, **kwargs)
 
     @classproperty
