@@ -280,6 +280,39 @@ def test_a_question_s_opening_names_its_aspect(shipped: Matcher, utterance: str,
     assert shipped.match(utterance).intent == intent
 
 
+@pytest.mark.parametrize(
+    ("utterance", "intent"),
+    [
+        ("how can running injure your hip", "improper_exercise.mechanism"),
+        ("how can i avoid injuring my hip when i run", "improper_exercise.prevention"),
+        ("what relieves a sore bum after a day at the desk", "prolonged_sitting.treatment"),
+        ("will a heat pad help my tailbone after a long drive", "prolonged_sitting.treatment"),
+        ("what can i do so sitting at work doesn't make my bottom sore", "prolonged_sitting.prevention"),
+        ("how would i know if my disc has slipped", "disc_herniation.symptoms"),
+    ],
+)
+def test_a_question_frame_names_its_aspect_whatever_the_topic_s_words(
+    shipped: Matcher, utterance: str, intent: str
+) -> None:
+    assert shipped.match(utterance).intent == intent
+
+
+@pytest.mark.parametrize(
+    ("utterance", "intent"),
+    [
+        ("how do doctors usually treat sciatica", "sciatica.treatment"),
+        ("which pills would a doctor give for a herniated disc", "disc_herniation.treatment"),
+        ("how would a gp treat hip pain", "causes_overview.treatment"),
+        ("do i need to see a doctor for my sciatica", "see_doctor"),
+        ("what kind of doctor treats sciatica", "see_doctor"),
+    ],
+)
+def test_a_treatment_asked_through_doctors_is_the_cause_s_treatment(
+    shipped: Matcher, utterance: str, intent: str
+) -> None:
+    assert shipped.match(utterance).intent == intent
+
+
 def test_an_aspect_s_own_example_outweighs_a_follow_up_phrase_inside_it(shipped: Matcher) -> None:
     """ "what can i do" asks for treatment, but the whole sentence is a prevention example."""
     assert shipped.match("what can i do to keep my bones strong").intent == "osteoporosis.prevention"

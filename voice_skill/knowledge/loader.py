@@ -84,6 +84,7 @@ def _from_json(data: dict[str, Any]) -> KnowledgeBase:
     dialogue = DialogueText(
         **{name: raw_dialogue[name] for name in (*DIALOGUE_PHRASES, *OPTIONAL_DIALOGUE_PHRASES)},
         follow_ups={name: tuple(s) for name, s in raw_dialogue["follow_ups"].items()},
+        aspect_questions={name: tuple(s) for name, s in raw_dialogue["aspect_questions"].items()},
     )
     domain = Domain(**{name: tuple(words) for name, words in data["domain"].items()})
     return KnowledgeBase(topics=topics, dialogue=dialogue, domain=domain, digest=data["digest"])
@@ -289,11 +290,24 @@ def _parse_dialogue(document: _Document, expander: _Expander) -> DialogueText:
         follow_ups[name] = expander.expand(
             document.strings(raw_follow_ups, name, "follow_ups", required=True), document, "follow_ups", name
         )
+    raw_questions = data.get("aspect_questions", {})
+    if not isinstance(raw_questions, dict):
+        raise document.fail("'aspect_questions' must map aspect names to question frames", "aspect_questions")
+    aspect_questions = {}
+    for name in raw_questions:
+        if name not in ASPECTS:
+            raise document.fail(f"unknown aspect '{name}' (use {', '.join(ASPECTS)})", "aspect_questions", name)
+        aspect_questions[name] = expander.expand(
+            document.strings(raw_questions, name, "aspect_questions", required=True),
+            document,
+            "aspect_questions",
+            name,
+        )
     phrases = {name: document.text(data, name) for name in DIALOGUE_PHRASES}
     phrases.update({name: document.text(data, name) for name in OPTIONAL_DIALOGUE_PHRASES if name in data})
     if "{first}" not in phrases["clarify"] or "{second}" not in phrases["clarify"]:
         raise document.fail("'clarify' must contain {first} and {second}", "clarify")
-    return DialogueText(**phrases, follow_ups=follow_ups)
+    return DialogueText(**phrases, follow_ups=follow_ups, aspect_questions=aspect_questions)
 
 
 def _parse_topic(document: _Document, expander: _Expander) -> Topic:

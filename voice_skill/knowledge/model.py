@@ -8,8 +8,10 @@ from ..intent import EMERGENCY, OUT_OF_SCOPE, SEE_DOCTOR, URGENT
 
 KINDS = ("cause", "advice", "meta")
 ASPECTS = ("mechanism", "symptoms", "treatment", "prevention")
+GENERAL_CAUSES = "causes_overview"
+"""The topic about hip and buttock pain in general, whatever its cause."""
 REQUIRED_TOPICS = (
-    "causes_overview",
+    GENERAL_CAUSES,
     "prolonged_sitting",
     "improper_exercise",
     "disc_herniation",
@@ -103,6 +105,9 @@ class DialogueText:
 
     child_medicine: str = ""
     """To a question about medicines for a child: only a doctor or pharmacist can say."""
+
+    aspect_questions: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """Question frames by aspect name, expanded; "..." stands for any words ("how can ... injure ...")."""
 
 
 @dataclass(frozen=True)

@@ -203,6 +203,7 @@ class MatcherIndex:
     triggers: list[str]
     context_triggers: list[str]
     other_senses: list[str]
+    aspect_questions: dict[str, list[str]]
 
     @classmethod
     def build(cls, knowledge: KnowledgeBase) -> MatcherIndex:
@@ -248,6 +249,10 @@ class MatcherIndex:
             triggers=[normalise(t) for t in urgent.triggers],
             context_triggers=[normalise(t) for t in urgent.context_triggers],
             other_senses=sorted((normalise(p) for p in domain.other_senses), key=lambda p: -len(p)),
+            aspect_questions={
+                name: [_normalised_frame(frame) for frame in frames]
+                for name, frames in knowledge.dialogue.aspect_questions.items()
+            },
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -266,7 +271,15 @@ class MatcherIndex:
             triggers=data["triggers"],
             context_triggers=data["context_triggers"],
             other_senses=data["other_senses"],
+            aspect_questions=data["aspect_questions"],
         )
+
+
+def _normalised_frame(frame: str) -> str:
+    """A question frame as utterances are normalised ("so" and "like" are fillers), keeping its "..." wildcards."""
+    return " ".join(
+        word if word == "..." else normalise(word) for word in frame.split() if word == "..." or normalise(word)
+    )
 
 
 def _as_json(value: Any) -> Any:

@@ -11,14 +11,15 @@ margin over the runner-up (else the skill asks which was meant).
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 from functools import cached_property
 
 from rapidfuzz import fuzz, process
 
-from ..intent import CLARIFY, OUT_OF_SCOPE, URGENT, Candidate, IntentId, Match
-from ..knowledge.model import ASPECTS, KnowledgeBase, Topic
+from ..intent import CLARIFY, OUT_OF_SCOPE, SEE_DOCTOR, URGENT, Candidate, IntentId, Match
+from ..knowledge.model import ASPECTS, GENERAL_CAUSES, KnowledgeBase, Topic
 from .alarms import Alarm, find_alarm
 from .index import DOMAIN, ELSEWHERE, PAIN, WITH_PAIN, MatcherIndex, Stems
 from .language import is_english
@@ -33,6 +34,8 @@ _NO_CLOSE_EXAMPLE = "no example close enough"
 _NO_DOMAIN_WORD = "no word of the skill's domain"
 _ONE_WORD = "one word is not a question"
 _TWO_CLOSE = "two topics are close"
+_ANY_WORDS = r"\S+(?: \S+)*?"
+"""What "..." in a question frame stands for: one or more words."""
 _MEANING_MAY_DECIDE = frozenset({_NO_CLOSE_EXAMPLE, _NO_DOMAIN_WORD, _TWO_CLOSE})
 """Refusals and questions back that a very close example in meaning may overrule; never "about another part
 of the body", a named choice, or anything decided by a warning sign."""
@@ -165,6 +168,11 @@ class Matcher:
             named = (best_topic in labels, runner_topic in labels)
             advice = self._advice_of(best_topic, runner_topic)
             if named == (True, True) and advice:
+                asked = self._cause_asked_through(said) if advice == SEE_DOCTOR else None
+                if asked:
+                    return Match(
+                        asked, round(scores[asked.topic] / 100, 3), alternatives, "a cause asked through advice"
+                    )
                 # "Do I need medical attention for my sciatica", "good sitting posture for hip pain": a cause
                 # named with an advice topic is asked about through that advice.
                 score = scores[advice]
@@ -182,8 +190,32 @@ class Matcher:
                     Candidate(IntentId(runner_topic), round(runner_score / 100, 3)),
                 )
                 return Match(IntentId(CLARIFY), round(best_score / 100, 3), offered, _TWO_CLOSE)
+        if best_topic == SEE_DOCTOR:
+            asked = self._cause_asked_through(said)
+            if asked and asked.topic in scores:
+                return Match(asked, round(scores[asked.topic] / 100, 3), alternatives, "a cause asked through advice")
         intent = self._with_aspect(best_topic, query, letters)
         return Match(intent, round(best_score / 100, 3), alternatives, "closest topic")
+
+    def _cause_asked_through(self, said: Utterance) -> IntentId | None:
+        """A question about what doctors do that asks for an aspect of a cause, its treatment or its signs
+        ("how do doctors treat sciatica", "which medicines do doctors use for a slipped disc"), is about that
+        aspect of the cause it names, or of hip pain in general when it names none ("how do doctors treat hip
+        pain"), not about whether to see a doctor."""
+        aspect = self._framed_aspect(said.query)
+        if aspect is None:
+            return None
+        named = [
+            topic_id
+            for topic_id in sorted(said.labels, key=lambda t: -said.scores.get(t, 0.0))
+            if topic_id in self.topics and self.topics[topic_id].kind == "cause"
+        ]
+        cause = named[0] if named else GENERAL_CAUSES
+        return IntentId.of(cause, aspect) if aspect in self.topics[cause].aspects else None
+
+    def _framed_aspect(self, query: str) -> str | None:
+        """The aspect a question frame asks for, whichever topic it is about."""
+        return next((aspect for aspect, frame in self._aspect_frames if frame.search(query)), None)
 
     def match_among(self, utterance: Utterance | str, intents: list[str]) -> IntentId | None:
         """Which of the offered topics a reply to a clarifying question names, if any."""
@@ -316,6 +348,19 @@ class Matcher:
         return kinds.get("advice") if set(kinds) == {"advice", "cause"} else None
 
     @cached_property
+    def _aspect_frames(self) -> list[tuple[str, re.Pattern[str]]]:
+        """Each aspect's question frames as one pattern, in the order the dialogue file lists the aspects:
+        "how can ... injure ..." asks how harm comes about, whatever the topic's words in between."""
+        frames = []
+        for aspect, questions in self.index.aspect_questions.items():
+            alternatives = "|".join(
+                " ".join(_ANY_WORDS if word == "..." else re.escape(word) for word in question.split())
+                for question in questions
+            )
+            frames.append((aspect, re.compile(f"(?:^| )(?:{alternatives})(?: |$)")))
+        return frames
+
+    @cached_property
     def _aspect_phrases(self) -> list[tuple[str, str]]:
         """Follow-up phrases long enough to name an aspect inside a question ("i have sciatica what do i do")."""
         phrases = [
@@ -341,6 +386,9 @@ class Matcher:
         aspects = self.topics[topic_id].aspects
         if not aspects:
             return IntentId(topic_id)
+        for aspect, frame in self._aspect_frames:
+            if aspect in aspects and frame.search(query):
+                return IntentId.of(topic_id, aspect)
         padded = f" {query} "
         for phrase, aspect in self._aspect_openings:
             if aspect in aspects and padded.startswith(f" {phrase} "):
