@@ -394,3 +394,36 @@ def test_a_misheard_question_close_to_a_set_phrase_by_letters_is_not_that_phrase
     # close to "i didn't catch that" by letters), they left a warning sign unanswered and Moonshine unasked.
     assert shipped.match("i didn't seat not when").intent == OUT_OF_SCOPE
     assert shipped.match("i didn't catch that").intent == "repeat"
+
+
+@pytest.mark.parametrize(
+    "utterance",
+    [
+        "how should i hold my posture when playing the violin",
+        "what sitting position is best for playing the drums",
+        "my son is getting shorter haircuts",
+        "where can i buy an office chair",
+        "who made you",
+    ],
+)
+def test_everyday_words_of_the_domain_with_a_word_the_skill_does_not_know_are_refused(
+    shipped: Matcher, utterance: str
+) -> None:
+    assert shipped.match(utterance).intent == "out_of_scope"
+
+
+@pytest.mark.parametrize(
+    ("utterance", "intent"),
+    [
+        ("how can i fix my posture at my desk", "daily_care"),
+        ("should i see a gp about it", "see_doctor"),
+    ],
+)
+def test_everyday_words_of_the_domain_among_known_words_are_in_the_domain(
+    shipped: Matcher, utterance: str, intent: str
+) -> None:
+    assert shipped.match(utterance).intent == intent
+
+
+def test_a_domain_word_with_an_apostrophe_s_is_that_word(shipped: Matcher) -> None:
+    assert "<domain>" in shipped.read("my bum's been sore since my spin class").labels

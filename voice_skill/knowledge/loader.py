@@ -271,9 +271,10 @@ def _parse(directory: Path, files: list[Path], digest: str) -> KnowledgeBase:
             )
             for name in ("words", "with_pain", "pain_words", "elsewhere")
         },
-        other_senses=tuple(
-            " ".join(phrase.lower().split()) for phrase in domain_doc.strings(domain_doc.data, "other_senses")
-        ),
+        **{
+            name: tuple(" ".join(phrase.lower().split()) for phrase in domain_doc.strings(domain_doc.data, name))
+            for name in ("other_senses", "everyday")
+        },
     )
     return KnowledgeBase(topics=topics, dialogue=dialogue, domain=domain, digest=digest)
 

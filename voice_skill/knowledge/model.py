@@ -129,6 +129,11 @@ class Domain:
     other_senses: tuple[str, ...] = ()
     """Phrases in which a domain word means something else ("disc jockey", "hip hop"): they do not count."""
 
+    everyday: tuple[str, ...] = ()
+    """Phrases of the domain that are also everyday talk (posture, chairs, seeing a GP): alone, they put an
+    utterance in the domain only when the skill knows its other words ("my posture at my desk", not "my
+    posture when playing the cello")."""
+
 
 @dataclass(frozen=True)
 class KnowledgeBase:

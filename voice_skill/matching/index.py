@@ -17,7 +17,7 @@ from ..knowledge.model import ASPECTS, KnowledgeBase
 from .text import STOPWORDS, normalise, phonetic
 from .thresholds import Thresholds
 
-DOMAIN, WITH_PAIN, PAIN, ELSEWHERE = "<domain>", "<with pain>", "<pain>", "<elsewhere>"
+DOMAIN, WITH_PAIN, PAIN, ELSEWHERE, EVERYDAY = "<domain>", "<with pain>", "<pain>", "<elsewhere>", "<everyday>"
 """Vocabulary labels of the domain's word lists (the other labels are topic ids)."""
 
 _REPEATED_LETTER = re.compile(r"(.)\1\1")
@@ -144,13 +144,22 @@ class Vocabulary:
             while start + size <= len(words):
                 piece = words[start : start + size]
                 phrase = " ".join(piece)
-                known = phrase if phrase in self.labels else self._misheard(piece, known_words, thresholds)
+                known = (
+                    phrase
+                    if phrase in self.labels
+                    else self._possessive(phrase) or self._misheard(piece, known_words, thresholds)
+                )
                 if known:
                     labels.update(self.labels[known])
                     if known != phrase:
                         words[start : start + size] = [known]
                 start += 1
         return " ".join(words), labels
+
+    def _possessive(self, phrase: str) -> str | None:
+        """A vocabulary word with "'s" ("my bum's been sore", "the hip's worse") is that word."""
+        word = phrase.removesuffix("'s")
+        return word if word != phrase and word in self.labels else None
 
     def _misheard(self, piece: list[str], known_words: frozenset[str], thresholds: Thresholds) -> str | None:
         joined = "".join(piece)
@@ -228,6 +237,7 @@ class MatcherIndex:
             (WITH_PAIN, domain.with_pain),
             (PAIN, domain.pain_words),
             (ELSEWHERE, domain.elsewhere),
+            (EVERYDAY, domain.everyday),
         ):
             vocabulary.add(label, phrases)
         out_of_scope, follow_ups = Examples(), Examples()

@@ -21,7 +21,7 @@ from rapidfuzz import fuzz, process
 from ..intent import CLARIFY, OUT_OF_SCOPE, SEE_DOCTOR, URGENT, Candidate, IntentId, Match
 from ..knowledge.model import ASPECTS, GENERAL_CAUSES, KnowledgeBase, Topic
 from .alarms import Alarm, find_alarm
-from .index import DOMAIN, ELSEWHERE, PAIN, WITH_PAIN, MatcherIndex, Stems
+from .index import DOMAIN, ELSEWHERE, EVERYDAY, PAIN, WITH_PAIN, MatcherIndex, Stems
 from .language import is_english
 from .semantic import SemanticIndex, available, spread
 from .text import content_words, normalise
@@ -119,7 +119,7 @@ class Matcher:
             return Match(IntentId(OUT_OF_SCOPE), 1.0, reason="not English", sign=NOT_ENGLISH)
         if not query:
             return Match(IntentId(OUT_OF_SCOPE), 1.0, reason="nothing said")
-        in_domain = DOMAIN in labels or (WITH_PAIN in labels and PAIN in labels)
+        in_domain = self._in_domain(query, labels)
         trigger = self._urgent_trigger(query, in_domain or PAIN in labels)
         if trigger:
             return Match(IntentId(URGENT), 1.0, reason=f"warning sign: {trigger}")
@@ -217,6 +217,18 @@ class Matcher:
         """The aspect a question frame asks for, whichever topic it is about."""
         return next((aspect for aspect, frame in self._aspect_frames if frame.search(query)), None)
 
+    def _in_domain(self, query: str, labels: frozenset[str]) -> bool:
+        """A word of the domain, or a word that is in it with pain ("sitting") and a pain word; or everyday words
+        of the domain ("my posture", "a gp") in a question whose other words the skill knows."""
+        if DOMAIN in labels or (WITH_PAIN in labels and PAIN in labels):
+            return True
+        return EVERYDAY in labels and not self._strange_words(query)
+
+    def _strange_words(self, query: str) -> list[str]:
+        """Content words that neither an example nor the vocabulary knows ("cello", "haircuts")."""
+        vocabulary = self._vocabulary.labels
+        return [word for word in self._unknown_words(query) if word not in vocabulary]
+
     def match_among(self, utterance: Utterance | str, intents: list[str]) -> IntentId | None:
         """Which of the offered topics a reply to a clarifying question names, if any."""
         said = utterance if isinstance(utterance, Utterance) else self.read(utterance)
@@ -253,6 +265,8 @@ class Matcher:
     def _by_meaning(self, said: Utterance, found: Match) -> Match | None:
         """The matcher's refusal or question overruled by a very close example in meaning, if there is one."""
         assert self.semantic is not None
+        if self._closer_to_out_of_scope(said):
+            return None
         neighbour = self.semantic.nearest(normalise(said.text))
         intent = IntentId(neighbour.intent)
         if intent.topic == OUT_OF_SCOPE:
@@ -281,6 +295,16 @@ class Matcher:
         ):
             return Match(intent, round(neighbour.similarity, 3), found.alternatives, "words and meaning agree")
         return None
+
+    def _closer_to_out_of_scope(self, said: Utterance) -> bool:
+        """An out-of-scope example closer by letters than any topic's ("where can i buy an office chair"): the
+        encoder sees only a sample of the out-of-scope examples, so its neighbour may be a topic's."""
+        floor = self.thresholds.example_floor
+        out_of_scope = max(self._out_of_scope.best_by_intent(said.query, floor).values(), default=0.0)
+        topics = max(
+            (score for intent, score in said.letters.items() if self.topics[intent.topic].is_medical), default=0.0
+        )
+        return out_of_scope >= topics + self.thresholds.out_of_scope_lead
 
     @staticmethod
     def _best_by_words(said: Utterance) -> str | None:
@@ -446,6 +470,8 @@ class Matcher:
             needed = self.thresholds.accept_without_domain
         else:
             foreign = self._unknown_words(query) or self._words_of_other_intents(query, best)
+            if foreign and len(foreign) == len(content_words(query)):
+                return None  # only its small words are the set phrase's: "who made you" is not "who are you"
             penalty = self.thresholds.unknown_word_penalty if foreign else 0.0
             needed = self.thresholds.meta + penalty
         if candidates[best] >= needed:
