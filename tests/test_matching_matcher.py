@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 import subprocess
 import textwrap
 
@@ -16,7 +17,7 @@ from voice_skill.intent import CLARIFY, OUT_OF_SCOPE, URGENT
 from voice_skill.knowledge.loader import load_knowledge
 from voice_skill.knowledge.model import REQUIRED_TOPICS
 from voice_skill.matching.index import with_plurals
-from voice_skill.matching.matcher import Matcher
+from voice_skill.matching.matcher import Matcher, _frame_pattern
 from voice_skill.matching.text import normalise, phonetic
 from voice_skill.matching.thresholds import Thresholds
 from voice_skill.skill import Skill
@@ -425,5 +426,14 @@ def test_everyday_words_of_the_domain_among_known_words_are_in_the_domain(
     assert shipped.match(utterance).intent == intent
 
 
-def test_a_domain_word_with_an_apostrophe_s_is_that_word(shipped: Matcher) -> None:
+def test_a_domain_word_with_an_apostrophe_s_or_es_is_that_word(shipped: Matcher) -> None:
     assert "<domain>" in shipped.read("my bum's been sore since my spin class").labels
+    assert "<everyday>" in shipped.read("he slouches at his desk").labels
+
+
+def test_a_question_frame_is_a_pattern_over_words() -> None:
+    frame = re.compile(" (?:" + _frame_pattern("how (can|could) [so] ... (injure|hurt) ...") + ")")
+    assert frame.search(" how can running injure your hip ")
+    assert frame.search(" how could sitting all day hurt my bottom ")
+    assert not frame.search(" how can i stop it hurting ")
+    assert not frame.search(" how can running injure ")

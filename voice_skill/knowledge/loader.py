@@ -214,6 +214,20 @@ class _Expander:
                     sentences[sentence] = None
         return tuple(sentences)
 
+    def check(self, templates: list[str], document: _Document, *where: str) -> tuple[str, ...]:
+        """Templates kept as they are (question frames are matched as patterns, never expanded), lower case,
+        once they parse; rules (<hip>) are not allowed in them."""
+        checked = []
+        for number, template in enumerate(templates):
+            try:
+                if "<" in template:
+                    raise ValueError("rules such as <hip> are not allowed here")
+                self._parse(template.lower())
+            except Exception as error:  # hassil raises several unrelated types for a bad template
+                raise document.fail(f"bad sentence template {template!r}: {error}", *where, number) from None
+            checked.append(" ".join(template.lower().split()))
+        return tuple(checked)
+
     def _count(self, expression: Any, limit: int, rules_in_use: tuple[str, ...] = ()) -> int:
         """How many sentences the expression expands to (before duplicates are dropped), or a number above limit."""
         from hassil.expression import Alternative, Permutation, RuleReference, Sequence, TextChunk
@@ -298,7 +312,7 @@ def _parse_dialogue(document: _Document, expander: _Expander) -> DialogueText:
     for name in raw_questions:
         if name not in ASPECTS:
             raise document.fail(f"unknown aspect '{name}' (use {', '.join(ASPECTS)})", "aspect_questions", name)
-        aspect_questions[name] = expander.expand(
+        aspect_questions[name] = expander.check(
             document.strings(raw_questions, name, "aspect_questions", required=True),
             document,
             "aspect_questions",

@@ -107,7 +107,7 @@ class DialogueText:
     """To a question about medicines for a child: only a doctor or pharmacist can say."""
 
     aspect_questions: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    """Question frames by aspect name, expanded; "..." stands for any words ("how can ... injure ...")."""
+    """Question frames by aspect name, as templates ("how (can|could) ... injure ..."); "..." stands for any words."""
 
 
 @dataclass(frozen=True)

@@ -147,7 +147,7 @@ class Vocabulary:
                 known = (
                     phrase
                     if phrase in self.labels
-                    else self._possessive(phrase) or self._misheard(piece, known_words, thresholds)
+                    else self._inflected(phrase) or self._misheard(piece, known_words, thresholds)
                 )
                 if known:
                     labels.update(self.labels[known])
@@ -156,10 +156,15 @@ class Vocabulary:
                 start += 1
         return " ".join(words), labels
 
-    def _possessive(self, phrase: str) -> str | None:
-        """A vocabulary word with "'s" ("my bum's been sore", "the hip's worse") is that word."""
-        word = phrase.removesuffix("'s")
-        return word if word != phrase and word in self.labels else None
+    def _inflected(self, phrase: str) -> str | None:
+        """A vocabulary word with "'s" or "-es" ("my bum's been sore", "he slouches") is that word."""
+        if " " in phrase:
+            return None
+        for ending in ("'s", "es"):
+            word = phrase.removesuffix(ending)
+            if word != phrase and word in self.labels:
+                return word
+        return None
 
     def _misheard(self, piece: list[str], known_words: frozenset[str], thresholds: Thresholds) -> str | None:
         joined = "".join(piece)
@@ -259,10 +264,7 @@ class MatcherIndex:
             triggers=[normalise(t) for t in urgent.triggers],
             context_triggers=[normalise(t) for t in urgent.context_triggers],
             other_senses=sorted((normalise(p) for p in domain.other_senses), key=lambda p: -len(p)),
-            aspect_questions={
-                name: [_normalised_frame(frame) for frame in frames]
-                for name, frames in knowledge.dialogue.aspect_questions.items()
-            },
+            aspect_questions={name: list(frames) for name, frames in knowledge.dialogue.aspect_questions.items()},
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -283,13 +285,6 @@ class MatcherIndex:
             other_senses=data["other_senses"],
             aspect_questions=data["aspect_questions"],
         )
-
-
-def _normalised_frame(frame: str) -> str:
-    """A question frame as utterances are normalised ("so" and "like" are fillers), keeping its "..." wildcards."""
-    return " ".join(
-        word if word == "..." else normalise(word) for word in frame.split() if word == "..." or normalise(word)
-    )
 
 
 def _as_json(value: Any) -> Any:

@@ -34,8 +34,9 @@ _NO_CLOSE_EXAMPLE = "no example close enough"
 _NO_DOMAIN_WORD = "no word of the skill's domain"
 _ONE_WORD = "one word is not a question"
 _TWO_CLOSE = "two topics are close"
-_ANY_WORDS = r"\S+(?: \S+)*?"
-"""What "..." in a question frame stands for: one or more words."""
+_FRAME_TOKEN = re.compile(r"\.\.\.|[()\[\]|]|[^\s()\[\]|]+")
+_FRAME_SYNTAX = {"...": r"(?:\S+ )+?", "(": "(?:", ")": ")", "[": "(?:", "]": ")?", "|": "|"}
+"""A question frame's template syntax as a regular expression: "..." is one or more words."""
 _MEANING_MAY_DECIDE = frozenset({_NO_CLOSE_EXAMPLE, _NO_DOMAIN_WORD, _TWO_CLOSE})
 """Refusals and questions back that a very close example in meaning may overrule; never "about another part
 of the body", a named choice, or anything decided by a warning sign."""
@@ -65,6 +66,15 @@ class Utterance:
 
     english: bool = True
     """False for a question in another language."""
+
+
+def _frame_pattern(template: str) -> str:
+    """A question frame ("how (can|could) ... injure ...") as a pattern over a normalised utterance in which
+    every word is followed by a space; words are normalised as utterances are ("so" is a filler)."""
+    return "".join(
+        _FRAME_SYNTAX.get(token) or "".join(f"{re.escape(word)} " for word in normalise(token).split())
+        for token in _FRAME_TOKEN.findall(template)
+    )
 
 
 class Matcher:
@@ -157,7 +167,14 @@ class Matcher:
         out_of_scope_score = max(
             self._out_of_scope.best_by_intent(query, thresholds.example_floor).values(), default=0.0
         )
-        if out_of_scope_score >= best_score + thresholds.out_of_scope_lead:
+        # Without a word of the domain a topic's score is mostly its keyword ("chair"); then the letters alone
+        # are compared: "what chair is best for gaming" is an out-of-scope example's, not the chair topic's.
+        compared = (
+            best_score
+            if in_domain
+            else max((score for intent, score in letters.items() if intent.topic == best_topic), default=0.0)
+        )
+        if out_of_scope_score >= compared + thresholds.out_of_scope_lead:
             return refused("an out-of-scope example is closer", round(out_of_scope_score / 100, 3))
 
         either = self._either_or(query, scores)
@@ -185,6 +202,13 @@ class Matcher:
                 (False, False): thresholds.margin,
             }[named]
             if best_score - runner_score < margin and runner_score >= needed:
+                if named == (False, True):
+                    # Of two topics this close, the one the question names is meant ("what should i put on a
+                    # pulled glute": the exercise topic, not hip pain in general).
+                    intent = self._with_aspect(runner_topic, query, letters)
+                    return Match(
+                        intent, round(runner_score / 100, 3), alternatives, "the named one of two close topics"
+                    )
                 offered = (
                     Candidate(IntentId(best_topic), round(best_score / 100, 3)),
                     Candidate(IntentId(runner_topic), round(runner_score / 100, 3)),
@@ -215,7 +239,7 @@ class Matcher:
 
     def _framed_aspect(self, query: str) -> str | None:
         """The aspect a question frame asks for, whichever topic it is about."""
-        return next((aspect for aspect, frame in self._aspect_frames if frame.search(query)), None)
+        return next((aspect for aspect, frame in self._aspect_frames if frame.search(f" {query} ")), None)
 
     def _in_domain(self, query: str, labels: frozenset[str]) -> bool:
         """A word of the domain, or a word that is in it with pain ("sitting") and a pain word; or everyday words
@@ -375,14 +399,10 @@ class Matcher:
     def _aspect_frames(self) -> list[tuple[str, re.Pattern[str]]]:
         """Each aspect's question frames as one pattern, in the order the dialogue file lists the aspects:
         "how can ... injure ..." asks how harm comes about, whatever the topic's words in between."""
-        frames = []
-        for aspect, questions in self.index.aspect_questions.items():
-            alternatives = "|".join(
-                " ".join(_ANY_WORDS if word == "..." else re.escape(word) for word in question.split())
-                for question in questions
-            )
-            frames.append((aspect, re.compile(f"(?:^| )(?:{alternatives})(?: |$)")))
-        return frames
+        return [
+            (aspect, re.compile(" (?:" + "|".join(_frame_pattern(frame) for frame in frames) + ")"))
+            for aspect, frames in self.index.aspect_questions.items()
+        ]
 
     @cached_property
     def _aspect_phrases(self) -> list[tuple[str, str]]:
@@ -411,7 +431,7 @@ class Matcher:
         if not aspects:
             return IntentId(topic_id)
         for aspect, frame in self._aspect_frames:
-            if aspect in aspects and frame.search(query):
+            if aspect in aspects and frame.search(f" {query} "):
                 return IntentId.of(topic_id, aspect)
         padded = f" {query} "
         for phrase, aspect in self._aspect_openings:
