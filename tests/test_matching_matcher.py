@@ -437,3 +437,25 @@ def test_a_question_frame_is_a_pattern_over_words() -> None:
     assert frame.search(" how could sitting all day hurt my bottom ")
     assert not frame.search(" how can i stop it hurting ")
     assert not frame.search(" how can running injure ")
+
+
+@pytest.mark.parametrize(
+    ("utterance", "intent"),
+    [
+        ("i get a sore butt from my gaming chair", "prolonged_sitting"),
+        ("my chair is too hard and my tailbone aches", "prolonged_sitting"),
+        ("what chair is best for my sore tailbone", "daily_care"),
+    ],
+)
+def test_pain_told_is_about_its_cause_and_a_question_about_chairs_is_advice(
+    shipped: Matcher, utterance: str, intent: str
+) -> None:
+    assert shipped.match(utterance).intent.topic == intent
+
+
+def test_of_two_close_topics_the_one_with_the_aspect_asked_for_is_meant(shipped: Matcher) -> None:
+    assert shipped.match("what's good for a sore bum").intent == "causes_overview.treatment"
+
+
+def test_a_frame_for_an_aspect_the_topic_lacks_answers_the_whole_topic(shipped: Matcher) -> None:
+    assert shipped.match("what makes my glutes ache").intent == "causes_overview"

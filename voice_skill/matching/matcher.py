@@ -37,6 +37,12 @@ _TWO_CLOSE = "two topics are close"
 _FRAME_TOKEN = re.compile(r"\.\.\.|[()\[\]|]|[^\s()\[\]|]+")
 _FRAME_SYNTAX = {"...": r"(?:\S+ )+?", "(": "(?:", ")": ")", "[": "(?:", "]": ")?", "|": "|"}
 """A question frame's template syntax as a regular expression: "..." is one or more words."""
+_QUESTION_WORDS = frozenset(
+    "how what what's whats why which when where who will would can could does do is are should any tips".split()
+)
+"""Words that make an utterance a question rather than something told."""
+_PAIN_TOLD = frozenset("hurts hurt hurting aches ache aching sore killing throbbing".split())
+"""Words that tell of pain felt ("my bottom hurts"), not of pain asked about ("a chair for hip pain")."""
 _MEANING_MAY_DECIDE = frozenset({_NO_CLOSE_EXAMPLE, _NO_DOMAIN_WORD, _TWO_CLOSE})
 """Refusals and questions back that a very close example in meaning may overrule; never "about another part
 of the body", a named choice, or anything decided by a warning sign."""
@@ -202,6 +208,12 @@ class Matcher:
                 (False, False): thresholds.margin,
             }[named]
             if best_score - runner_score < margin and runner_score >= needed:
+                answerable = self._answers_the_frame(said, (best_topic, runner_topic))
+                if answerable:
+                    intent = self._with_aspect(answerable, query, letters)
+                    return Match(
+                        intent, round(scores[answerable] / 100, 3), alternatives, "the one that answers what is asked"
+                    )
                 if named == (False, True):
                     # Of two topics this close, the one the question names is meant ("what should i put on a
                     # pulled glute": the exercise topic, not hip pain in general).
@@ -214,12 +226,35 @@ class Matcher:
                     Candidate(IntentId(runner_topic), round(runner_score / 100, 3)),
                 )
                 return Match(IntentId(CLARIFY), round(best_score / 100, 3), offered, _TWO_CLOSE)
+        told = self._pain_told(said, ranked, needed)
+        if told:
+            return told
         if best_topic == SEE_DOCTOR:
             asked = self._cause_asked_through(said)
             if asked and asked.topic in scores:
                 return Match(asked, round(scores[asked.topic] / 100, 3), alternatives, "a cause asked through advice")
         intent = self._with_aspect(best_topic, query, letters)
         return Match(intent, round(best_score / 100, 3), alternatives, "closest topic")
+
+    def _pain_told(self, said: Utterance, ranked: list[tuple[str, float]], needed: float) -> Match | None:
+        """Pain told, not asked about ("i get a sore butt from my gaming chair"), is about its cause: the advice
+        topics answer questions (how to sit, which chair, when to see a doctor)."""
+        words = said.query.split()
+        if self.topics[ranked[0][0]].kind != "advice" or not any(word in _PAIN_TOLD for word in words):
+            return None
+        if any(word in _QUESTION_WORDS for word in words):
+            return None
+        cause, score = next(((t, s) for t, s in ranked[1:] if self.topics[t].kind == "cause"), ("", 0.0))
+        if not cause or score < needed:
+            return None
+        return Match(IntentId(cause), round(score / 100, 3), reason="pain told")
+
+    def _answers_the_frame(self, said: Utterance, close: tuple[str, str]) -> str | None:
+        """Of two close topics, the only one with the aspect the question's frame asks for ("what's good for a
+        sore bum" asks for treatment, which hip pain in general has and the posture advice has not)."""
+        framed = self._framed_aspect(said.query)
+        having = [topic_id for topic_id in close if framed in self.topics[topic_id].aspects]
+        return having[0] if framed and len(having) == 1 else None
 
     def _cause_asked_through(self, said: Utterance) -> IntentId | None:
         """A question about what doctors do that asks for an aspect of a cause, its treatment or its signs
@@ -430,9 +465,11 @@ class Matcher:
         aspects = self.topics[topic_id].aspects
         if not aspects:
             return IntentId(topic_id)
-        for aspect, frame in self._aspect_frames:
-            if aspect in aspects and frame.search(f" {query} "):
-                return IntentId.of(topic_id, aspect)
+        framed = self._framed_aspect(query)
+        if framed:
+            # What the question asks is plain from its frame; a topic without that aspect is answered whole
+            # ("what makes my glutes ache" asks for causes, and hip pain in general has no cause aspect).
+            return IntentId.of(topic_id, framed) if framed in aspects else IntentId(topic_id)
         padded = f" {query} "
         for phrase, aspect in self._aspect_openings:
             if aspect in aspects and padded.startswith(f" {phrase} "):
