@@ -459,3 +459,7 @@ def test_of_two_close_topics_the_one_with_the_aspect_asked_for_is_meant(shipped:
 
 def test_a_frame_for_an_aspect_the_topic_lacks_answers_the_whole_topic(shipped: Matcher) -> None:
     assert shipped.match("what makes my glutes ache").intent == "causes_overview"
+
+
+def test_advice_never_explains_how_pain_comes_about(shipped: Matcher) -> None:
+    assert shipped.match("why do hard chairs make my bottom sore").intent == "prolonged_sitting.mechanism"

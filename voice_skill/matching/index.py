@@ -157,10 +157,10 @@ class Vocabulary:
         return " ".join(words), labels
 
     def _inflected(self, phrase: str) -> str | None:
-        """A vocabulary word with "'s" or "-es" ("my bum's been sore", "he slouches") is that word."""
+        """A vocabulary word with "'s", "-es" or "-s" ("my bum's been sore", "he slouches", "their backs") is that word."""
         if " " in phrase:
             return None
-        for ending in ("'s", "es"):
+        for ending in ("'s", "es", "s"):
             word = phrase.removesuffix(ending)
             if word != phrase and word in self.labels:
                 return word

@@ -226,7 +226,7 @@ class Matcher:
                     Candidate(IntentId(runner_topic), round(runner_score / 100, 3)),
                 )
                 return Match(IntentId(CLARIFY), round(best_score / 100, 3), offered, _TWO_CLOSE)
-        told = self._pain_told(said, ranked, needed)
+        told = self._pain_told(said, ranked, needed) or self._mechanism_of_a_cause(said, ranked, needed)
         if told:
             return told
         if best_topic == SEE_DOCTOR:
@@ -248,6 +248,18 @@ class Matcher:
         if not cause or score < needed:
             return None
         return Match(IntentId(cause), round(score / 100, 3), reason="pain told")
+
+    def _mechanism_of_a_cause(self, said: Utterance, ranked: list[tuple[str, float]], needed: float) -> Match | None:
+        """Advice never explains how pain comes about: "why do hard chairs make my bottom sore" is the
+        mechanism of the closest cause that has one, not advice about chairs."""
+        if self.topics[ranked[0][0]].kind != "advice" or self._framed_aspect(said.query) != "mechanism":
+            return None
+        for topic_id, score in ranked[1:]:
+            if self.topics[topic_id].kind == "cause" and "mechanism" in self.topics[topic_id].aspects:
+                if score < needed:
+                    return None
+                return Match(IntentId.of(topic_id, "mechanism"), round(score / 100, 3), reason="how a cause hurts")
+        return None
 
     def _answers_the_frame(self, said: Utterance, close: tuple[str, str]) -> str | None:
         """Of two close topics, the only one with the aspect the question's frame asks for ("what's good for a
