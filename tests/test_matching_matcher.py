@@ -463,3 +463,17 @@ def test_a_frame_for_an_aspect_the_topic_lacks_answers_the_whole_topic(shipped: 
 
 def test_advice_never_explains_how_pain_comes_about(shipped: Matcher) -> None:
     assert shipped.match("why do hard chairs make my bottom sore").intent == "prolonged_sitting.mechanism"
+
+
+@pytest.mark.parametrize(
+    ("utterance", "intent"),
+    [
+        ("my doctor thinks i have osteoporosis", "osteoporosis"),
+        ("my mri shows a slipped disc in my lower back", "disc_herniation"),
+        ("my gp says it's sciatica, should i see a specialist", "see_doctor"),
+    ],
+)
+def test_a_finding_reported_is_about_the_finding_unless_a_visit_is_asked_about(
+    shipped: Matcher, utterance: str, intent: str
+) -> None:
+    assert shipped.match(utterance).intent.topic == intent

@@ -43,6 +43,14 @@ _QUESTION_WORDS = frozenset(
 """Words that make an utterance a question rather than something told."""
 _PAIN_TOLD = frozenset("hurts hurt hurting aches ache aching sore killing throbbing".split())
 """Words that tell of pain felt ("my bottom hurts"), not of pain asked about ("a chair for hip pain")."""
+_DOCTOR_TOLD = re.compile(
+    r" (?:my|the|a|an|her|his) (?:doctor|gp|physio|physiotherapist|specialist|consultant|surgeon|mri|scan|x ray|xray"
+    r"|bone scan|test|tests|results) (?:says|said|thinks|thought|mentioned|told me|told her|told him|diagnosed"
+    r"|found|suspects|shows|showed|came back) "
+)
+"""A finding reported ("my doctor says i have osteopenia", "my mri shows a slipped disc"): the question is about
+the finding, not about seeing a doctor."""
+_VISIT = re.compile(r" (?:see|go to|visit|book|appointment|referral|refer me) ")
 _MEANING_MAY_DECIDE = frozenset({_NO_CLOSE_EXAMPLE, _NO_DOMAIN_WORD, _TWO_CLOSE})
 """Refusals and questions back that a very close example in meaning may overrule; never "about another part
 of the body", a named choice, or anything decided by a warning sign."""
@@ -121,7 +129,7 @@ class Matcher:
         everyday requests the encoder's start-up (numpy, the tokenizer, one query: about 0.15 s)."""
         return (
             (bool(said.labels) or found.reason != _NO_DOMAIN_WORD)
-            and ELSEWHERE not in said.labels
+            and (ELSEWHERE not in said.labels or DOMAIN in said.labels)
             and "_" not in said.query
             and len(content_words(said.query)) >= self.thresholds.question_words
         )
@@ -192,6 +200,10 @@ class Matcher:
             advice = self._advice_of(best_topic, runner_topic)
             if named == (True, True) and advice:
                 asked = self._cause_asked_through(said) if advice == SEE_DOCTOR else None
+                if advice == SEE_DOCTOR and not asked and self._finding_told(query):
+                    # "my doctor says my bone density is low": what a doctor found is the cause to explain.
+                    cause = runner_topic if advice == best_topic else best_topic
+                    return Match(IntentId(cause), round(scores[cause] / 100, 3), alternatives, "what a doctor found")
                 if asked:
                     return Match(
                         asked, round(scores[asked.topic] / 100, 3), alternatives, "a cause asked through advice"
@@ -260,6 +272,12 @@ class Matcher:
                     return None
                 return Match(IntentId.of(topic_id, "mechanism"), round(score / 100, 3), reason="how a cause hurts")
         return None
+
+    @staticmethod
+    def _finding_told(query: str) -> bool:
+        """A finding reported and no visit asked about ("my gp says it's sciatica, should i see a specialist")."""
+        padded = f" {query} "
+        return bool(_DOCTOR_TOLD.search(padded)) and not _VISIT.search(padded)
 
     def _answers_the_frame(self, said: Utterance, close: tuple[str, str]) -> str | None:
         """Of two close topics, the only one with the aspect the question's frame asks for ("what's good for a
