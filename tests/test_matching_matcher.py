@@ -477,3 +477,11 @@ def test_a_finding_reported_is_about_the_finding_unless_a_visit_is_asked_about(
     shipped: Matcher, utterance: str, intent: str
 ) -> None:
     assert shipped.match(utterance).intent.topic == intent
+
+
+def test_a_named_topic_close_enough_wins_over_an_unnamed_one_that_is_not(shipped: Matcher) -> None:
+    assert shipped.match("is it serious if my hip keeps aching at night").intent == "see_doctor"
+
+
+def test_a_word_known_in_another_form_is_not_unknown(shipped: Matcher) -> None:
+    assert shipped.match("what kinds of things can you help me with").intent == "help"

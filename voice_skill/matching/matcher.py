@@ -11,6 +11,7 @@ margin over the runner-up (else the skill asks which was meant).
 
 from __future__ import annotations
 
+import math
 import re
 from collections import defaultdict
 from dataclasses import dataclass
@@ -155,6 +156,13 @@ class Matcher:
             ((topic_id, score) for topic_id, score in scores.items() if self.topics[topic_id].is_medical),
             key=lambda item: -item[1],
         )
+        if ranked and ranked[0][0] not in labels and ranked[0][1] < thresholds.accept_without_keyword:
+            # The closest topic is not close enough without its keyword; a named one close enough with it is
+            # meant ("is it serious if my hip keeps aching": the doctor topic, named by "serious").
+            close_enough = next((item for item in ranked if item[0] in labels and item[1] >= thresholds.accept), None)
+            if close_enough:
+                ranked.remove(close_enough)
+                ranked.insert(0, close_enough)
         if not ranked:
             return Match(IntentId(OUT_OF_SCOPE), 1.0, reason="no example is close")
         best_topic, best_score = ranked[0]
@@ -215,7 +223,7 @@ class Matcher:
                 return Match(intent, round(score / 100, 3), alternatives, "advice about a named cause")
             margin = {
                 (True, True): thresholds.margin_when_both_named,
-                (True, False): 0.0,
+                (True, False): -math.inf,  # a named topic is not doubted for an unnamed one
                 (False, True): thresholds.margin,
                 (False, False): thresholds.margin,
             }[named]
@@ -524,8 +532,18 @@ class Matcher:
         return IntentId(topic_id)
 
     def _unknown_words(self, query: str) -> list[str]:
-        """Content words no example uses: outside the domain they name something the skill knows nothing of."""
-        return [word for word in content_words(query) if word not in self._examples.words]
+        """Content words no example uses, in any form ("kinds" is known from "kind"): outside the domain they
+        name something the skill knows nothing of."""
+        known = self._examples.words
+        return [
+            word
+            for word in content_words(query)
+            if word not in known and self._stems.content(word)[0] not in self._example_stems
+        ]
+
+    @cached_property
+    def _example_stems(self) -> frozenset[str]:
+        return frozenset(self._stems.content(" ".join(self._examples.words)))
 
     def _words_of_other_intents(self, query: str, intent: IntentId) -> list[str]:
         """Content words the intent's own examples never use: a misheard question ("i didn't seat not when")
