@@ -97,6 +97,19 @@ def test_a_bad_topic_file_is_named_with_its_line(tmp_path: Path, content: str, m
     assert message in str(caught.value)
 
 
+def test_question_frames_are_kept_as_templates_and_name_a_known_aspect(tmp_path: Path) -> None:
+    directory = write_intents(tmp_path)
+    (directory / "_dialogue.yaml").write_text(DIALOGUE + 'aspect_questions:\n  mechanism: ["How (can|does) ... hip"]\n')
+    assert load_knowledge(directory).dialogue.aspect_questions == {"mechanism": ("how (can|does) ... hip",)}
+    for frames, message in (
+        ('diagnosis: ["how ..."]', "unknown aspect 'diagnosis'"),
+        ('mechanism: ["why <hip>"]', "rules"),
+    ):
+        (directory / "_dialogue.yaml").write_text(DIALOGUE + f"aspect_questions:\n  {frames}\n")
+        with pytest.raises(TopicFileError, match=message):
+            load_knowledge(directory)
+
+
 @pytest.mark.parametrize(
     ("rules", "template", "message"),
     [

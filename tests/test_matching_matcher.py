@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 import subprocess
 import textwrap
 
@@ -16,7 +17,7 @@ from voice_skill.intent import CLARIFY, OUT_OF_SCOPE, URGENT
 from voice_skill.knowledge.loader import load_knowledge
 from voice_skill.knowledge.model import REQUIRED_TOPICS
 from voice_skill.matching.index import with_plurals
-from voice_skill.matching.matcher import Matcher
+from voice_skill.matching.matcher import Matcher, _frame_pattern
 from voice_skill.matching.text import normalise, phonetic
 from voice_skill.matching.thresholds import Thresholds
 from voice_skill.skill import Skill
@@ -280,6 +281,39 @@ def test_a_question_s_opening_names_its_aspect(shipped: Matcher, utterance: str,
     assert shipped.match(utterance).intent == intent
 
 
+@pytest.mark.parametrize(
+    ("utterance", "intent"),
+    [
+        ("how can running injure your hip", "improper_exercise.mechanism"),
+        ("how can i avoid injuring my hip when i run", "improper_exercise.prevention"),
+        ("what relieves a sore bum after a day at the desk", "prolonged_sitting.treatment"),
+        ("will a heat pad help my tailbone after a long drive", "prolonged_sitting.treatment"),
+        ("what can i do so sitting at work doesn't make my bottom sore", "prolonged_sitting.prevention"),
+        ("how would i know if my disc has slipped", "disc_herniation.symptoms"),
+    ],
+)
+def test_a_question_frame_names_its_aspect_whatever_the_topic_s_words(
+    shipped: Matcher, utterance: str, intent: str
+) -> None:
+    assert shipped.match(utterance).intent == intent
+
+
+@pytest.mark.parametrize(
+    ("utterance", "intent"),
+    [
+        ("how do doctors usually treat sciatica", "sciatica.treatment"),
+        ("which pills would a doctor give for a herniated disc", "disc_herniation.treatment"),
+        ("how would a gp treat hip pain", "causes_overview.treatment"),
+        ("do i need to see a doctor for my sciatica", "see_doctor"),
+        ("what kind of doctor treats sciatica", "see_doctor"),
+    ],
+)
+def test_a_treatment_asked_through_doctors_is_the_cause_s_treatment(
+    shipped: Matcher, utterance: str, intent: str
+) -> None:
+    assert shipped.match(utterance).intent == intent
+
+
 def test_an_aspect_s_own_example_outweighs_a_follow_up_phrase_inside_it(shipped: Matcher) -> None:
     """ "what can i do" asks for treatment, but the whole sentence is a prevention example."""
     assert shipped.match("what can i do to keep my bones strong").intent == "osteoporosis.prevention"
@@ -361,3 +395,93 @@ def test_a_misheard_question_close_to_a_set_phrase_by_letters_is_not_that_phrase
     # close to "i didn't catch that" by letters), they left a warning sign unanswered and Moonshine unasked.
     assert shipped.match("i didn't seat not when").intent == OUT_OF_SCOPE
     assert shipped.match("i didn't catch that").intent == "repeat"
+
+
+@pytest.mark.parametrize(
+    "utterance",
+    [
+        "how should i hold my posture when playing the violin",
+        "what sitting position is best for playing the drums",
+        "my son is getting shorter haircuts",
+        "where can i buy an office chair",
+        "who made you",
+    ],
+)
+def test_everyday_words_of_the_domain_with_a_word_the_skill_does_not_know_are_refused(
+    shipped: Matcher, utterance: str
+) -> None:
+    assert shipped.match(utterance).intent == "out_of_scope"
+
+
+@pytest.mark.parametrize(
+    ("utterance", "intent"),
+    [
+        ("how can i fix my posture at my desk", "daily_care"),
+        ("should i see a gp about it", "see_doctor"),
+    ],
+)
+def test_everyday_words_of_the_domain_among_known_words_are_in_the_domain(
+    shipped: Matcher, utterance: str, intent: str
+) -> None:
+    assert shipped.match(utterance).intent == intent
+
+
+def test_a_domain_word_with_an_apostrophe_s_or_es_is_that_word(shipped: Matcher) -> None:
+    assert "<domain>" in shipped.read("my bum's been sore since my spin class").labels
+    assert "<everyday>" in shipped.read("he slouches at his desk").labels
+
+
+def test_a_question_frame_is_a_pattern_over_words() -> None:
+    frame = re.compile(" (?:" + _frame_pattern("how (can|could) [so] ... (injure|hurt) ...") + ")")
+    assert frame.search(" how can running injure your hip ")
+    assert frame.search(" how could sitting all day hurt my bottom ")
+    assert not frame.search(" how can i stop it hurting ")
+    assert not frame.search(" how can running injure ")
+
+
+@pytest.mark.parametrize(
+    ("utterance", "intent"),
+    [
+        ("i get a sore butt from my gaming chair", "prolonged_sitting"),
+        ("my chair is too hard and my tailbone aches", "prolonged_sitting"),
+        ("what chair is best for my sore tailbone", "daily_care"),
+    ],
+)
+def test_pain_told_is_about_its_cause_and_a_question_about_chairs_is_advice(
+    shipped: Matcher, utterance: str, intent: str
+) -> None:
+    assert shipped.match(utterance).intent.topic == intent
+
+
+def test_of_two_close_topics_the_one_with_the_aspect_asked_for_is_meant(shipped: Matcher) -> None:
+    assert shipped.match("what's good for a sore bum").intent == "causes_overview.treatment"
+
+
+def test_a_frame_for_an_aspect_the_topic_lacks_answers_the_whole_topic(shipped: Matcher) -> None:
+    assert shipped.match("what makes my glutes ache").intent == "causes_overview"
+
+
+def test_advice_never_explains_how_pain_comes_about(shipped: Matcher) -> None:
+    assert shipped.match("why do hard chairs make my bottom sore").intent == "prolonged_sitting.mechanism"
+
+
+@pytest.mark.parametrize(
+    ("utterance", "intent"),
+    [
+        ("my doctor thinks i have osteoporosis", "osteoporosis"),
+        ("my mri shows a slipped disc in my lower back", "disc_herniation"),
+        ("my gp says it's sciatica, should i see a specialist", "see_doctor"),
+    ],
+)
+def test_a_finding_reported_is_about_the_finding_unless_a_visit_is_asked_about(
+    shipped: Matcher, utterance: str, intent: str
+) -> None:
+    assert shipped.match(utterance).intent.topic == intent
+
+
+def test_a_named_topic_close_enough_wins_over_an_unnamed_one_that_is_not(shipped: Matcher) -> None:
+    assert shipped.match("is it serious if my hip keeps aching at night").intent == "see_doctor"
+
+
+def test_a_word_known_in_another_form_is_not_unknown(shipped: Matcher) -> None:
+    assert shipped.match("what kinds of things can you help me with").intent == "help"

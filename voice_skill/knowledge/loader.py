@@ -84,6 +84,7 @@ def _from_json(data: dict[str, Any]) -> KnowledgeBase:
     dialogue = DialogueText(
         **{name: raw_dialogue[name] for name in (*DIALOGUE_PHRASES, *OPTIONAL_DIALOGUE_PHRASES)},
         follow_ups={name: tuple(s) for name, s in raw_dialogue["follow_ups"].items()},
+        aspect_questions={name: tuple(s) for name, s in raw_dialogue["aspect_questions"].items()},
     )
     domain = Domain(**{name: tuple(words) for name, words in data["domain"].items()})
     return KnowledgeBase(topics=topics, dialogue=dialogue, domain=domain, digest=data["digest"])
@@ -213,6 +214,20 @@ class _Expander:
                     sentences[sentence] = None
         return tuple(sentences)
 
+    def check(self, templates: list[str], document: _Document, *where: str) -> tuple[str, ...]:
+        """Templates kept as they are (question frames are matched as patterns, never expanded), lower case,
+        once they parse; rules (<hip>) are not allowed in them."""
+        checked = []
+        for number, template in enumerate(templates):
+            try:
+                if "<" in template:
+                    raise ValueError("rules such as <hip> are not allowed here")
+                self._parse(template.lower())
+            except Exception as error:  # hassil raises several unrelated types for a bad template
+                raise document.fail(f"bad sentence template {template!r}: {error}", *where, number) from None
+            checked.append(" ".join(template.lower().split()))
+        return tuple(checked)
+
     def _count(self, expression: Any, limit: int, rules_in_use: tuple[str, ...] = ()) -> int:
         """How many sentences the expression expands to (before duplicates are dropped), or a number above limit."""
         from hassil.expression import Alternative, Permutation, RuleReference, Sequence, TextChunk
@@ -270,9 +285,10 @@ def _parse(directory: Path, files: list[Path], digest: str) -> KnowledgeBase:
             )
             for name in ("words", "with_pain", "pain_words", "elsewhere")
         },
-        other_senses=tuple(
-            " ".join(phrase.lower().split()) for phrase in domain_doc.strings(domain_doc.data, "other_senses")
-        ),
+        **{
+            name: tuple(" ".join(phrase.lower().split()) for phrase in domain_doc.strings(domain_doc.data, name))
+            for name in ("other_senses", "everyday")
+        },
     )
     return KnowledgeBase(topics=topics, dialogue=dialogue, domain=domain, digest=digest)
 
@@ -289,11 +305,24 @@ def _parse_dialogue(document: _Document, expander: _Expander) -> DialogueText:
         follow_ups[name] = expander.expand(
             document.strings(raw_follow_ups, name, "follow_ups", required=True), document, "follow_ups", name
         )
+    raw_questions = data.get("aspect_questions", {})
+    if not isinstance(raw_questions, dict):
+        raise document.fail("'aspect_questions' must map aspect names to question frames", "aspect_questions")
+    aspect_questions = {}
+    for name in raw_questions:
+        if name not in ASPECTS:
+            raise document.fail(f"unknown aspect '{name}' (use {', '.join(ASPECTS)})", "aspect_questions", name)
+        aspect_questions[name] = expander.check(
+            document.strings(raw_questions, name, "aspect_questions", required=True),
+            document,
+            "aspect_questions",
+            name,
+        )
     phrases = {name: document.text(data, name) for name in DIALOGUE_PHRASES}
     phrases.update({name: document.text(data, name) for name in OPTIONAL_DIALOGUE_PHRASES if name in data})
     if "{first}" not in phrases["clarify"] or "{second}" not in phrases["clarify"]:
         raise document.fail("'clarify' must contain {first} and {second}", "clarify")
-    return DialogueText(**phrases, follow_ups=follow_ups)
+    return DialogueText(**phrases, follow_ups=follow_ups, aspect_questions=aspect_questions)
 
 
 def _parse_topic(document: _Document, expander: _Expander) -> Topic:

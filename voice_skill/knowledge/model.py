@@ -8,8 +8,10 @@ from ..intent import EMERGENCY, OUT_OF_SCOPE, SEE_DOCTOR, URGENT
 
 KINDS = ("cause", "advice", "meta")
 ASPECTS = ("mechanism", "symptoms", "treatment", "prevention")
+GENERAL_CAUSES = "causes_overview"
+"""The topic about hip and buttock pain in general, whatever its cause."""
 REQUIRED_TOPICS = (
-    "causes_overview",
+    GENERAL_CAUSES,
     "prolonged_sitting",
     "improper_exercise",
     "disc_herniation",
@@ -104,6 +106,9 @@ class DialogueText:
     child_medicine: str = ""
     """To a question about medicines for a child: only a doctor or pharmacist can say."""
 
+    aspect_questions: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """Question frames by aspect name, as templates ("how (can|could) ... injure ..."); "..." stands for any words."""
+
 
 @dataclass(frozen=True)
 class Domain:
@@ -123,6 +128,11 @@ class Domain:
 
     other_senses: tuple[str, ...] = ()
     """Phrases in which a domain word means something else ("disc jockey", "hip hop"): they do not count."""
+
+    everyday: tuple[str, ...] = ()
+    """Phrases of the domain that are also everyday talk (posture, chairs, seeing a GP): alone, they put an
+    utterance in the domain only when the skill knows its other words ("my posture at my desk", not "my
+    posture when playing the cello")."""
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from ..knowledge.model import ASPECTS, KnowledgeBase
 from .text import STOPWORDS, normalise, phonetic
 from .thresholds import Thresholds
 
-DOMAIN, WITH_PAIN, PAIN, ELSEWHERE = "<domain>", "<with pain>", "<pain>", "<elsewhere>"
+DOMAIN, WITH_PAIN, PAIN, ELSEWHERE, EVERYDAY = "<domain>", "<with pain>", "<pain>", "<elsewhere>", "<everyday>"
 """Vocabulary labels of the domain's word lists (the other labels are topic ids)."""
 
 _REPEATED_LETTER = re.compile(r"(.)\1\1")
@@ -144,13 +144,27 @@ class Vocabulary:
             while start + size <= len(words):
                 piece = words[start : start + size]
                 phrase = " ".join(piece)
-                known = phrase if phrase in self.labels else self._misheard(piece, known_words, thresholds)
+                known = (
+                    phrase
+                    if phrase in self.labels
+                    else self._inflected(phrase) or self._misheard(piece, known_words, thresholds)
+                )
                 if known:
                     labels.update(self.labels[known])
                     if known != phrase:
                         words[start : start + size] = [known]
                 start += 1
         return " ".join(words), labels
+
+    def _inflected(self, phrase: str) -> str | None:
+        """A vocabulary word with "'s", "-es" or "-s" ("my bum's been sore", "he slouches", "their backs") is that word."""
+        if " " in phrase:
+            return None
+        for ending in ("'s", "es", "s"):
+            word = phrase.removesuffix(ending)
+            if word != phrase and word in self.labels:
+                return word
+        return None
 
     def _misheard(self, piece: list[str], known_words: frozenset[str], thresholds: Thresholds) -> str | None:
         joined = "".join(piece)
@@ -203,6 +217,7 @@ class MatcherIndex:
     triggers: list[str]
     context_triggers: list[str]
     other_senses: list[str]
+    aspect_questions: dict[str, list[str]]
 
     @classmethod
     def build(cls, knowledge: KnowledgeBase) -> MatcherIndex:
@@ -227,6 +242,7 @@ class MatcherIndex:
             (WITH_PAIN, domain.with_pain),
             (PAIN, domain.pain_words),
             (ELSEWHERE, domain.elsewhere),
+            (EVERYDAY, domain.everyday),
         ):
             vocabulary.add(label, phrases)
         out_of_scope, follow_ups = Examples(), Examples()
@@ -248,6 +264,7 @@ class MatcherIndex:
             triggers=[normalise(t) for t in urgent.triggers],
             context_triggers=[normalise(t) for t in urgent.context_triggers],
             other_senses=sorted((normalise(p) for p in domain.other_senses), key=lambda p: -len(p)),
+            aspect_questions={name: list(frames) for name, frames in knowledge.dialogue.aspect_questions.items()},
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -266,6 +283,7 @@ class MatcherIndex:
             triggers=data["triggers"],
             context_triggers=data["context_triggers"],
             other_senses=data["other_senses"],
+            aspect_questions=data["aspect_questions"],
         )
 
 

@@ -11,16 +11,18 @@ margin over the runner-up (else the skill asks which was meant).
 
 from __future__ import annotations
 
+import math
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 from functools import cached_property
 
 from rapidfuzz import fuzz, process
 
-from ..intent import CLARIFY, OUT_OF_SCOPE, URGENT, Candidate, IntentId, Match
-from ..knowledge.model import ASPECTS, KnowledgeBase, Topic
+from ..intent import CLARIFY, OUT_OF_SCOPE, SEE_DOCTOR, URGENT, Candidate, IntentId, Match
+from ..knowledge.model import ASPECTS, GENERAL_CAUSES, KnowledgeBase, Topic
 from .alarms import Alarm, find_alarm
-from .index import DOMAIN, ELSEWHERE, PAIN, WITH_PAIN, MatcherIndex, Stems
+from .index import DOMAIN, ELSEWHERE, EVERYDAY, PAIN, WITH_PAIN, MatcherIndex, Stems
 from .language import is_english
 from .semantic import SemanticIndex, available, spread
 from .text import content_words, normalise
@@ -33,6 +35,23 @@ _NO_CLOSE_EXAMPLE = "no example close enough"
 _NO_DOMAIN_WORD = "no word of the skill's domain"
 _ONE_WORD = "one word is not a question"
 _TWO_CLOSE = "two topics are close"
+_FRAME_TOKEN = re.compile(r"\.\.\.|[()\[\]|]|[^\s()\[\]|]+")
+_FRAME_SYNTAX = {"...": r"(?:\S+ )+?", "(": "(?:", ")": ")", "[": "(?:", "]": ")?", "|": "|"}
+"""A question frame's template syntax as a regular expression: "..." is one or more words."""
+_QUESTION_WORDS = frozenset(
+    "how what what's whats why which when where who will would can could does do is are should any tips".split()
+)
+"""Words that make an utterance a question rather than something told."""
+_PAIN_TOLD = frozenset("hurts hurt hurting aches ache aching sore killing throbbing".split())
+"""Words that tell of pain felt ("my bottom hurts"), not of pain asked about ("a chair for hip pain")."""
+_DOCTOR_TOLD = re.compile(
+    r" (?:my|the|a|an|her|his) (?:doctor|gp|physio|physiotherapist|specialist|consultant|surgeon|mri|scan|x ray|xray"
+    r"|bone scan|test|tests|results) (?:says|said|thinks|thought|mentioned|told me|told her|told him|diagnosed"
+    r"|found|suspects|shows|showed|came back) "
+)
+"""A finding reported ("my doctor says i have osteopenia", "my mri shows a slipped disc"): the question is about
+the finding, not about seeing a doctor."""
+_VISIT = re.compile(r" (?:see|go to|visit|book|appointment|referral|refer me) ")
 _MEANING_MAY_DECIDE = frozenset({_NO_CLOSE_EXAMPLE, _NO_DOMAIN_WORD, _TWO_CLOSE})
 """Refusals and questions back that a very close example in meaning may overrule; never "about another part
 of the body", a named choice, or anything decided by a warning sign."""
@@ -62,6 +81,15 @@ class Utterance:
 
     english: bool = True
     """False for a question in another language."""
+
+
+def _frame_pattern(template: str) -> str:
+    """A question frame ("how (can|could) ... injure ...") as a pattern over a normalised utterance in which
+    every word is followed by a space; words are normalised as utterances are ("so" is a filler)."""
+    return "".join(
+        _FRAME_SYNTAX.get(token) or "".join(f"{re.escape(word)} " for word in normalise(token).split())
+        for token in _FRAME_TOKEN.findall(template)
+    )
 
 
 class Matcher:
@@ -102,7 +130,7 @@ class Matcher:
         everyday requests the encoder's start-up (numpy, the tokenizer, one query: about 0.15 s)."""
         return (
             (bool(said.labels) or found.reason != _NO_DOMAIN_WORD)
-            and ELSEWHERE not in said.labels
+            and (ELSEWHERE not in said.labels or DOMAIN in said.labels)
             and "_" not in said.query
             and len(content_words(said.query)) >= self.thresholds.question_words
         )
@@ -116,7 +144,7 @@ class Matcher:
             return Match(IntentId(OUT_OF_SCOPE), 1.0, reason="not English", sign=NOT_ENGLISH)
         if not query:
             return Match(IntentId(OUT_OF_SCOPE), 1.0, reason="nothing said")
-        in_domain = DOMAIN in labels or (WITH_PAIN in labels and PAIN in labels)
+        in_domain = self._in_domain(query, labels)
         trigger = self._urgent_trigger(query, in_domain or PAIN in labels)
         if trigger:
             return Match(IntentId(URGENT), 1.0, reason=f"warning sign: {trigger}")
@@ -128,6 +156,13 @@ class Matcher:
             ((topic_id, score) for topic_id, score in scores.items() if self.topics[topic_id].is_medical),
             key=lambda item: -item[1],
         )
+        if ranked and ranked[0][0] not in labels and ranked[0][1] < thresholds.accept_without_keyword:
+            # The closest topic is not close enough without its keyword; a named one close enough with it is
+            # meant ("is it serious if my hip keeps aching": the doctor topic, named by "serious").
+            close_enough = next((item for item in ranked if item[0] in labels and item[1] >= thresholds.accept), None)
+            if close_enough:
+                ranked.remove(close_enough)
+                ranked.insert(0, close_enough)
         if not ranked:
             return Match(IntentId(OUT_OF_SCOPE), 1.0, reason="no example is close")
         best_topic, best_score = ranked[0]
@@ -154,7 +189,14 @@ class Matcher:
         out_of_scope_score = max(
             self._out_of_scope.best_by_intent(query, thresholds.example_floor).values(), default=0.0
         )
-        if out_of_scope_score >= best_score + thresholds.out_of_scope_lead:
+        # Without a word of the domain a topic's score is mostly its keyword ("chair"); then the letters alone
+        # are compared: "what chair is best for gaming" is an out-of-scope example's, not the chair topic's.
+        compared = (
+            best_score
+            if in_domain
+            else max((score for intent, score in letters.items() if intent.topic == best_topic), default=0.0)
+        )
+        if out_of_scope_score >= compared + thresholds.out_of_scope_lead:
             return refused("an out-of-scope example is closer", round(out_of_scope_score / 100, 3))
 
         either = self._either_or(query, scores)
@@ -165,6 +207,15 @@ class Matcher:
             named = (best_topic in labels, runner_topic in labels)
             advice = self._advice_of(best_topic, runner_topic)
             if named == (True, True) and advice:
+                asked = self._cause_asked_through(said) if advice == SEE_DOCTOR else None
+                if advice == SEE_DOCTOR and not asked and self._finding_told(query):
+                    # "my doctor says my bone density is low": what a doctor found is the cause to explain.
+                    cause = runner_topic if advice == best_topic else best_topic
+                    return Match(IntentId(cause), round(scores[cause] / 100, 3), alternatives, "what a doctor found")
+                if asked:
+                    return Match(
+                        asked, round(scores[asked.topic] / 100, 3), alternatives, "a cause asked through advice"
+                    )
                 # "Do I need medical attention for my sciatica", "good sitting posture for hip pain": a cause
                 # named with an advice topic is asked about through that advice.
                 score = scores[advice]
@@ -172,18 +223,108 @@ class Matcher:
                 return Match(intent, round(score / 100, 3), alternatives, "advice about a named cause")
             margin = {
                 (True, True): thresholds.margin_when_both_named,
-                (True, False): 0.0,
+                (True, False): -math.inf,  # a named topic is not doubted for an unnamed one
                 (False, True): thresholds.margin,
                 (False, False): thresholds.margin,
             }[named]
             if best_score - runner_score < margin and runner_score >= needed:
+                answerable = self._answers_the_frame(said, (best_topic, runner_topic))
+                if answerable:
+                    intent = self._with_aspect(answerable, query, letters)
+                    return Match(
+                        intent, round(scores[answerable] / 100, 3), alternatives, "the one that answers what is asked"
+                    )
+                if named == (False, True):
+                    # Of two topics this close, the one the question names is meant ("what should i put on a
+                    # pulled glute": the exercise topic, not hip pain in general).
+                    intent = self._with_aspect(runner_topic, query, letters)
+                    return Match(
+                        intent, round(runner_score / 100, 3), alternatives, "the named one of two close topics"
+                    )
                 offered = (
                     Candidate(IntentId(best_topic), round(best_score / 100, 3)),
                     Candidate(IntentId(runner_topic), round(runner_score / 100, 3)),
                 )
                 return Match(IntentId(CLARIFY), round(best_score / 100, 3), offered, _TWO_CLOSE)
+        told = self._pain_told(said, ranked, needed) or self._mechanism_of_a_cause(said, ranked, needed)
+        if told:
+            return told
+        if best_topic == SEE_DOCTOR:
+            asked = self._cause_asked_through(said)
+            if asked and asked.topic in scores:
+                return Match(asked, round(scores[asked.topic] / 100, 3), alternatives, "a cause asked through advice")
         intent = self._with_aspect(best_topic, query, letters)
         return Match(intent, round(best_score / 100, 3), alternatives, "closest topic")
+
+    def _pain_told(self, said: Utterance, ranked: list[tuple[str, float]], needed: float) -> Match | None:
+        """Pain told, not asked about ("i get a sore butt from my gaming chair"), is about its cause: the advice
+        topics answer questions (how to sit, which chair, when to see a doctor)."""
+        words = said.query.split()
+        if self.topics[ranked[0][0]].kind != "advice" or not any(word in _PAIN_TOLD for word in words):
+            return None
+        if any(word in _QUESTION_WORDS for word in words):
+            return None
+        cause, score = next(((t, s) for t, s in ranked[1:] if self.topics[t].kind == "cause"), ("", 0.0))
+        if not cause or score < needed:
+            return None
+        return Match(IntentId(cause), round(score / 100, 3), reason="pain told")
+
+    def _mechanism_of_a_cause(self, said: Utterance, ranked: list[tuple[str, float]], needed: float) -> Match | None:
+        """Advice never explains how pain comes about: "why do hard chairs make my bottom sore" is the
+        mechanism of the closest cause that has one, not advice about chairs."""
+        if self.topics[ranked[0][0]].kind != "advice" or self._framed_aspect(said.query) != "mechanism":
+            return None
+        for topic_id, score in ranked[1:]:
+            if self.topics[topic_id].kind == "cause" and "mechanism" in self.topics[topic_id].aspects:
+                if score < needed:
+                    return None
+                return Match(IntentId.of(topic_id, "mechanism"), round(score / 100, 3), reason="how a cause hurts")
+        return None
+
+    @staticmethod
+    def _finding_told(query: str) -> bool:
+        """A finding reported and no visit asked about ("my gp says it's sciatica, should i see a specialist")."""
+        padded = f" {query} "
+        return bool(_DOCTOR_TOLD.search(padded)) and not _VISIT.search(padded)
+
+    def _answers_the_frame(self, said: Utterance, close: tuple[str, str]) -> str | None:
+        """Of two close topics, the only one with the aspect the question's frame asks for ("what's good for a
+        sore bum" asks for treatment, which hip pain in general has and the posture advice has not)."""
+        framed = self._framed_aspect(said.query)
+        having = [topic_id for topic_id in close if framed in self.topics[topic_id].aspects]
+        return having[0] if framed and len(having) == 1 else None
+
+    def _cause_asked_through(self, said: Utterance) -> IntentId | None:
+        """A question about what doctors do that asks for an aspect of a cause, its treatment or its signs
+        ("how do doctors treat sciatica", "which medicines do doctors use for a slipped disc"), is about that
+        aspect of the cause it names, or of hip pain in general when it names none ("how do doctors treat hip
+        pain"), not about whether to see a doctor."""
+        aspect = self._framed_aspect(said.query)
+        if aspect is None:
+            return None
+        named = [
+            topic_id
+            for topic_id in sorted(said.labels, key=lambda t: -said.scores.get(t, 0.0))
+            if topic_id in self.topics and self.topics[topic_id].kind == "cause"
+        ]
+        cause = named[0] if named else GENERAL_CAUSES
+        return IntentId.of(cause, aspect) if aspect in self.topics[cause].aspects else None
+
+    def _framed_aspect(self, query: str) -> str | None:
+        """The aspect a question frame asks for, whichever topic it is about."""
+        return next((aspect for aspect, frame in self._aspect_frames if frame.search(f" {query} ")), None)
+
+    def _in_domain(self, query: str, labels: frozenset[str]) -> bool:
+        """A word of the domain, or a word that is in it with pain ("sitting") and a pain word; or everyday words
+        of the domain ("my posture", "a gp") in a question whose other words the skill knows."""
+        if DOMAIN in labels or (WITH_PAIN in labels and PAIN in labels):
+            return True
+        return EVERYDAY in labels and not self._strange_words(query)
+
+    def _strange_words(self, query: str) -> list[str]:
+        """Content words that neither an example nor the vocabulary knows ("cello", "haircuts")."""
+        vocabulary = self._vocabulary.labels
+        return [word for word in self._unknown_words(query) if word not in vocabulary]
 
     def match_among(self, utterance: Utterance | str, intents: list[str]) -> IntentId | None:
         """Which of the offered topics a reply to a clarifying question names, if any."""
@@ -221,6 +362,8 @@ class Matcher:
     def _by_meaning(self, said: Utterance, found: Match) -> Match | None:
         """The matcher's refusal or question overruled by a very close example in meaning, if there is one."""
         assert self.semantic is not None
+        if self._closer_to_out_of_scope(said):
+            return None
         neighbour = self.semantic.nearest(normalise(said.text))
         intent = IntentId(neighbour.intent)
         if intent.topic == OUT_OF_SCOPE:
@@ -249,6 +392,16 @@ class Matcher:
         ):
             return Match(intent, round(neighbour.similarity, 3), found.alternatives, "words and meaning agree")
         return None
+
+    def _closer_to_out_of_scope(self, said: Utterance) -> bool:
+        """An out-of-scope example closer by letters than any topic's ("where can i buy an office chair"): the
+        encoder sees only a sample of the out-of-scope examples, so its neighbour may be a topic's."""
+        floor = self.thresholds.example_floor
+        out_of_scope = max(self._out_of_scope.best_by_intent(said.query, floor).values(), default=0.0)
+        topics = max(
+            (score for intent, score in said.letters.items() if self.topics[intent.topic].is_medical), default=0.0
+        )
+        return out_of_scope >= topics + self.thresholds.out_of_scope_lead
 
     @staticmethod
     def _best_by_words(said: Utterance) -> str | None:
@@ -316,6 +469,15 @@ class Matcher:
         return kinds.get("advice") if set(kinds) == {"advice", "cause"} else None
 
     @cached_property
+    def _aspect_frames(self) -> list[tuple[str, re.Pattern[str]]]:
+        """Each aspect's question frames as one pattern, in the order the dialogue file lists the aspects:
+        "how can ... injure ..." asks how harm comes about, whatever the topic's words in between."""
+        return [
+            (aspect, re.compile(" (?:" + "|".join(_frame_pattern(frame) for frame in frames) + ")"))
+            for aspect, frames in self.index.aspect_questions.items()
+        ]
+
+    @cached_property
     def _aspect_phrases(self) -> list[tuple[str, str]]:
         """Follow-up phrases long enough to name an aspect inside a question ("i have sciatica what do i do")."""
         phrases = [
@@ -341,6 +503,11 @@ class Matcher:
         aspects = self.topics[topic_id].aspects
         if not aspects:
             return IntentId(topic_id)
+        framed = self._framed_aspect(query)
+        if framed:
+            # What the question asks is plain from its frame; a topic without that aspect is answered whole
+            # ("what makes my glutes ache" asks for causes, and hip pain in general has no cause aspect).
+            return IntentId.of(topic_id, framed) if framed in aspects else IntentId(topic_id)
         padded = f" {query} "
         for phrase, aspect in self._aspect_openings:
             if aspect in aspects and padded.startswith(f" {phrase} "):
@@ -365,8 +532,18 @@ class Matcher:
         return IntentId(topic_id)
 
     def _unknown_words(self, query: str) -> list[str]:
-        """Content words no example uses: outside the domain they name something the skill knows nothing of."""
-        return [word for word in content_words(query) if word not in self._examples.words]
+        """Content words no example uses, in any form ("kinds" is known from "kind"): outside the domain they
+        name something the skill knows nothing of."""
+        known = self._examples.words
+        return [
+            word
+            for word in content_words(query)
+            if word not in known and self._stems.content(word)[0] not in self._example_stems
+        ]
+
+    @cached_property
+    def _example_stems(self) -> frozenset[str]:
+        return frozenset(self._stems.content(" ".join(self._examples.words)))
 
     def _words_of_other_intents(self, query: str, intent: IntentId) -> list[str]:
         """Content words the intent's own examples never use: a misheard question ("i didn't seat not when")
@@ -398,6 +575,8 @@ class Matcher:
             needed = self.thresholds.accept_without_domain
         else:
             foreign = self._unknown_words(query) or self._words_of_other_intents(query, best)
+            if foreign and len(foreign) == len(content_words(query)):
+                return None  # only its small words are the set phrase's: "who made you" is not "who are you"
             penalty = self.thresholds.unknown_word_penalty if foreign else 0.0
             needed = self.thresholds.meta + penalty
         if candidates[best] >= needed:
