@@ -368,6 +368,12 @@ class Matcher:
         intent = IntentId(neighbour.intent)
         if intent.topic == OUT_OF_SCOPE:
             return None
+        framed = self._framed_aspect(said.query)
+        if framed and self.topics[intent.topic].is_medical:
+            # The closest example's aspect is a guess; a question frame says what is asked ("what can i do
+            # about ..." is treatment even when the closest example is about prevention).
+            aspects = self.topics[intent.topic].aspects
+            intent = IntentId.of(intent.topic, framed) if framed in aspects else IntentId(intent.topic)
         if found.intent == CLARIFY:
             offered = {candidate.intent.topic for candidate in found.alternatives[:2]}
             if intent.topic in offered and neighbour.similarity >= self.thresholds.semantic_choose:
@@ -381,8 +387,16 @@ class Matcher:
         # Two opinions that agree are worth more than either alone: the topic the words rank first, a little
         # short of its cutoff, is taken when the closest example in meaning belongs to it too.
         # Without a word of the domain, a word no example uses ("hernia") leaves the words nothing to agree with.
-        agreed = thresholds.semantic_agree_without_domain if without_domain else thresholds.semantic_agree
+        # A word that is of the domain with pain ("sitting", "sore") or in everyday talk ("my seat"), among
+        # words the examples all know, is almost a word of the domain ("what can i do about a sore behind
+        # from gaming marathons"): words and meaning that agree are taken as if it held one.
         words_understood = not without_domain or not self._unknown_words(said.query)
+        near_domain = words_understood and bool(said.labels & {WITH_PAIN, PAIN, EVERYDAY})
+        agreed = (
+            thresholds.semantic_agree_without_domain
+            if without_domain and not near_domain
+            else thresholds.semantic_agree
+        )
         best = self._best_by_words(said)
         if (
             intent.topic == best
