@@ -322,9 +322,14 @@ class Matcher:
         return EVERYDAY in labels and not self._strange_words(query)
 
     def _strange_words(self, query: str) -> list[str]:
-        """Content words that neither an example nor the vocabulary knows ("cello", "haircuts")."""
-        vocabulary = self._vocabulary.labels
-        return [word for word in self._unknown_words(query) if word not in vocabulary]
+        """Content words that neither an example nor the vocabulary knows ("cello", "haircuts"), other than
+        general words that name no subject ("does it matter", "my husband")."""
+        vocabulary, general = self._vocabulary.labels, self._general_words
+        return [word for word in self._unknown_words(query) if word not in vocabulary and word not in general]
+
+    @cached_property
+    def _general_words(self) -> frozenset[str]:
+        return frozenset(self.knowledge.domain.general)
 
     def match_among(self, utterance: Utterance | str, intents: list[str]) -> IntentId | None:
         """Which of the offered topics a reply to a clarifying question names, if any."""
