@@ -42,6 +42,8 @@ _QUESTION_WORDS = frozenset(
     "how what what's whats why which when where who will would can could does do is are should any tips".split()
 )
 """Words that make an utterance a question rather than something told."""
+_JOINING = frozenset({"when", "where"})
+"""Question words that inside a sentence join what is told ("it hurts when i sit")."""
 _PAIN_TOLD = frozenset("hurts hurt hurting aches ache aching sore killing throbbing".split())
 """Words that tell of pain felt ("my bottom hurts"), not of pain asked about ("a chair for hip pain")."""
 _DOCTOR_TOLD = re.compile(
@@ -52,9 +54,19 @@ _DOCTOR_TOLD = re.compile(
 """A finding reported ("my doctor says i have osteopenia", "my mri shows a slipped disc"): the question is about
 the finding, not about seeing a doctor."""
 _VISIT = re.compile(r" (?:see|go to|visit|book|appointment|referral|refer me) ")
+_NEVER_BY_MEANING = frozenset({"stop", URGENT})
+"""Intents the encoder never names."""
 _MEANING_MAY_DECIDE = frozenset({_NO_CLOSE_EXAMPLE, _NO_DOMAIN_WORD, _TWO_CLOSE})
 """Refusals and questions back that a very close example in meaning may overrule; never "about another part
 of the body", a named choice, or anything decided by a warning sign."""
+
+
+def _asks(words: list[str]) -> bool:
+    """A question, not something told: a question word, but "when" and "where" inside a sentence join what is
+    told ("my coccyx hurts when i sit")."""
+    return bool(words) and (
+        words[0] in _QUESTION_WORDS or any(word in _QUESTION_WORDS - _JOINING for word in words[1:])
+    )
 
 
 @dataclass(frozen=True)
@@ -228,6 +240,9 @@ class Matcher:
                 (False, False): thresholds.margin,
             }[named]
             if best_score - runner_score < margin and runner_score >= needed:
+                told_of = self._pain_told_of(said, (best_topic, runner_topic))
+                if told_of:
+                    return Match(IntentId(told_of), round(scores[told_of] / 100, 3), alternatives, "pain told")
                 answerable = self._answers_the_frame(said, (best_topic, runner_topic))
                 if answerable:
                     intent = self._with_aspect(answerable, query, letters)
@@ -262,12 +277,22 @@ class Matcher:
         words = said.query.split()
         if self.topics[ranked[0][0]].kind != "advice" or not any(word in _PAIN_TOLD for word in words):
             return None
-        if any(word in _QUESTION_WORDS for word in words):
+        if _asks(words):
             return None
         cause, score = next(((t, s) for t, s in ranked[1:] if self.topics[t].kind == "cause"), ("", 0.0))
         if not cause or score < needed:
             return None
         return Match(IntentId(cause), round(score / 100, 3), reason="pain told")
+
+    def _pain_told_of(self, said: Utterance, close: tuple[str, str]) -> str | None:
+        """Of an advice topic and a cause this close, pain told without a question is about the cause ("my
+        coccyx hurts when i sit": why sitting hurts, not how to sit)."""
+        if self._advice_of(*close) is None:
+            return None
+        words = said.query.split()
+        if not any(word in _PAIN_TOLD for word in words) or _asks(words):
+            return None
+        return next(topic_id for topic_id in close if self.topics[topic_id].kind == "cause")
 
     def _mechanism_of_a_cause(self, said: Utterance, ranked: list[tuple[str, float]], needed: float) -> Match | None:
         """Advice never explains how pain comes about: "why do hard chairs make my bottom sore" is the
@@ -360,7 +385,7 @@ class Matcher:
             for intent, sentences in (*self._examples.by_intent.items(), *self._out_of_scope.by_intent.items())
             # A guess never ends a session, and never raises an alarm: warning signs are found by meaning
             # rules (alarms.py) with their own measured recall and false alarms.
-            if IntentId(intent).topic not in ("stop", URGENT)
+            if IntentId(intent).topic not in _NEVER_BY_MEANING
         }
         return SemanticIndex(examples)
 
@@ -424,7 +449,10 @@ class Matcher:
 
     @staticmethod
     def _best_by_words(said: Utterance) -> str | None:
-        return max(said.scores, key=said.scores.__getitem__) if said.scores else None
+        """The topic the words rank first among those the encoder can name: it never names a warning sign, so
+        pain told in words close to one ("my rear is killing me") is compared by the next topic."""
+        named = {topic: score for topic, score in said.scores.items() if topic not in _NEVER_BY_MEANING}
+        return max(named, key=named.__getitem__) if named else None
 
     def _find(self, query: str) -> tuple[str, set[str]]:
         return self._vocabulary.find(query, self._examples.words, self.thresholds)
