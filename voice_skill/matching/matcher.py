@@ -188,7 +188,10 @@ class Matcher:
             return Match(IntentId(OUT_OF_SCOPE), confidence, alternatives, reason)
 
         said_as_written = max(letters.values(), default=0.0) >= thresholds.accept_without_domain
-        if ELSEWHERE in labels and DOMAIN not in labels and not said_as_written:
+        # Feet, knees and arms have a place in how one sits ("should my feet be flat on the floor when i sit"):
+        # without a pain word such a question goes on to the domain's gate; pain there is about that part.
+        limbs_in_posture = PAIN not in labels and bool(labels & {EVERYDAY, WITH_PAIN})
+        if ELSEWHERE in labels and DOMAIN not in labels and not said_as_written and not limbs_in_posture:
             return refused("about another part of the body")
         near_example = said_as_written or best_score >= thresholds.accept_without_domain
         if not in_domain and (not near_example or self._unknown_words(query)):
