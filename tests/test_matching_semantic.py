@@ -69,7 +69,7 @@ def test_meaning_answers_a_paraphrase_the_words_alone_refuse(skill: Skill) -> No
 def test_words_and_meaning_that_agree_answer_what_either_alone_refuses(skill: Skill) -> None:
     """The words rank the sitting topic first but short of its cutoff; its nearest example in meaning is
     a sitting one too, though not close enough to decide alone."""
-    question = "my bum is tender after a whole afternoon in the cinema"
+    question = "my bottom is tender after a whole afternoon in the pub"
     found = skill.matcher.match(question)
     assert (found.intent.topic, found.reason) == ("prolonged_sitting", "words and meaning agree")
     alone = dataclasses.replace(skill.matcher.thresholds, semantic_agree=1.0, semantic_agree_without_domain=1.0)

@@ -287,7 +287,7 @@ def _parse(directory: Path, files: list[Path], digest: str) -> KnowledgeBase:
         },
         **{
             name: tuple(" ".join(phrase.lower().split()) for phrase in domain_doc.strings(domain_doc.data, name))
-            for name in ("other_senses", "everyday")
+            for name in ("other_senses", "everyday", "general")
         },
     )
     return KnowledgeBase(topics=topics, dialogue=dialogue, domain=domain, digest=digest)

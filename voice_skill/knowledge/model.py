@@ -134,6 +134,10 @@ class Domain:
     utterance in the domain only when the skill knows its other words ("my posture at my desk", not "my
     posture when playing the cello")."""
 
+    general: tuple[str, ...] = ()
+    """Words any question may hold that name no subject of their own ("matter", "normal", "my wife"): beside an
+    everyday phrase of the domain they are never taken for the other subject a question is about."""
+
 
 @dataclass(frozen=True)
 class KnowledgeBase:

@@ -201,6 +201,26 @@ _SITTING = _any(
     "flight",
     "flights",
     "stool",
+    # Where people sit still for long: "my bum goes numb at the cinema" is the sitting topic.
+    "cinema",
+    "cinemas",
+    "theatre",
+    "theater",
+    "movies?",
+    "films?",
+    "concerts?",
+    "church",
+    "lectures?",
+    "meetings?",
+    "classes",
+    "train",
+    "plane",
+    "bus",
+    "coach",
+    "commute",
+    "gaming",
+    "computer",
+    "screen",
 )
 _PERSISTING = _any(
     "all the time", "will not go away", "does not go away", "constantly", "since", "for days", "completely", "both"

@@ -42,6 +42,8 @@ _QUESTION_WORDS = frozenset(
     "how what what's whats why which when where who will would can could does do is are should any tips".split()
 )
 """Words that make an utterance a question rather than something told."""
+_JOINING = frozenset({"when", "where"})
+"""Question words that inside a sentence join what is told ("it hurts when i sit")."""
 _PAIN_TOLD = frozenset("hurts hurt hurting aches ache aching sore killing throbbing".split())
 """Words that tell of pain felt ("my bottom hurts"), not of pain asked about ("a chair for hip pain")."""
 _DOCTOR_TOLD = re.compile(
@@ -52,9 +54,19 @@ _DOCTOR_TOLD = re.compile(
 """A finding reported ("my doctor says i have osteopenia", "my mri shows a slipped disc"): the question is about
 the finding, not about seeing a doctor."""
 _VISIT = re.compile(r" (?:see|go to|visit|book|appointment|referral|refer me) ")
+_NEVER_BY_MEANING = frozenset({"stop", URGENT})
+"""Intents the encoder never names."""
 _MEANING_MAY_DECIDE = frozenset({_NO_CLOSE_EXAMPLE, _NO_DOMAIN_WORD, _TWO_CLOSE})
 """Refusals and questions back that a very close example in meaning may overrule; never "about another part
 of the body", a named choice, or anything decided by a warning sign."""
+
+
+def _asks(words: list[str]) -> bool:
+    """A question, not something told: a question word, but "when" and "where" inside a sentence join what is
+    told ("my coccyx hurts when i sit")."""
+    return bool(words) and (
+        words[0] in _QUESTION_WORDS or any(word in _QUESTION_WORDS - _JOINING for word in words[1:])
+    )
 
 
 @dataclass(frozen=True)
@@ -176,7 +188,10 @@ class Matcher:
             return Match(IntentId(OUT_OF_SCOPE), confidence, alternatives, reason)
 
         said_as_written = max(letters.values(), default=0.0) >= thresholds.accept_without_domain
-        if ELSEWHERE in labels and DOMAIN not in labels and not said_as_written:
+        # Feet, knees and arms have a place in how one sits ("should my feet be flat on the floor when i sit"):
+        # without a pain word such a question goes on to the domain's gate; pain there is about that part.
+        limbs_in_posture = PAIN not in labels and bool(labels & {EVERYDAY, WITH_PAIN})
+        if ELSEWHERE in labels and DOMAIN not in labels and not said_as_written and not limbs_in_posture:
             return refused("about another part of the body")
         near_example = said_as_written or best_score >= thresholds.accept_without_domain
         if not in_domain and (not near_example or self._unknown_words(query)):
@@ -228,6 +243,9 @@ class Matcher:
                 (False, False): thresholds.margin,
             }[named]
             if best_score - runner_score < margin and runner_score >= needed:
+                told_of = self._pain_told_of(said, (best_topic, runner_topic))
+                if told_of:
+                    return Match(IntentId(told_of), round(scores[told_of] / 100, 3), alternatives, "pain told")
                 answerable = self._answers_the_frame(said, (best_topic, runner_topic))
                 if answerable:
                     intent = self._with_aspect(answerable, query, letters)
@@ -262,12 +280,22 @@ class Matcher:
         words = said.query.split()
         if self.topics[ranked[0][0]].kind != "advice" or not any(word in _PAIN_TOLD for word in words):
             return None
-        if any(word in _QUESTION_WORDS for word in words):
+        if _asks(words):
             return None
         cause, score = next(((t, s) for t, s in ranked[1:] if self.topics[t].kind == "cause"), ("", 0.0))
         if not cause or score < needed:
             return None
         return Match(IntentId(cause), round(score / 100, 3), reason="pain told")
+
+    def _pain_told_of(self, said: Utterance, close: tuple[str, str]) -> str | None:
+        """Of an advice topic and a cause this close, pain told without a question is about the cause ("my
+        coccyx hurts when i sit": why sitting hurts, not how to sit)."""
+        if self._advice_of(*close) is None:
+            return None
+        words = said.query.split()
+        if not any(word in _PAIN_TOLD for word in words) or _asks(words):
+            return None
+        return next(topic_id for topic_id in close if self.topics[topic_id].kind == "cause")
 
     def _mechanism_of_a_cause(self, said: Utterance, ranked: list[tuple[str, float]], needed: float) -> Match | None:
         """Advice never explains how pain comes about: "why do hard chairs make my bottom sore" is the
@@ -322,9 +350,14 @@ class Matcher:
         return EVERYDAY in labels and not self._strange_words(query)
 
     def _strange_words(self, query: str) -> list[str]:
-        """Content words that neither an example nor the vocabulary knows ("cello", "haircuts")."""
-        vocabulary = self._vocabulary.labels
-        return [word for word in self._unknown_words(query) if word not in vocabulary]
+        """Content words that neither an example nor the vocabulary knows ("cello", "haircuts"), other than
+        general words that name no subject ("does it matter", "my husband")."""
+        vocabulary, general = self._vocabulary.labels, self._general_words
+        return [word for word in self._unknown_words(query) if word not in vocabulary and word not in general]
+
+    @cached_property
+    def _general_words(self) -> frozenset[str]:
+        return frozenset(self.knowledge.domain.general)
 
     def match_among(self, utterance: Utterance | str, intents: list[str]) -> IntentId | None:
         """Which of the offered topics a reply to a clarifying question names, if any."""
@@ -355,7 +388,7 @@ class Matcher:
             for intent, sentences in (*self._examples.by_intent.items(), *self._out_of_scope.by_intent.items())
             # A guess never ends a session, and never raises an alarm: warning signs are found by meaning
             # rules (alarms.py) with their own measured recall and false alarms.
-            if IntentId(intent).topic not in ("stop", URGENT)
+            if IntentId(intent).topic not in _NEVER_BY_MEANING
         }
         return SemanticIndex(examples)
 
@@ -368,6 +401,12 @@ class Matcher:
         intent = IntentId(neighbour.intent)
         if intent.topic == OUT_OF_SCOPE:
             return None
+        framed = self._framed_aspect(said.query)
+        if framed and self.topics[intent.topic].is_medical:
+            # The closest example's aspect is a guess; a question frame says what is asked ("what can i do
+            # about ..." is treatment even when the closest example is about prevention).
+            aspects = self.topics[intent.topic].aspects
+            intent = IntentId.of(intent.topic, framed) if framed in aspects else IntentId(intent.topic)
         if found.intent == CLARIFY:
             offered = {candidate.intent.topic for candidate in found.alternatives[:2]}
             if intent.topic in offered and neighbour.similarity >= self.thresholds.semantic_choose:
@@ -381,8 +420,16 @@ class Matcher:
         # Two opinions that agree are worth more than either alone: the topic the words rank first, a little
         # short of its cutoff, is taken when the closest example in meaning belongs to it too.
         # Without a word of the domain, a word no example uses ("hernia") leaves the words nothing to agree with.
-        agreed = thresholds.semantic_agree_without_domain if without_domain else thresholds.semantic_agree
+        # A word that is of the domain with pain ("sitting", "sore") or in everyday talk ("my seat"), among
+        # words the examples all know, is almost a word of the domain ("what can i do about a sore behind
+        # from gaming marathons"): words and meaning that agree are taken as if it held one.
         words_understood = not without_domain or not self._unknown_words(said.query)
+        near_domain = words_understood and bool(said.labels & {WITH_PAIN, PAIN, EVERYDAY})
+        agreed = (
+            thresholds.semantic_agree_without_domain
+            if without_domain and not near_domain
+            else thresholds.semantic_agree
+        )
         best = self._best_by_words(said)
         if (
             intent.topic == best
@@ -405,7 +452,10 @@ class Matcher:
 
     @staticmethod
     def _best_by_words(said: Utterance) -> str | None:
-        return max(said.scores, key=said.scores.__getitem__) if said.scores else None
+        """The topic the words rank first among those the encoder can name: it never names a warning sign, so
+        pain told in words close to one ("my rear is killing me") is compared by the next topic."""
+        named = {topic: score for topic, score in said.scores.items() if topic not in _NEVER_BY_MEANING}
+        return max(named, key=named.__getitem__) if named else None
 
     def _find(self, query: str) -> tuple[str, set[str]]:
         return self._vocabulary.find(query, self._examples.words, self.thresholds)
