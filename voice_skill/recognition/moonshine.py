@@ -342,8 +342,8 @@ class SecondOpinionRecogniser:
             self._drop_guess()
             return transcript
         self.asked = False
-        sure = transcript.asr_confidence is not None and transcript.asr_confidence >= SURE
-        if sure and self._understood(transcript.text):
+        confidence = transcript.asr_confidence
+        if self._understood(transcript.text) and confidence is not None and confidence >= SURE:
             self._drop_guess()
             return transcript
         audio = spoken_part(self._utterance_audio(), self.primary.last_quiet)
