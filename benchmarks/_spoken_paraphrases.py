@@ -64,14 +64,14 @@ def right(skill: Skill, transcript: Transcript, case: Case) -> bool:
 def opener(skill: Skill, asked: list[str] | None = None) -> Recogniser:
     """The default recogniser as `ask --audio` opens it; asked collects the words pocketsphinx heard (the
     first the second opinion is asked about), so both engines' figures come from one decoding."""
-    understood = skill.understands
+    meaning = skill.meaning
 
-    def noting(text: str) -> bool:
+    def noting(text: str) -> str | None:
         if asked is not None:
             asked.append(text)
-        return understood(text)
+        return meaning(text)
 
-    return screened(open_recogniser(skill.sentences, understood=noting))
+    return screened(open_recogniser(skill.sentences, meaning=noting))
 
 
 def main() -> None:
@@ -96,7 +96,7 @@ def main() -> None:
                 first = Transcript(asked[0] if asked else transcript.text)
                 pocket += right(skill, first, case)
                 default += right(skill, transcript, case)
-                consulted += len(asked) > 1 or (bool(asked) and transcript.engine == "moonshine")
+                consulted += bool(getattr(recogniser.recogniser, "asked", False))
             fresh = [transcribe(opener(skill), FileAudioSource(path)) for path in paths[:ALONE]]
             alone = sum(right(skill, transcript, case) for transcript, case in zip(fresh, cases)) / ALONE
             same = sum(a.text == b.text for a, b in zip(fresh, heard))
@@ -124,7 +124,9 @@ def main() -> None:
         f"{'':>6}{mean['narrow']:>7.0%}"
     )
     print(f"first {ALONE} files per voice: alone {mean['alone']:.0%}, the same files in the batch {mean['batch8']:.0%}")
-    print("pocket: pocketsphinx alone; default: with Moonshine's second opinion; asked: share of files it was asked")
+    print(
+        "pocket: pocketsphinx alone; default: with Moonshine's second opinion; asked: share of files it was asked about"
+    )
     if not REAL.is_dir():
         print(f"real recordings: skipped ({REAL} is not there)")
         return

@@ -213,7 +213,7 @@ def main() -> None:
     # Wording the topics never saw, where pocketsphinx often needs Moonshine's second opinion.
     questions += [case.text for case in held_out(skill)[:PARAPHRASES]]
     # As `listen` opens it: the worker of the second opinion loads while the greeting is spoken.
-    engine = screened(open_recogniser(skill.sentences, understood=skill.understands))
+    engine = screened(open_recogniser(skill.sentences, meaning=skill.meaning))
     print(f"engine: {engine.description}")
     latencies: list[float] = []
     paths: dict[str, list[float]] = {"pocketsphinx": [], "moonshine": [], "kept": []}

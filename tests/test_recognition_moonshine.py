@@ -75,7 +75,10 @@ def scripted(skill: Skill, delay: float = 0.0) -> tuple[SecondOpinionRecogniser,
     primary = PocketsphinxRecogniser(skill.sentences)
     stand_in = ScriptedMoonshine(delay)
     recogniser = SecondOpinionRecogniser(
-        primary, lambda: primary.last_utterance, lambda text: text.startswith("words"), transcriber=stand_in
+        primary,
+        lambda: primary.last_utterance,
+        lambda text: text if text.startswith("words") else None,
+        transcriber=stand_in,
     )
     return recogniser, stand_in
 
@@ -235,7 +238,7 @@ def test_moonshine_is_asked_unless_pocketsphinx_is_sure_of_words_the_skill_under
     recogniser = SecondOpinionRecogniser(
         primary,
         lambda: primary.last_utterance,
-        lambda text: True,
+        lambda text: text,
         transcriber=stand_in,
     )
 
@@ -246,18 +249,20 @@ def test_moonshine_is_asked_unless_pocketsphinx_is_sure_of_words_the_skill_under
     assert len(stand_in.requests) == recogniser.asked
 
 
-def test_the_same_words_from_moonshine_keep_pocketsphinxs_transcript() -> None:
-    primary = SurePrimary("words 16000", 0.5)
+@pytest.mark.parametrize("heard", ["words 16000", "words that mean the same"])
+def test_moonshines_words_that_mean_the_same_keep_pocketsphinxs_transcript(heard: str) -> None:
+    primary = SurePrimary(heard, 0.5)
     recogniser = SecondOpinionRecogniser(
         primary,
         lambda: primary.last_utterance,
-        lambda text: True,
+        lambda text: "sciatica" if text.startswith("words") else None,
         transcriber=ScriptedMoonshine(),
     )
 
     transcript = recogniser.finish()
 
-    assert (transcript.engine, transcript.asr_confidence) == ("pocketsphinx", 0.5), "its confidence is kept"
+    assert recogniser.asked
+    assert (transcript.text, transcript.engine, transcript.asr_confidence) == (heard, "pocketsphinx", 0.5)
 
 
 def test_moonshine_hears_the_speech_a_little_quiet_and_at_least_a_second() -> None:
@@ -331,7 +336,7 @@ def test_the_same_recording_gets_the_same_second_opinion_early_or_late(skill: Sk
     # Moonshine starts during the endpointer's wait; fed in one block, only once pocketsphinx has finished.
     pcm = question_then_silence(tmp_path, "burning pain down my thigh from my buttock", voice="en-gb")
     primary = PocketsphinxRecogniser(skill.sentences)
-    recogniser = SecondOpinionRecogniser(primary, lambda: primary.last_utterance, skill.understands)
+    recogniser = SecondOpinionRecogniser(primary, lambda: primary.last_utterance, skill.meaning)
 
     early = fed_in_blocks(recogniser, pcm)
     late = fed_in_blocks(recogniser, pcm, block=len(pcm))
