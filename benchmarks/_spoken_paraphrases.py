@@ -15,6 +15,19 @@ Also: real off-topic recordings (../shared/eval/audio-real) refused, and every n
 
 Targets: >= 85% overall and >= 75% for every voice; first question within 3 points of the batch;
 real recordings refused >= 95% with every non-speech one.
+
+Measured (issue 12, item 2), the version before (Moonshine asked only when pocketsphinx's words were not
+understood) -> Moonshine asked unless pocketsphinx is sure of words the skill understands:
+- default engine, all voices 69% -> 76%; piper 83 -> 92, en-gb 69 -> 85, en-us+f3 77 -> 81, en-us+f4 50 -> 52,
+  slow 73 -> 77, fast 65 -> 67 (pocketsphinx alone 52%, typed 94%);
+- first 8 files alone 65%, the same in the batch 65%; every file alone got the words it got in the batch;
+- telephone band 24% -> 39%;
+- real off-topic recordings refused 51/53 either way, all 11 non-speech.
+On the dev split's sample (held_out(skill, "dev"), measured from one decoding of each file with both engines'
+words kept, /tmp scripts not in the repo): 66.0% -> 70.1%; per voice piper 92 -> 94, en-gb 58 -> 69, en-us+f3
+67 -> 69, en-us+f4 50 -> 52, slow 67 -> 69, fast 62 -> 69; spoken off-topic questions (16 a voice, dev) refused
+90 -> 89 of 96, (test) 92 -> 91 of 96. Targets not met: en-us+f4 and fast stay far below 75% (Moonshine hears
+"hip" in them as "gib", "tip", "dibs", "cubes": neither engine is right for 23 of the 48 en-us+f4 files of the dev sample).
 """
 
 from __future__ import annotations
