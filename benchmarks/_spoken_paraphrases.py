@@ -15,6 +15,21 @@ Also: real off-topic recordings (../shared/eval/audio-real) refused, and every n
 
 Targets: >= 85% overall and >= 75% for every voice; first question within 3 points of the batch;
 real recordings refused >= 95% with every non-speech one.
+
+Measured (issue 12, item 2), the version before (Moonshine asked only when pocketsphinx's words were not
+understood) -> Moonshine asked unless pocketsphinx is sure of words the skill understands:
+- default engine, all voices 69% -> 76%; piper 83 -> 92, en-gb 69 -> 85, en-us+f3 77 -> 81, en-us+f4 50 -> 52,
+  slow 73 -> 77, fast 65 -> 67 (pocketsphinx alone 52%, typed 94%);
+- first 8 files alone 65%, the same in the batch 65%; every file alone got the words it got in the batch;
+- telephone band 24% -> 39%;
+- real off-topic recordings refused 51/53 either way, all 11 non-speech.
+Moonshine was asked about 92% of the files (69% in the neural voice, 92-100% in eSpeak NG's); the same
+figures came from two runs, before and after Moonshine's words were kept out when they mean the same question.
+On the dev split's sample (held_out(skill, "dev"), measured from one decoding of each file with both engines'
+words kept, /tmp scripts not in the repo): 66.0% -> 70.1%; per voice piper 92 -> 94, en-gb 58 -> 69, en-us+f3
+67 -> 69, en-us+f4 50 -> 52, slow 67 -> 69, fast 62 -> 69; spoken off-topic questions (16 a voice, dev) refused
+90 -> 89 of 96, (test) 92 -> 91 of 96. Targets not met: en-us+f4 and fast stay far below 75% (Moonshine hears
+"hip" in them as "gib", "tip", "dibs", "cubes": neither engine is right for 23 of the 48 en-us+f4 files of the dev sample).
 """
 
 from __future__ import annotations
@@ -64,14 +79,14 @@ def right(skill: Skill, transcript: Transcript, case: Case) -> bool:
 def opener(skill: Skill, asked: list[str] | None = None) -> Recogniser:
     """The default recogniser as `ask --audio` opens it; asked collects the words pocketsphinx heard (the
     first the second opinion is asked about), so both engines' figures come from one decoding."""
-    understood = skill.understands
+    meaning = skill.meaning
 
-    def noting(text: str) -> bool:
+    def noting(text: str) -> str | None:
         if asked is not None:
             asked.append(text)
-        return understood(text)
+        return meaning(text)
 
-    return screened(open_recogniser(skill.sentences, understood=noting))
+    return screened(open_recogniser(skill.sentences, meaning=noting))
 
 
 def main() -> None:
@@ -96,7 +111,7 @@ def main() -> None:
                 first = Transcript(asked[0] if asked else transcript.text)
                 pocket += right(skill, first, case)
                 default += right(skill, transcript, case)
-                consulted += len(asked) > 1 or (bool(asked) and transcript.engine == "moonshine")
+                consulted += bool(getattr(recogniser.recogniser, "asked", False))
             fresh = [transcribe(opener(skill), FileAudioSource(path)) for path in paths[:ALONE]]
             alone = sum(right(skill, transcript, case) for transcript, case in zip(fresh, cases)) / ALONE
             same = sum(a.text == b.text for a, b in zip(fresh, heard))
@@ -124,7 +139,9 @@ def main() -> None:
         f"{'':>6}{mean['narrow']:>7.0%}"
     )
     print(f"first {ALONE} files per voice: alone {mean['alone']:.0%}, the same files in the batch {mean['batch8']:.0%}")
-    print("pocket: pocketsphinx alone; default: with Moonshine's second opinion; asked: share of files it was asked")
+    print(
+        "pocket: pocketsphinx alone; default: with Moonshine's second opinion; asked: share of files it was asked about"
+    )
     if not REAL.is_dir():
         print(f"real recordings: skipped ({REAL} is not there)")
         return

@@ -100,7 +100,9 @@ def test_off_topic_speech_is_out_of_scope_and_questions_keep_their_topic(
         assert answers[text]["speech"] >= 0.9
     for text, topic in IN_SCOPE.items():
         assert topic in topics_of(answers[text]), (text, answers[text]["transcript"])
-        assert 0 < answers[text]["asr_confidence"] <= 1
+        # Pocketsphinx says how sure it is; Moonshine's second opinion gives no confidence.
+        confidence = answers[text]["asr_confidence"]
+        assert confidence is None if answers[text]["engine"] == "moonshine" else 0 < confidence <= 1
 
 
 def test_music_before_a_question_in_one_recording_leaves_the_question(tmp_path: Path) -> None:

@@ -1,5 +1,5 @@
 """Moonshine base English, bundled by moonshine-cpp: as an engine of its own and as the second opinion that
-pocketsphinx asks about words the skill does not understand."""
+pocketsphinx asks unless it is sure of words the skill understands."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from voice_skill.errors import EngineUnavailableError
 from voice_skill.recognition import moonshine
 from voice_skill.recognition.moonshine import (
     QUIET_KEPT,
+    SURE,
     MoonshineTranscriber,
     SecondOpinionRecogniser,
     pcm_to_samples,
@@ -27,6 +28,7 @@ from voice_skill.recognition.moonshine import (
     words,
 )
 from voice_skill.recognition.pocketsphinx import PocketsphinxRecogniser
+from voice_skill.recognition.transcript import Transcript
 from voice_skill.skill import Skill
 
 from conftest import run_cli
@@ -73,7 +75,10 @@ def scripted(skill: Skill, delay: float = 0.0) -> tuple[SecondOpinionRecogniser,
     primary = PocketsphinxRecogniser(skill.sentences)
     stand_in = ScriptedMoonshine(delay)
     recogniser = SecondOpinionRecogniser(
-        primary, lambda: primary.last_utterance, lambda text: text.startswith("words"), transcriber=stand_in
+        primary,
+        lambda: primary.last_utterance,
+        lambda text: text if text.startswith("words") else None,
+        transcriber=stand_in,
     )
     return recogniser, stand_in
 
@@ -179,6 +184,87 @@ def test_words_pocketsphinx_mishears_get_a_second_opinion(tmp_path: Path) -> Non
     assert [json.loads(line)["engine"] for line in alone.stdout.splitlines()] == ["pocketsphinx"] * 2
 
 
+def test_a_warning_sign_pocketsphinx_takes_for_another_question_gets_moonshines_words(tmp_path: Path) -> None:
+    # Fast eSpeak NG: pocketsphinx, restricted to the topics' sentences, hears "can you repeat that", a question
+    # the skill understands, so Moonshine was never asked and a warning sign was answered with a repetition.
+    question = speak_to_wav(
+        "i can't urinate and my back hurts", tmp_path / "question.wav", voice="en-us", words_per_minute=200
+    )
+
+    alone = run_cli("ask", "--no-second-opinion", "--audio", str(question), "--json")
+    result = run_cli("ask", "--audio", str(question), "--json")
+
+    assert json.loads(alone.stdout)["intent"] == "repeat"
+    assert result.returncode == 0, result.stderr
+    answer = json.loads(result.stdout)
+    assert (answer["intent"], answer["engine"]) == ("urgent_symptoms", "moonshine")
+
+
+class SurePrimary:
+    """Stands in for pocketsphinx: one utterance of a second, heard as `text` with `confidence`."""
+
+    name = "pocketsphinx"
+    sample_rate = 16000
+    description = "pocketsphinx"
+    quiet_so_far = 0
+    last_quiet = 0
+    last_utterance = bytes(32000)
+
+    def __init__(self, text: str, confidence: float) -> None:
+        self.heard = Transcript(text, engine="pocketsphinx", asr_confidence=confidence)
+
+    def accept(self, pcm: bytes) -> Transcript | None:
+        return None
+
+    def partial(self) -> str:
+        return ""
+
+    def finish(self) -> Transcript:
+        return self.heard
+
+    def utterance_so_far(self) -> tuple[bytes, int]:
+        return b"", 0
+
+
+@pytest.mark.parametrize(
+    ("confidence", "answered"),
+    [(SURE, ("what is sciatica", "pocketsphinx")), (SURE - 0.2, ("words 16000", "moonshine"))],
+)
+def test_moonshine_is_asked_unless_pocketsphinx_is_sure_of_words_the_skill_understands(
+    confidence: float, answered: tuple[str, str]
+) -> None:
+    primary = SurePrimary("what is sciatica", confidence)
+    stand_in = ScriptedMoonshine()
+    recogniser = SecondOpinionRecogniser(
+        primary,
+        lambda: primary.last_utterance,
+        lambda text: text,
+        transcriber=stand_in,
+    )
+
+    transcript = recogniser.finish()
+
+    assert (transcript.text, transcript.engine) == answered
+    assert recogniser.asked == (answered[1] == "moonshine")
+    assert len(stand_in.requests) == recogniser.asked
+
+
+@pytest.mark.parametrize("heard", ["words 16000", "words that mean the same"])
+def test_moonshines_words_that_mean_the_same_keep_pocketsphinxs_transcript(heard: str) -> None:
+    primary = SurePrimary(heard, 0.5)
+    recogniser = SecondOpinionRecogniser(
+        primary,
+        lambda: primary.last_utterance,
+        lambda text: "sciatica" if text.startswith("words") else None,
+        transcriber=ScriptedMoonshine(),
+    )
+
+    transcript = recogniser.finish()
+
+    assert recogniser.asked
+    assert (transcript.text, transcript.engine, transcript.asr_confidence) == (heard, "pocketsphinx", 0.5)
+
+
 def test_moonshine_hears_the_speech_a_little_quiet_and_at_least_a_second() -> None:
     second = 32000
     question = bytes(3 * second)
@@ -250,7 +336,7 @@ def test_the_same_recording_gets_the_same_second_opinion_early_or_late(skill: Sk
     # Moonshine starts during the endpointer's wait; fed in one block, only once pocketsphinx has finished.
     pcm = question_then_silence(tmp_path, "burning pain down my thigh from my buttock", voice="en-gb")
     primary = PocketsphinxRecogniser(skill.sentences)
-    recogniser = SecondOpinionRecogniser(primary, lambda: primary.last_utterance, skill.understands)
+    recogniser = SecondOpinionRecogniser(primary, lambda: primary.last_utterance, skill.meaning)
 
     early = fed_in_blocks(recogniser, pcm)
     late = fed_in_blocks(recogniser, pcm, block=len(pcm))

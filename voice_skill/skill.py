@@ -53,7 +53,8 @@ class Skill:
         """Every sentence the loaded topics and the dialogue expect: what the recognisers are restricted to."""
         return tuple(self.knowledge.sentences)
 
-    def understands(self, text: str) -> bool:
-        """Whether the words are a question the skill can answer: neither refused nor asked back. What a
-        recogniser's second opinion is judged by (`open_recogniser(..., understood=skill.understands)`)."""
-        return self.matcher.match(text).intent not in (OUT_OF_SCOPE, CLARIFY)
+    def meaning(self, text: str) -> str | None:
+        """The intent the words are a question for; None when the skill would refuse them or ask back. What a
+        recogniser's second opinion is judged by (`open_recogniser(..., meaning=skill.meaning)`)."""
+        intent = self.matcher.match(text).intent
+        return None if intent in (OUT_OF_SCOPE, CLARIFY) else intent

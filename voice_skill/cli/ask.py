@@ -60,7 +60,7 @@ def _ask_audio(args: argparse.Namespace, save_to: Path | None) -> int:
 
     skill = load_skill(args)
     session = Session(skill)
-    recogniser = screened(open_recogniser(skill.sentences, recognition_settings(args), skill.understands))
+    recogniser = screened(open_recogniser(skill.sentences, recognition_settings(args), skill.meaning))
     print(engine_notice(recogniser), file=sys.stderr)
     exit_code = 0
     answers = []

@@ -68,7 +68,7 @@ def run_listen(args: argparse.Namespace) -> int:
     speech = speech_settings(args)
     listen(
         skill,
-        lambda: screened(open_recogniser(skill.sentences, recognition, skill.understands)),
+        lambda: screened(open_recogniser(skill.sentences, recognition, skill.meaning)),
         lambda: open_cli_speaker(speech, speak=True),
         from_file=args.from_file,
         device=parse_device(args.device),
