@@ -142,13 +142,13 @@ def available_engines() -> list[EngineInfo]:
             "bundled US English model, restricted to the skill's sentences"
             + (
                 ", with Moonshine as a second opinion unless pocketsphinx is sure of words the skill understands"
-                " (76% of held-out spoken questions right in 6 voices, pocketsphinx alone 52%)"
+                " (69% of held-out spoken questions right in 6 voices, pocketsphinx alone 49%)"
                 if moonshine_ok
                 else ""
             )
             + "; the default without a Vosk model: pocketsphinx alone answers about 0.1 s after you stop"
             " speaking; Moonshine, asked about most questions, adds its decoding time, about 0.5-1 s, less the"
-            " 0.4 s of your pause it starts in (about 0.5 s in all)"
+            " 0.4 s of your pause it starts in (median 0.5 s, p90 0.9 s on an idle 2-core machine; --no-second-opinion answers in 0.1 s)"
             if pocketsphinx_ok
             else "the pocketsphinx package is not installed; reinstall voice-skill",
             default=vosk_model is None and pocketsphinx_ok,
