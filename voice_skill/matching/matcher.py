@@ -61,12 +61,14 @@ _MEANING_MAY_DECIDE = frozenset({_NO_CLOSE_EXAMPLE, _NO_DOMAIN_WORD, _TWO_CLOSE}
 of the body", a named choice, or anything decided by a warning sign."""
 
 
-def _asks(words: list[str]) -> bool:
-    """A question, not something told: a question word, but "when" and "where" inside a sentence join what is
-    told ("my coccyx hurts when i sit")."""
-    return bool(words) and (
+def _tells_pain(query: str) -> bool:
+    """Pain told, not asked about: a word of pain felt and no question word ("when" and "where" inside a
+    sentence join what is told: "my coccyx hurts when i sit")."""
+    words = query.split()
+    asks = bool(words) and (
         words[0] in _QUESTION_WORDS or any(word in _QUESTION_WORDS - _JOINING for word in words[1:])
     )
+    return not asks and any(word in _PAIN_TOLD for word in words)
 
 
 @dataclass(frozen=True)
@@ -277,10 +279,7 @@ class Matcher:
     def _pain_told(self, said: Utterance, ranked: list[tuple[str, float]], needed: float) -> Match | None:
         """Pain told, not asked about ("i get a sore butt from my gaming chair"), is about its cause: the advice
         topics answer questions (how to sit, which chair, when to see a doctor)."""
-        words = said.query.split()
-        if self.topics[ranked[0][0]].kind != "advice" or not any(word in _PAIN_TOLD for word in words):
-            return None
-        if _asks(words):
+        if self.topics[ranked[0][0]].kind != "advice" or not _tells_pain(said.query):
             return None
         cause, score = next(((t, s) for t, s in ranked[1:] if self.topics[t].kind == "cause"), ("", 0.0))
         if not cause or score < needed:
@@ -290,10 +289,7 @@ class Matcher:
     def _pain_told_of(self, said: Utterance, close: tuple[str, str]) -> str | None:
         """Of an advice topic and a cause this close, pain told without a question is about the cause ("my
         coccyx hurts when i sit": why sitting hurts, not how to sit)."""
-        if self._advice_of(*close) is None:
-            return None
-        words = said.query.split()
-        if not any(word in _PAIN_TOLD for word in words) or _asks(words):
+        if self._advice_of(*close) is None or not _tells_pain(said.query):
             return None
         return next(topic_id for topic_id in close if self.topics[topic_id].kind == "cause")
 
