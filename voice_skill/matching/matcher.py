@@ -24,7 +24,7 @@ from ..knowledge.model import ASPECTS, GENERAL_CAUSES, KnowledgeBase, Topic
 from .alarms import Alarm, find_alarm
 from .index import DOMAIN, ELSEWHERE, EVERYDAY, PAIN, WITH_PAIN, MatcherIndex, Stems
 from .language import is_english
-from .semantic import SemanticIndex, available, spread
+from .semantic import Meaning, Neighbour, SemanticIndex, available, spread
 from .text import content_words, normalise
 from .thresholds import Thresholds
 
@@ -389,37 +389,52 @@ class Matcher:
         return SemanticIndex(examples)
 
     def _by_meaning(self, said: Utterance, found: Match) -> Match | None:
-        """The matcher's refusal or question overruled by a very close example in meaning, if there is one."""
+        """The matcher's refusal or question overruled by a very close example in meaning, if there is one, or by
+        the topic model when it is sure and not far from that topic's examples."""
         assert self.semantic is not None
         if self._closer_to_out_of_scope(said):
             return None
-        neighbour = self.semantic.nearest(normalise(said.text))
-        intent = IntentId(neighbour.intent)
-        if intent.topic == OUT_OF_SCOPE:
-            return None
-        framed = self._framed_aspect(said.query)
-        if framed and self.topics[intent.topic].is_medical:
-            # The closest example's aspect is a guess; a question frame says what is asked ("what can i do
-            # about ..." is treatment even when the closest example is about prevention).
-            aspects = self.topics[intent.topic].aspects
-            intent = IntentId.of(intent.topic, framed) if framed in aspects else IntentId(intent.topic)
+        meaning = self.semantic.read(normalise(said.text))
+        neighbour = meaning.nearest
         if found.intent == CLARIFY:
+            intent = self._asked_of(said, neighbour.intent)
             offered = {candidate.intent.topic for candidate in found.alternatives[:2]}
             if intent.topic in offered and neighbour.similarity >= self.thresholds.semantic_choose:
                 return Match(intent, round(neighbour.similarity, 3), found.alternatives, "closest in meaning of two")
             return None
         without_domain = found.reason == _NO_DOMAIN_WORD
+        # Without a word of the domain, a word no example uses ("hernia") leaves the words nothing to agree with.
+        words_understood = not without_domain or not self._unknown_words(said.query)
+        return self._by_nearest(said, found, neighbour, without_domain, words_understood) or (
+            self._by_topic_model(said, found, meaning, without_domain) if words_understood else None
+        )
+
+    def _asked_of(self, said: Utterance, intent: str) -> IntentId:
+        """An example's intent, with the aspect the question's frame asks for: the example's aspect is a guess
+        ("what can i do about ..." is treatment even when the closest example is about prevention)."""
+        found = IntentId(intent)
+        framed = self._framed_aspect(said.query)
+        if framed and self.topics[found.topic].is_medical:
+            aspects = self.topics[found.topic].aspects
+            return IntentId.of(found.topic, framed) if framed in aspects else IntentId(found.topic)
+        return found
+
+    def _by_nearest(
+        self, said: Utterance, found: Match, neighbour: Neighbour, without_domain: bool, words_understood: bool
+    ) -> Match | None:
+        """A very close example, or a close one of the topic the words rank first."""
+        intent = self._asked_of(said, neighbour.intent)
+        if intent.topic == OUT_OF_SCOPE:
+            return None
         thresholds = self.thresholds
         needed = thresholds.semantic_accept_without_domain if without_domain else thresholds.semantic_accept
         if neighbour.similarity >= needed:
             return Match(intent, round(neighbour.similarity, 3), found.alternatives, "closest in meaning")
         # Two opinions that agree are worth more than either alone: the topic the words rank first, a little
         # short of its cutoff, is taken when the closest example in meaning belongs to it too.
-        # Without a word of the domain, a word no example uses ("hernia") leaves the words nothing to agree with.
         # A word that is of the domain with pain ("sitting", "sore") or in everyday talk ("my seat"), among
         # words the examples all know, is almost a word of the domain ("what can i do about a sore behind
         # from gaming marathons"): words and meaning that agree are taken as if it held one.
-        words_understood = not without_domain or not self._unknown_words(said.query)
         near_domain = words_understood and bool(said.labels & {WITH_PAIN, PAIN, EVERYDAY})
         agreed = (
             thresholds.semantic_agree_without_domain
@@ -435,6 +450,22 @@ class Matcher:
         ):
             return Match(intent, round(neighbour.similarity, 3), found.alternatives, "words and meaning agree")
         return None
+
+    def _by_topic_model(self, said: Utterance, found: Match, meaning: Meaning, without_domain: bool) -> Match | None:
+        """The topic all of a topic's examples point to ("should i sit with my hips higher than my knees" is near
+        no single example of posture, and plainly about posture), when the topic model is sure of it, it is not
+        out of scope, and the question is not far from that topic's examples."""
+        thresholds = self.thresholds
+        near = thresholds.semantic_topic_near_without_domain if without_domain else thresholds.semantic_topic_near
+        if (
+            meaning.topic not in self.topics
+            or meaning.topic == OUT_OF_SCOPE
+            or meaning.probability < thresholds.semantic_topic
+            or meaning.nearest_of_topic.similarity < near
+        ):
+            return None
+        intent = self._asked_of(said, meaning.nearest_of_topic.intent)
+        return Match(intent, round(meaning.probability, 3), found.alternatives, "the topic model is sure")
 
     def _closer_to_out_of_scope(self, said: Utterance) -> bool:
         """An out-of-scope example closer by letters than any topic's ("where can i buy an office chair"): the
