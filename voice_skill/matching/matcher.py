@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 import re
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -38,37 +39,11 @@ _TWO_CLOSE = "two topics are close"
 _FRAME_TOKEN = re.compile(r"\.\.\.|[()\[\]|]|[^\s()\[\]|]+")
 _FRAME_SYNTAX = {"...": r"(?:\S+ )+?", "(": "(?:", ")": ")", "[": "(?:", "]": ")?", "|": "|"}
 """A question frame's template syntax as a regular expression: "..." is one or more words."""
-_QUESTION_WORDS = frozenset(
-    "how what what's whats why which when where who will would can could does do is are should any tips".split()
-)
-"""Words that make an utterance a question rather than something told."""
-_JOINING = frozenset({"when", "where"})
-"""Question words that inside a sentence join what is told ("it hurts when i sit")."""
-_PAIN_TOLD = frozenset("hurts hurt hurting aches ache aching sore killing throbbing".split())
-"""Words that tell of pain felt ("my bottom hurts"), not of pain asked about ("a chair for hip pain")."""
-_DOCTOR_TOLD = re.compile(
-    r" (?:my|the|a|an|her|his) (?:doctor|gp|physio|physiotherapist|specialist|consultant|surgeon|mri|scan|x ray|xray"
-    r"|bone scan|test|tests|results) (?:says|said|thinks|thought|mentioned|told me|told her|told him|diagnosed"
-    r"|found|suspects|shows|showed|came back) "
-)
-"""A finding reported ("my doctor says i have osteopenia", "my mri shows a slipped disc"): the question is about
-the finding, not about seeing a doctor."""
-_VISIT = re.compile(r" (?:see|go to|visit|book|appointment|referral|refer me) ")
 _NEVER_BY_MEANING = frozenset({"stop", URGENT})
 """Intents the encoder never names."""
 _MEANING_MAY_DECIDE = frozenset({_NO_CLOSE_EXAMPLE, _NO_DOMAIN_WORD, _TWO_CLOSE})
 """Refusals and questions back that a very close example in meaning may overrule; never "about another part
 of the body", a named choice, or anything decided by a warning sign."""
-
-
-def _tells_pain(query: str) -> bool:
-    """Pain told, not asked about: a word of pain felt and no question word ("when" and "where" inside a
-    sentence join what is told: "my coccyx hurts when i sit")."""
-    words = query.split()
-    asks = bool(words) and (
-        words[0] in _QUESTION_WORDS or any(word in _QUESTION_WORDS - _JOINING for word in words[1:])
-    )
-    return not asks and any(word in _PAIN_TOLD for word in words)
 
 
 @dataclass(frozen=True)
@@ -104,6 +79,13 @@ def _frame_pattern(template: str) -> str:
         _FRAME_SYNTAX.get(token) or "".join(f"{re.escape(word)} " for word in normalise(token).split())
         for token in _FRAME_TOKEN.findall(template)
     )
+
+
+def _frames_pattern(frames: Sequence[str]) -> re.Pattern[str]:
+    """Question frames as one pattern over a padded utterance (" ... "); without frames, one that never matches."""
+    if not frames:
+        return re.compile(r"(?!)")
+    return re.compile(" (?:" + "|".join(_frame_pattern(frame) for frame in frames) + ")")
 
 
 class Matcher:
@@ -279,7 +261,7 @@ class Matcher:
     def _pain_told(self, said: Utterance, ranked: list[tuple[str, float]], needed: float) -> Match | None:
         """Pain told, not asked about ("i get a sore butt from my gaming chair"), is about its cause: the advice
         topics answer questions (how to sit, which chair, when to see a doctor)."""
-        if self.topics[ranked[0][0]].kind != "advice" or not _tells_pain(said.query):
+        if self.topics[ranked[0][0]].kind != "advice" or not self._tells_pain(said.query):
             return None
         cause, score = next(((t, s) for t, s in ranked[1:] if self.topics[t].kind == "cause"), ("", 0.0))
         if not cause or score < needed:
@@ -289,7 +271,7 @@ class Matcher:
     def _pain_told_of(self, said: Utterance, close: tuple[str, str]) -> str | None:
         """Of an advice topic and a cause this close, pain told without a question is about the cause ("my
         coccyx hurts when i sit": why sitting hurts, not how to sit)."""
-        if self._advice_of(*close) is None or not _tells_pain(said.query):
+        if self._advice_of(*close) is None or not self._tells_pain(said.query):
             return None
         return next(topic_id for topic_id in close if self.topics[topic_id].kind == "cause")
 
@@ -305,11 +287,29 @@ class Matcher:
                 return Match(IntentId.of(topic_id, "mechanism"), round(score / 100, 3), reason="how a cause hurts")
         return None
 
-    @staticmethod
-    def _finding_told(query: str) -> bool:
+    def _tells_pain(self, query: str) -> bool:
+        """Pain told, not asked about: a word of pain felt and no question word ("when" and "where" inside a
+        sentence join what is told: "my coccyx hurts when i sit")."""
+        dialogue = self.knowledge.dialogue
+        words = query.split()
+        asks = bool(words) and (
+            words[0] in dialogue.question_words
+            or any(word in dialogue.question_words and word not in dialogue.joining_words for word in words[1:])
+        )
+        return not asks and any(word in dialogue.pain_told for word in words)
+
+    def _finding_told(self, query: str) -> bool:
         """A finding reported and no visit asked about ("my gp says it's sciatica, should i see a specialist")."""
         padded = f" {query} "
-        return bool(_DOCTOR_TOLD.search(padded)) and not _VISIT.search(padded)
+        return bool(self._finding_frames.search(padded)) and not self._visit_frames.search(padded)
+
+    @cached_property
+    def _finding_frames(self) -> re.Pattern[str]:
+        return _frames_pattern(self.knowledge.dialogue.finding_told)
+
+    @cached_property
+    def _visit_frames(self) -> re.Pattern[str]:
+        return _frames_pattern(self.knowledge.dialogue.visit_asked)
 
     def _answers_the_frame(self, said: Utterance, close: tuple[str, str]) -> str | None:
         """Of two close topics, the only one with the aspect the question's frame asks for ("what's good for a
@@ -549,10 +549,7 @@ class Matcher:
     def _aspect_frames(self) -> list[tuple[str, re.Pattern[str]]]:
         """Each aspect's question frames as one pattern, in the order the dialogue file lists the aspects:
         "how can ... injure ..." asks how harm comes about, whatever the topic's words in between."""
-        return [
-            (aspect, re.compile(" (?:" + "|".join(_frame_pattern(frame) for frame in frames) + ")"))
-            for aspect, frames in self.index.aspect_questions.items()
-        ]
+        return [(aspect, _frames_pattern(frames)) for aspect, frames in self.index.aspect_questions.items()]
 
     @cached_property
     def _aspect_phrases(self) -> list[tuple[str, str]]:
