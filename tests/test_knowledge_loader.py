@@ -110,6 +110,25 @@ def test_question_frames_are_kept_as_templates_and_name_a_known_aspect(tmp_path:
             load_knowledge(directory)
 
 
+def test_how_people_put_things_is_data_of_the_dialogue_file(tmp_path: Path) -> None:
+    """Question words, pain told and the frames of a finding reported are English of the topic folder, not code."""
+    directory = write_intents(tmp_path)
+    (directory / "_dialogue.yaml").write_text(
+        DIALOGUE
+        + 'question_words: [How, "Any  Tips"]\npain_told: [hurts]\nfinding_told: ["my (gp|mri) (says|shows)"]\n'
+    )
+    dialogue = load_knowledge(directory).dialogue
+    assert (dialogue.question_words, dialogue.pain_told, dialogue.joining_words) == (
+        ("how", "any tips"),
+        ("hurts",),
+        (),
+    )
+    assert dialogue.finding_told == ("my (gp|mri) (says|shows)",)
+    (directory / "_dialogue.yaml").write_text(DIALOGUE + 'visit_asked: ["see <doctor>"]\n')
+    with pytest.raises(TopicFileError, match="rules"):
+        load_knowledge(directory)
+
+
 @pytest.mark.parametrize(
     ("rules", "template", "message"),
     [

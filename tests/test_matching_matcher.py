@@ -119,6 +119,13 @@ def test_normalise_gives_the_recogniser_form() -> None:
     assert normalise("   ") == ""
 
 
+def test_a_filler_phrase_that_is_asked_stays() -> None:
+    """ "You know" is a filler, except where it is the question: "how do you know if ...", "what do you know"."""
+    assert normalise("how do you know if you have slipped a disc") == "how do you know if you have slipped a disc"
+    assert normalise("what do you know about sciatica") == "what do you know about sciatica"
+    assert normalise("my hip, you know, hurts") == "my hip hurts"
+
+
 def test_sound_alike_keys_bring_mishearings_close() -> None:
     assert phonetic("sighattica") == phonetic("siatica")
     assert phonetic("osteoporosis") == phonetic("ostioporosis").replace("i", "e", 1)
@@ -290,6 +297,12 @@ def test_a_question_s_opening_names_its_aspect(shipped: Matcher, utterance: str,
         ("will a heat pad help my tailbone after a long drive", "prolonged_sitting.treatment"),
         ("what can i do so sitting at work doesn't make my bottom sore", "prolonged_sitting.prevention"),
         ("how would i know if my disc has slipped", "disc_herniation.symptoms"),
+        ("how do you know if your disc has slipped", "disc_herniation.symptoms"),
+        ("how do people get rid of sciatica", "sciatica.treatment"),
+        ("what can i take for my sciatica", "sciatica.treatment"),
+        ("what should i put on a strained glute from the gym", "improper_exercise.treatment"),
+        ("how do i make my bottom feel better after a long drive", "prolonged_sitting.treatment"),
+        ("how should i train so my hips don't get injured", "improper_exercise.prevention"),
     ],
 )
 def test_a_question_frame_names_its_aspect_whatever_the_topic_s_words(

@@ -72,7 +72,9 @@ def test_words_and_meaning_that_agree_answer_what_either_alone_refuses(skill: Sk
     question = "my bottom is tender after a whole afternoon in the pub"
     found = skill.matcher.match(question)
     assert (found.intent.topic, found.reason) == ("prolonged_sitting", "words and meaning agree")
-    alone = dataclasses.replace(skill.matcher.thresholds, semantic_agree=1.0, semantic_agree_without_domain=1.0)
+    alone = dataclasses.replace(
+        skill.matcher.thresholds, semantic_agree=1.0, semantic_agree_without_domain=1.0, semantic_topic=1.01
+    )
     assert Matcher(skill.knowledge, alone, skill.matcher.index).match(question).intent == "out_of_scope"
 
 
@@ -92,8 +94,56 @@ def test_meaning_never_overrules_a_clear_refusal(skill: Skill, question: str) ->
 
 def test_the_shipped_vectors_belong_to_the_shipped_topics(skill: Skill) -> None:
     """Else every first refusal would build them (minutes): run `python -m voice_skill.matching`."""
-    assert skill.matcher.semantic is not None
-    assert [path.name for path in semantic.SHIPPED.glob("semantic-*.npy")] == [skill.matcher.semantic.file_name]
+    index = skill.matcher.semantic
+    assert index is not None
+    assert sorted(path.name for path in semantic.SHIPPED.glob("*.npy")) == [index.file_name, index.model_file_name]
+
+
+def test_the_topic_model_answers_a_question_near_no_single_example(skill: Skill) -> None:
+    """No posture example is close enough to decide alone, and the words rank another topic first; all the
+    posture examples together point to posture."""
+    question = "should i sit with my hips higher than my knees"
+    found = skill.matcher.match(question)
+    assert (found.intent.topic, found.reason) == ("daily_care", "the topic model is sure")
+    unsure = dataclasses.replace(skill.matcher.thresholds, semantic_topic=1.01)
+    assert Matcher(skill.knowledge, unsure, skill.matcher.index).match(question).intent == "out_of_scope"
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "do i need to see a doctor for hay fever",
+        "which is the best desk chair on amazon",
+        "how do i sit for a portrait",
+        "whats the best way to sit a horse",
+        "should i run every day",
+    ],
+)
+def test_the_topic_model_leaves_look_alikes_refused(skill: Skill, question: str) -> None:
+    assert skill.matcher.match(question).intent == "out_of_scope"
+
+
+def test_the_topic_model_learns_which_topic_examples_point_to() -> None:
+    index = SemanticIndex(
+        {
+            "sitting": ["sitting all day hurts my bottom", "my bum aches after a long drive"],
+            "sitting.treatment": ["what helps a sore bum from sitting"],
+            "weather": ["will it rain tomorrow", "is it going to be sunny"],
+        }
+    )
+    meaning = index.read("my backside is sore after hours at my desk")
+    assert meaning.topic == "sitting" and meaning.probability > 0.5
+    assert meaning.nearest_of_topic.intent.startswith("sitting")
+    assert index.read("will there be snow this weekend").topic == "weather"
+
+
+def test_the_topic_model_is_the_same_for_the_same_examples() -> None:
+    rng = np.random.default_rng(1)
+    topics = np.arange(30) % 3
+    vectors = (np.eye(8)[topics] + 0.3 * rng.standard_normal((30, 8))).astype(np.float32)
+    first, second = semantic.train_topic_model(vectors, topics, 3), semantic.train_topic_model(vectors, topics, 3)
+    assert first.shape == (9, 3) and np.array_equal(first, second)
+    assert ((vectors @ first[:-1] + first[-1]).argmax(axis=1) == topics).mean() > 0.9
 
 
 def test_without_the_encoder_the_words_decide(skill: Skill, monkeypatch: pytest.MonkeyPatch) -> None:

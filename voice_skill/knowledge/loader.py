@@ -85,6 +85,11 @@ def _from_json(data: dict[str, Any]) -> KnowledgeBase:
         **{name: raw_dialogue[name] for name in (*DIALOGUE_PHRASES, *OPTIONAL_DIALOGUE_PHRASES)},
         follow_ups={name: tuple(s) for name, s in raw_dialogue["follow_ups"].items()},
         aspect_questions={name: tuple(s) for name, s in raw_dialogue["aspect_questions"].items()},
+        question_words=tuple(raw_dialogue["question_words"]),
+        joining_words=tuple(raw_dialogue["joining_words"]),
+        pain_told=tuple(raw_dialogue["pain_told"]),
+        finding_told=tuple(raw_dialogue["finding_told"]),
+        visit_asked=tuple(raw_dialogue["visit_asked"]),
     )
     domain = Domain(**{name: tuple(words) for name, words in data["domain"].items()})
     return KnowledgeBase(topics=topics, dialogue=dialogue, domain=domain, digest=data["digest"])
@@ -318,11 +323,27 @@ def _parse_dialogue(document: _Document, expander: _Expander) -> DialogueText:
             "aspect_questions",
             name,
         )
-    phrases = {name: document.text(data, name) for name in DIALOGUE_PHRASES}
+    phrases: dict[str, Any] = {name: document.text(data, name) for name in DIALOGUE_PHRASES}
     phrases.update({name: document.text(data, name) for name in OPTIONAL_DIALOGUE_PHRASES if name in data})
     if "{first}" not in phrases["clarify"] or "{second}" not in phrases["clarify"]:
         raise document.fail("'clarify' must contain {first} and {second}", "clarify")
-    return DialogueText(**phrases, follow_ups=follow_ups, aspect_questions=aspect_questions)
+
+    def words(name: str) -> tuple[str, ...]:
+        return tuple(" ".join(word.lower().split()) for word in document.strings(data, name))
+
+    def frames(name: str) -> tuple[str, ...]:
+        return expander.check(document.strings(data, name), document, name)
+
+    return DialogueText(
+        **phrases,
+        follow_ups=follow_ups,
+        aspect_questions=aspect_questions,
+        question_words=words("question_words"),
+        joining_words=words("joining_words"),
+        pain_told=words("pain_told"),
+        finding_told=frames("finding_told"),
+        visit_asked=frames("visit_asked"),
+    )
 
 
 def _parse_topic(document: _Document, expander: _Expander) -> Topic:

@@ -109,6 +109,21 @@ class DialogueText:
     aspect_questions: dict[str, tuple[str, ...]] = field(default_factory=dict)
     """Question frames by aspect name, as templates ("how (can|could) ... injure ..."); "..." stands for any words."""
 
+    question_words: tuple[str, ...] = ()
+    """Words that make an utterance a question rather than something told ("how", "should", "any tips")."""
+
+    joining_words: tuple[str, ...] = ()
+    """Question words that inside a sentence join what is told ("it hurts when i sit")."""
+
+    pain_told: tuple[str, ...] = ()
+    """Words that tell of pain felt ("my bottom hurts"), not of pain asked about ("a chair for hip pain")."""
+
+    finding_told: tuple[str, ...] = ()
+    """Frames of a finding reported ("my mri shows a slipped disc"): the question is about the finding."""
+
+    visit_asked: tuple[str, ...] = ()
+    """Frames of a visit asked about ("should i see a specialist"), which a finding reported does not outweigh."""
+
 
 @dataclass(frozen=True)
 class Domain:

@@ -1,4 +1,4 @@
-"""`python -m voice_skill.matching`: write the vectors of the shipped topics' examples into the package.
+"""`python -m voice_skill.matching`: write the vectors of the shipped topics' examples and their topic model into the package.
 
 Run it after changing the topic files; tests/test_matching_semantic.py says when the shipped ones are stale.
 """
@@ -15,8 +15,8 @@ def main() -> None:
     semantic = Matcher(load_knowledge()).semantic
     if semantic is None:
         raise SystemExit("The sentence encoder is not installed: run script/setup.")
-    for stale in SHIPPED.glob("semantic-*.npy"):
-        if stale.name != semantic.file_name:
+    for stale in (*SHIPPED.glob("semantic-*.npy"), *SHIPPED.glob("topics-*.npy")):
+        if stale.name not in (semantic.file_name, semantic.model_file_name):
             stale.unlink()
     print(semantic.save(SHIPPED))
 

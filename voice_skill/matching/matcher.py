@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 import re
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -24,7 +25,7 @@ from ..knowledge.model import ASPECTS, GENERAL_CAUSES, KnowledgeBase, Topic
 from .alarms import Alarm, find_alarm
 from .index import DOMAIN, ELSEWHERE, EVERYDAY, PAIN, WITH_PAIN, MatcherIndex, Stems
 from .language import is_english
-from .semantic import SemanticIndex, available, spread
+from .semantic import Meaning, Neighbour, SemanticIndex, available, spread
 from .text import content_words, normalise
 from .thresholds import Thresholds
 
@@ -38,37 +39,11 @@ _TWO_CLOSE = "two topics are close"
 _FRAME_TOKEN = re.compile(r"\.\.\.|[()\[\]|]|[^\s()\[\]|]+")
 _FRAME_SYNTAX = {"...": r"(?:\S+ )+?", "(": "(?:", ")": ")", "[": "(?:", "]": ")?", "|": "|"}
 """A question frame's template syntax as a regular expression: "..." is one or more words."""
-_QUESTION_WORDS = frozenset(
-    "how what what's whats why which when where who will would can could does do is are should any tips".split()
-)
-"""Words that make an utterance a question rather than something told."""
-_JOINING = frozenset({"when", "where"})
-"""Question words that inside a sentence join what is told ("it hurts when i sit")."""
-_PAIN_TOLD = frozenset("hurts hurt hurting aches ache aching sore killing throbbing".split())
-"""Words that tell of pain felt ("my bottom hurts"), not of pain asked about ("a chair for hip pain")."""
-_DOCTOR_TOLD = re.compile(
-    r" (?:my|the|a|an|her|his) (?:doctor|gp|physio|physiotherapist|specialist|consultant|surgeon|mri|scan|x ray|xray"
-    r"|bone scan|test|tests|results) (?:says|said|thinks|thought|mentioned|told me|told her|told him|diagnosed"
-    r"|found|suspects|shows|showed|came back) "
-)
-"""A finding reported ("my doctor says i have osteopenia", "my mri shows a slipped disc"): the question is about
-the finding, not about seeing a doctor."""
-_VISIT = re.compile(r" (?:see|go to|visit|book|appointment|referral|refer me) ")
 _NEVER_BY_MEANING = frozenset({"stop", URGENT})
 """Intents the encoder never names."""
 _MEANING_MAY_DECIDE = frozenset({_NO_CLOSE_EXAMPLE, _NO_DOMAIN_WORD, _TWO_CLOSE})
 """Refusals and questions back that a very close example in meaning may overrule; never "about another part
 of the body", a named choice, or anything decided by a warning sign."""
-
-
-def _tells_pain(query: str) -> bool:
-    """Pain told, not asked about: a word of pain felt and no question word ("when" and "where" inside a
-    sentence join what is told: "my coccyx hurts when i sit")."""
-    words = query.split()
-    asks = bool(words) and (
-        words[0] in _QUESTION_WORDS or any(word in _QUESTION_WORDS - _JOINING for word in words[1:])
-    )
-    return not asks and any(word in _PAIN_TOLD for word in words)
 
 
 @dataclass(frozen=True)
@@ -104,6 +79,13 @@ def _frame_pattern(template: str) -> str:
         _FRAME_SYNTAX.get(token) or "".join(f"{re.escape(word)} " for word in normalise(token).split())
         for token in _FRAME_TOKEN.findall(template)
     )
+
+
+def _frames_pattern(frames: Sequence[str]) -> re.Pattern[str]:
+    """Question frames as one pattern over a padded utterance (" ... "); without frames, one that never matches."""
+    if not frames:
+        return re.compile(r"(?!)")
+    return re.compile(" (?:" + "|".join(_frame_pattern(frame) for frame in frames) + ")")
 
 
 class Matcher:
@@ -279,7 +261,7 @@ class Matcher:
     def _pain_told(self, said: Utterance, ranked: list[tuple[str, float]], needed: float) -> Match | None:
         """Pain told, not asked about ("i get a sore butt from my gaming chair"), is about its cause: the advice
         topics answer questions (how to sit, which chair, when to see a doctor)."""
-        if self.topics[ranked[0][0]].kind != "advice" or not _tells_pain(said.query):
+        if self.topics[ranked[0][0]].kind != "advice" or not self._tells_pain(said.query):
             return None
         cause, score = next(((t, s) for t, s in ranked[1:] if self.topics[t].kind == "cause"), ("", 0.0))
         if not cause or score < needed:
@@ -289,7 +271,7 @@ class Matcher:
     def _pain_told_of(self, said: Utterance, close: tuple[str, str]) -> str | None:
         """Of an advice topic and a cause this close, pain told without a question is about the cause ("my
         coccyx hurts when i sit": why sitting hurts, not how to sit)."""
-        if self._advice_of(*close) is None or not _tells_pain(said.query):
+        if self._advice_of(*close) is None or not self._tells_pain(said.query):
             return None
         return next(topic_id for topic_id in close if self.topics[topic_id].kind == "cause")
 
@@ -305,11 +287,29 @@ class Matcher:
                 return Match(IntentId.of(topic_id, "mechanism"), round(score / 100, 3), reason="how a cause hurts")
         return None
 
-    @staticmethod
-    def _finding_told(query: str) -> bool:
+    def _tells_pain(self, query: str) -> bool:
+        """Pain told, not asked about: a word of pain felt and no question word ("when" and "where" inside a
+        sentence join what is told: "my coccyx hurts when i sit")."""
+        dialogue = self.knowledge.dialogue
+        words = query.split()
+        asks = bool(words) and (
+            words[0] in dialogue.question_words
+            or any(word in dialogue.question_words and word not in dialogue.joining_words for word in words[1:])
+        )
+        return not asks and any(word in dialogue.pain_told for word in words)
+
+    def _finding_told(self, query: str) -> bool:
         """A finding reported and no visit asked about ("my gp says it's sciatica, should i see a specialist")."""
         padded = f" {query} "
-        return bool(_DOCTOR_TOLD.search(padded)) and not _VISIT.search(padded)
+        return bool(self._finding_frames.search(padded)) and not self._visit_frames.search(padded)
+
+    @cached_property
+    def _finding_frames(self) -> re.Pattern[str]:
+        return _frames_pattern(self.knowledge.dialogue.finding_told)
+
+    @cached_property
+    def _visit_frames(self) -> re.Pattern[str]:
+        return _frames_pattern(self.knowledge.dialogue.visit_asked)
 
     def _answers_the_frame(self, said: Utterance, close: tuple[str, str]) -> str | None:
         """Of two close topics, the only one with the aspect the question's frame asks for ("what's good for a
@@ -389,37 +389,52 @@ class Matcher:
         return SemanticIndex(examples)
 
     def _by_meaning(self, said: Utterance, found: Match) -> Match | None:
-        """The matcher's refusal or question overruled by a very close example in meaning, if there is one."""
+        """The matcher's refusal or question overruled by a very close example in meaning, if there is one, or by
+        the topic model when it is sure and not far from that topic's examples."""
         assert self.semantic is not None
         if self._closer_to_out_of_scope(said):
             return None
-        neighbour = self.semantic.nearest(normalise(said.text))
-        intent = IntentId(neighbour.intent)
-        if intent.topic == OUT_OF_SCOPE:
-            return None
-        framed = self._framed_aspect(said.query)
-        if framed and self.topics[intent.topic].is_medical:
-            # The closest example's aspect is a guess; a question frame says what is asked ("what can i do
-            # about ..." is treatment even when the closest example is about prevention).
-            aspects = self.topics[intent.topic].aspects
-            intent = IntentId.of(intent.topic, framed) if framed in aspects else IntentId(intent.topic)
+        meaning = self.semantic.read(normalise(said.text))
+        neighbour = meaning.nearest
         if found.intent == CLARIFY:
+            intent = self._asked_of(said, neighbour.intent)
             offered = {candidate.intent.topic for candidate in found.alternatives[:2]}
             if intent.topic in offered and neighbour.similarity >= self.thresholds.semantic_choose:
                 return Match(intent, round(neighbour.similarity, 3), found.alternatives, "closest in meaning of two")
             return None
         without_domain = found.reason == _NO_DOMAIN_WORD
+        # Without a word of the domain, a word no example uses ("hernia") leaves the words nothing to agree with.
+        words_understood = not without_domain or not self._unknown_words(said.query)
+        return self._by_nearest(said, found, neighbour, without_domain, words_understood) or (
+            self._by_topic_model(said, found, meaning, without_domain) if words_understood else None
+        )
+
+    def _asked_of(self, said: Utterance, intent: str) -> IntentId:
+        """An example's intent, with the aspect the question's frame asks for: the example's aspect is a guess
+        ("what can i do about ..." is treatment even when the closest example is about prevention)."""
+        found = IntentId(intent)
+        framed = self._framed_aspect(said.query)
+        if framed and self.topics[found.topic].is_medical:
+            aspects = self.topics[found.topic].aspects
+            return IntentId.of(found.topic, framed) if framed in aspects else IntentId(found.topic)
+        return found
+
+    def _by_nearest(
+        self, said: Utterance, found: Match, neighbour: Neighbour, without_domain: bool, words_understood: bool
+    ) -> Match | None:
+        """A very close example, or a close one of the topic the words rank first."""
+        intent = self._asked_of(said, neighbour.intent)
+        if intent.topic == OUT_OF_SCOPE:
+            return None
         thresholds = self.thresholds
         needed = thresholds.semantic_accept_without_domain if without_domain else thresholds.semantic_accept
         if neighbour.similarity >= needed:
             return Match(intent, round(neighbour.similarity, 3), found.alternatives, "closest in meaning")
         # Two opinions that agree are worth more than either alone: the topic the words rank first, a little
         # short of its cutoff, is taken when the closest example in meaning belongs to it too.
-        # Without a word of the domain, a word no example uses ("hernia") leaves the words nothing to agree with.
         # A word that is of the domain with pain ("sitting", "sore") or in everyday talk ("my seat"), among
         # words the examples all know, is almost a word of the domain ("what can i do about a sore behind
         # from gaming marathons"): words and meaning that agree are taken as if it held one.
-        words_understood = not without_domain or not self._unknown_words(said.query)
         near_domain = words_understood and bool(said.labels & {WITH_PAIN, PAIN, EVERYDAY})
         agreed = (
             thresholds.semantic_agree_without_domain
@@ -435,6 +450,22 @@ class Matcher:
         ):
             return Match(intent, round(neighbour.similarity, 3), found.alternatives, "words and meaning agree")
         return None
+
+    def _by_topic_model(self, said: Utterance, found: Match, meaning: Meaning, without_domain: bool) -> Match | None:
+        """The topic all of a topic's examples point to ("should i sit with my hips higher than my knees" is near
+        no single example of posture, and plainly about posture), when the topic model is sure of it, it is not
+        out of scope, and the question is not far from that topic's examples."""
+        thresholds = self.thresholds
+        near = thresholds.semantic_topic_near_without_domain if without_domain else thresholds.semantic_topic_near
+        if (
+            meaning.topic not in self.topics
+            or meaning.topic == OUT_OF_SCOPE
+            or meaning.probability < thresholds.semantic_topic
+            or meaning.nearest_of_topic.similarity < near
+        ):
+            return None
+        intent = self._asked_of(said, meaning.nearest_of_topic.intent)
+        return Match(intent, round(meaning.probability, 3), found.alternatives, "the topic model is sure")
 
     def _closer_to_out_of_scope(self, said: Utterance) -> bool:
         """An out-of-scope example closer by letters than any topic's ("where can i buy an office chair"): the
@@ -518,10 +549,7 @@ class Matcher:
     def _aspect_frames(self) -> list[tuple[str, re.Pattern[str]]]:
         """Each aspect's question frames as one pattern, in the order the dialogue file lists the aspects:
         "how can ... injure ..." asks how harm comes about, whatever the topic's words in between."""
-        return [
-            (aspect, re.compile(" (?:" + "|".join(_frame_pattern(frame) for frame in frames) + ")"))
-            for aspect, frames in self.index.aspect_questions.items()
-        ]
+        return [(aspect, _frames_pattern(frames)) for aspect, frames in self.index.aspect_questions.items()]
 
     @cached_property
     def _aspect_phrases(self) -> list[tuple[str, str]]:

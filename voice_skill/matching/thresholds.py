@@ -60,6 +60,17 @@ class Thresholds:
     """Least topic score by words for the closest example in meaning to agree with it; below, the words
     barely know the topic ("the disc won't play in my dvd player")."""
 
+    semantic_topic: float = 0.5
+    """Least probability the topic model (matching/semantic.py) gives a topic to overrule a refusal of a question
+    whose words the skill knows."""
+
+    semantic_topic_near: float = 0.5
+    """Least cosine similarity of that topic's closest example, for a question that holds a word of the domain:
+    the topic model is sure only among the questions it was trained for."""
+
+    semantic_topic_near_without_domain: float = 0.6
+    """The same for a question without any word of the domain."""
+
     semantic_choose: float = 0.70
     """Least cosine similarity of the closest example in meaning to choose between two close topics."""
 
