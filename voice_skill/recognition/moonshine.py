@@ -2,10 +2,10 @@
 no download).
 
 Moonshine transcribes a whole utterance at once. Its model runs in a worker process (`moonshine_worker`, with
-`moonshine_model`: onnxruntime on the package's files, not moonshine-cpp's own library, which leaks about 34 MB a
-call and is about four times slower). The worker decodes while this process goes on with pocketsphinx, starts
-loading at once, and keeps its memory flat (about 0.5 GB, the same over 30 calls), so one worker serves the
-whole run.
+`moonshine_model`: onnxruntime on the package's files, not moonshine-cpp's own library, which leaks about 34 MB
+a call and needs about 3.5 times the CPU time). The worker decodes while this process goes on with
+pocketsphinx, starts loading at once, and keeps its memory flat (about 0.5 GB, the same over 30 calls), so one
+worker serves the whole run.
 
 As the second opinion, Moonshine's time would come after the end of the question, on top of the endpointer's
 wait. It is hidden behind that wait instead (`SecondOpinionRecogniser`): Moonshine hears only the speech
@@ -38,7 +38,8 @@ SAMPLE_RATE = 16000
 
 EXIT_WAIT = 0.2
 """Seconds a worker is given to exit once its input is closed; one still loading its model is killed (it holds
-nothing), so a command that never needed a second opinion does not wait for the load to finish."""
+nothing: the part-written ONNX form of a first start is removed by the next), so a command that never needed a
+second opinion does not wait for the load to finish."""
 
 LEADING_SILENCE = 0.5
 """Seconds of silence put before an utterance Moonshine returned no words for, to ask once more. Given speech
