@@ -52,7 +52,11 @@ SPACE = "\u2581".encode()
 """How a token's bytes spell a space (SentencePiece's "lower one eighth block")."""
 
 THREADS = 1
-"""Cores onnxruntime uses inside one model run (intra-op threads)."""
+"""Cores onnxruntime uses inside one model run (intra-op threads). One: the decoder's steps are matrix-vector
+products bound by memory, and pocketsphinx finishes the utterance on the other core meanwhile. On the shared
+2-core machine (load average 3-5), 30 files alternating: two threads took as long as one with onnxruntime's
+spinning off (wall 9.7 against 9.5 s, 10.9 against 10.1 s), twice as long with it on; the listen latency
+benchmark's p90, runs in turn, 393 and 326 ms with one thread, 453 and 353 ms with two."""
 
 
 def model_folder() -> Path:
@@ -166,7 +170,7 @@ class MoonshineModel:
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
         options.log_severity_level = 3
-        # Waiting threads spin by default: on 2 busy cores that doubled the time of 2 threads (see THREADS).
+        # With more than one thread: waiting threads spin by default, which on 2 busy cores doubled the time.
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
 
         def session(name: str) -> Any:
