@@ -32,6 +32,14 @@ turn with the version before at a load average of 1.5 to 2.5: p90 over all 57 an
 topics' own sentences too: pocketsphinx is rarely sure, mean word posterior >= 0.9), so the median answer waits
 for it; the 6 it is not asked about answer in 60-90 ms. A first run at a load average of 2.3 to 5.6 gave p90
 1655 ms (the version before, right after it: 510 ms).
+
+Moonshine run with onnxruntime on its own model files, the int8 weights folded into float32 once at load instead
+of at every token (recognition/moonshine_model.py; the same words as moonshine-cpp on 303 of 303 recordings,
+about 3.6 times less CPU a call): runs in turn with the version before, on the shared 2-core machine at a load
+average of 3 to 4.5, before -> after: p90 over all 57 answers 1927 -> 393 ms and 2064 -> 326 ms (per run 2366,
+1376, 2265 -> 468, 327, 294 ms; 2331, 2486, 2032 -> 347, 326, 349 ms); median 801 -> 178 ms and 1074 -> 118 ms.
+The slowest answer in both is the first question, which comes before the worker has loaded (about 2 s either way:
+the benchmark's greeting plays nothing).
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@ no download).
 
 Moonshine transcribes a whole utterance at once. Its model runs in a worker process (`moonshine_worker`, with
 `moonshine_model`: onnxruntime on the package's files, not moonshine-cpp's own library, which leaks about 34 MB
-a call and needs about 3.5 times the CPU time). The worker decodes while this process goes on with
+a call and needs about 3.6 times the CPU time). The worker decodes while this process goes on with
 pocketsphinx, starts loading at once, and keeps its memory flat (about 0.5 GB, the same over 30 calls), so one
 worker serves the whole run.
 
