@@ -26,6 +26,7 @@ from voice_skill.recognition.moonshine import (
     spoken_part,
     words,
 )
+from voice_skill.recognition.moonshine_model import onnx_folder
 from voice_skill.recognition.pocketsphinx import PocketsphinxRecogniser
 from voice_skill.recognition.transcript import Transcript
 from voice_skill.skill import Skill
@@ -160,6 +161,21 @@ def test_a_worker_that_dies_is_one_clear_error(tmp_path: Path) -> None:
         transcriber.transcribe(samples)
     assert transcriber.transcribe(samples) == "what is sciatica", "the next call starts a new worker"
     transcriber.close()
+
+
+def test_a_worker_stopped_while_writing_its_onnx_form_leaves_nothing_in_the_cache() -> None:
+    # A command that needs no second opinion does not wait for the worker's load: the first start's ONNX form
+    # (moonshine_model.onnx_form) is cut off half written.
+    transcriber = MoonshineTranscriber()
+    folder = onnx_folder()
+    deadline = time.monotonic() + 60
+    while not list(folder.glob("*.tmp")) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert list(folder.glob("*.tmp")), "the worker began writing"
+
+    transcriber.close()
+
+    assert list(folder.glob("*.tmp")) == []
 
 
 def test_moonshine_as_the_engine_answers_a_spoken_question(tmp_path: Path) -> None:

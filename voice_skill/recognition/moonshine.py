@@ -38,8 +38,8 @@ SAMPLE_RATE = 16000
 
 EXIT_WAIT = 0.2
 """Seconds a worker is given to exit once its input is closed; one still loading its model is killed (it holds
-nothing: the part-written ONNX form of a first start is removed by the next), so a command that never needed a
-second opinion does not wait for the load to finish."""
+nothing; an ONNX form it was writing at a first start is removed), so a command that never needed a second
+opinion does not wait for the load to finish."""
 
 LEADING_SILENCE = 0.5
 """Seconds of silence put before an utterance Moonshine returned no words for, to ask once more. Given speech
@@ -203,6 +203,9 @@ class MoonshineTranscriber:
         except subprocess.TimeoutExpired:
             worker.kill()
             worker.wait()
+            from .moonshine_model import remove_unfinished
+
+            remove_unfinished()
         problem = worker.stderr.read().decode("utf-8", errors="replace").strip() if worker.stderr else ""
         for stream in (worker.stdout, worker.stderr):
             if stream is not None:

@@ -106,14 +106,13 @@ def onnx_form(model: Path) -> bytes:
 
     stat = model.stat()
     key = hashlib.sha256(f"{model}\0{stat.st_size}\0{stat.st_mtime_ns}\0{onnxruntime.__version__}".encode())
-    folder = cache_dir() / "moonshine"
+    folder = onnx_folder()
     target = folder / f"{model.stem}-{key.hexdigest()[:16]}.onnx"
     with contextlib.suppress(OSError):
         return target.read_bytes()
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        # A worker killed while loading (the command needed no second opinion) leaves its temporary file here.
-        remove_leftovers(folder)
+        remove_unfinished()  # a worker killed from outside left its own; its parent removes those it kills
         data = _converted(model, target)
     except OSError:
         with tempfile.TemporaryDirectory(prefix="voice-skill-moonshine-") as scratch:
@@ -122,6 +121,16 @@ def onnx_form(model: Path) -> bytes:
         if older != target:
             older.unlink(missing_ok=True)
     return data
+
+
+def onnx_folder() -> Path:
+    """Where the ONNX forms are kept: "moonshine" in the cache folder."""
+    return cache_dir() / "moonshine"
+
+
+def remove_unfinished() -> None:
+    """Remove the ONNX forms that workers no longer running had begun to write (killed while loading)."""
+    remove_leftovers(onnx_folder())
 
 
 def _converted(model: Path, target: Path) -> bytes:
