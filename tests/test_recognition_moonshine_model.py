@@ -19,6 +19,7 @@ from voice_skill.recognition.moonshine_model import (
     MoonshineModel,
     max_tokens,
     model_folder,
+    onnx_folder,
     onnx_form,
     read_tokens,
     token_text,
@@ -109,3 +110,14 @@ def test_what_a_worker_killed_while_writing_the_onnx_form_left_is_removed() -> N
 
     assert not leftover.exists()
     assert [path.suffix for path in folder.iterdir()] == [".onnx"]
+
+
+def test_a_damaged_onnx_form_in_the_cache_is_made_again() -> None:
+    onnx_form(model_folder() / "encoder_model.ort")
+    (kept,) = onnx_folder().glob("encoder_model-*.onnx")
+    kept.write_bytes(b"not an ONNX model")
+
+    model = MoonshineModel()
+
+    assert model.transcribe(np.zeros(16000, dtype=np.float32)) == ""
+    assert kept.read_bytes().startswith(b"\x08"), "an ONNX model again (its first field, the IR version)"

@@ -99,17 +99,19 @@ def max_tokens(samples: int) -> int:
     return math.ceil(np.float32(samples) / np.float32(SAMPLE_RATE) * np.float32(MAX_TOKENS_PER_SECOND))
 
 
-def onnx_form(model: Path) -> bytes:
+def onnx_form(model: Path, remake: bool = False) -> bytes:
     """The ORT-format model as an ONNX model that onnxruntime optimises when it loads it. Made once (about half a
-    second) and kept in the cache folder; made again at every load when that folder cannot be written."""
+    second) and kept in the cache folder; made again at every load when that folder cannot be written, and when
+    `remake` says the kept one is damaged."""
     import onnxruntime
 
     stat = model.stat()
     key = hashlib.sha256(f"{model}\0{stat.st_size}\0{stat.st_mtime_ns}\0{onnxruntime.__version__}".encode())
     folder = onnx_folder()
     target = folder / f"{model.stem}-{key.hexdigest()[:16]}.onnx"
-    with contextlib.suppress(OSError):
-        return target.read_bytes()
+    if not remake:
+        with contextlib.suppress(OSError):
+            return target.read_bytes()
     try:
         folder.mkdir(parents=True, exist_ok=True)
         remove_unfinished()  # a worker killed from outside left its own; its parent removes those it kills
@@ -183,7 +185,15 @@ class MoonshineModel:
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
 
         def session(name: str) -> Any:
-            return onnxruntime.InferenceSession(onnx_form(folder / name), options, providers=["CPUExecutionProvider"])
+            from onnxruntime.capi.onnxruntime_pybind11_state import InvalidGraph, InvalidProtobuf
+
+            try:
+                return onnxruntime.InferenceSession(
+                    onnx_form(folder / name), options, providers=["CPUExecutionProvider"]
+                )
+            except (InvalidProtobuf, InvalidGraph):  # the kept ONNX form is damaged
+                form = onnx_form(folder / name, remake=True)
+                return onnxruntime.InferenceSession(form, options, providers=["CPUExecutionProvider"])
 
         self._encoder = session("encoder_model.ort")
         self._decoder = session("decoder_model_merged.ort")
