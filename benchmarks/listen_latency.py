@@ -35,11 +35,12 @@ for it; the 6 it is not asked about answer in 60-90 ms. A first run at a load av
 
 Moonshine run with onnxruntime on its own model files, the int8 weights folded into float32 once at load instead
 of at every token (recognition/moonshine_model.py; the same words as moonshine-cpp on 303 of 303 recordings,
-about 3.6 times less CPU a call): runs in turn with the version before, on the shared 2-core machine at a load
-average of 3 to 4.5, before -> after: p90 over all 57 answers 1927 -> 393 ms and 2064 -> 326 ms (per run 2366,
-1376, 2265 -> 468, 327, 294 ms; 2331, 2486, 2032 -> 347, 326, 349 ms); median 801 -> 178 ms and 1074 -> 118 ms.
-The slowest answer in both is the first question, which comes before the worker has loaded (about 2 s either way:
-the benchmark's greeting plays nothing).
+about 3.6 times less CPU a call): four pairs of runs in turn with the version before, on the shared 2-core
+machine at load averages of 2 to 6, before -> after: p90 over all 57 answers 1927 -> 393, 2064 -> 326,
+1810 -> 512, 1827 -> 661 ms (after / before 0.16 to 0.36); median 801 -> 178, 1074 -> 118, 848 -> 116,
+1072 -> 238 ms. Two onnxruntime threads instead of one, in the first two pairs: p90 453 and 353 ms. The slowest
+answer in both versions is usually the first question, which comes before the worker has loaded (about 2 s
+either way: the benchmark's greeting plays nothing).
 """
 
 from __future__ import annotations
