@@ -32,6 +32,15 @@ turn with the version before at a load average of 1.5 to 2.5: p90 over all 57 an
 topics' own sentences too: pocketsphinx is rarely sure, mean word posterior >= 0.9), so the median answer waits
 for it; the 6 it is not asked about answer in 60-90 ms. A first run at a load average of 2.3 to 5.6 gave p90
 1655 ms (the version before, right after it: 510 ms).
+
+Moonshine run with onnxruntime on its own model files, the int8 weights folded into float32 once at load instead
+of at every token (recognition/moonshine_model.py; the same words as moonshine-cpp on 303 of 303 recordings,
+about 3.6 times less CPU a call): four pairs of runs in turn with the version before, on the shared 2-core
+machine at load averages of 2 to 6, before -> after: p90 over all 57 answers 1927 -> 393, 2064 -> 326,
+1810 -> 512, 1827 -> 661 ms (after / before 0.16 to 0.36); median 801 -> 178, 1074 -> 118, 848 -> 116,
+1072 -> 238 ms. Two onnxruntime threads instead of one, in the first two pairs: p90 453 and 353 ms. The slowest
+answer in both versions is usually the first question, which comes before the worker has loaded (about 2 s
+either way: the benchmark's greeting plays nothing).
 """
 
 from __future__ import annotations

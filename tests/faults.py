@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ctypes
 import os
+import re
 import resource
 import signal
 import stat
@@ -222,6 +223,25 @@ def leftovers(directory: Path, *patterns: str) -> list[str]:
     if not directory.exists():
         return []
     return sorted(str(path.relative_to(directory)) for pattern in patterns for path in directory.rglob(pattern))
+
+
+def writers_finished(directory: Path, timeout: float = 60) -> None:
+    """Wait until no running process has a temporary file ("<name>.<pid>.tmp") under directory: a command's
+    Moonshine worker outlives it while it loads, and at a first start it writes its ONNX form to the cache."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and any(_running(path) for path in directory.rglob("*.tmp")):
+        time.sleep(0.05)
+
+
+def _running(temporary: Path) -> bool:
+    writer = re.search(r"\.(\d+)\.tmp$", temporary.name)
+    if writer is None:
+        return False
+    try:
+        os.kill(int(writer.group(1)), 0)
+    except ProcessLookupError:
+        return False
+    return True
 
 
 def is_one_clear_line(outcome: Outcome) -> bool:

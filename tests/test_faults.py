@@ -25,6 +25,7 @@ from faults import (
     restore_permissions,
     run,
     unreadable_dir,
+    writers_finished,
 )
 
 from conftest import REPO
@@ -434,4 +435,5 @@ def test_leftovers_of_a_killed_run_are_cleaned_by_the_next_run(moved: str, lefto
     again = run("ask", "--json", "--audio", str(question_wav))
     assert again.returncode == 0, again.stderr
     assert answered(again)
+    writers_finished(cache)
     assert leftovers(cache, "*.tmp", ".building-*") == []

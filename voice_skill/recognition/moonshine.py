@@ -1,11 +1,11 @@
-"""Moonshine base English, the open-vocabulary engine the `moonshine-cpp` package bundles (MIT, no download).
+"""Moonshine base English, the open-vocabulary engine whose model files the `moonshine-cpp` package bundles (MIT,
+no download).
 
-Moonshine transcribes a whole utterance at once. Two facts of moonshine-cpp 0.1.4 shape this module:
-- its `transcribe(samples)` fails on a ctypes name that does not exist (`ctypes.c_float_p`), so the
-  library's C function `moonshine_transcribe` is called here directly with a contiguous float32 array;
-- each call leaks about 34 MB inside the library (measured: RSS grows by that much per call, also for the
-  same audio, and freeing the model gives only part of it back). So the model lives in a worker process
-  that is replaced after CALLS_PER_WORKER calls; the next worker loads while the answer is being spoken.
+Moonshine transcribes a whole utterance at once. Its model runs in a worker process (`moonshine_worker`, with
+`moonshine_model`: onnxruntime on the package's files, not moonshine-cpp's own library, which leaks about 34 MB
+a call and needs about 3.6 times the CPU time). The worker decodes while this process goes on with
+pocketsphinx, starts loading at once, and keeps its memory flat (about 0.5 GB, the same over 30 calls), so one
+worker serves the whole run.
 
 As the second opinion, Moonshine's time would come after the end of the question, on top of the endpointer's
 wait. It is hidden behind that wait instead (`SecondOpinionRecogniser`): Moonshine hears only the speech
@@ -36,12 +36,10 @@ if TYPE_CHECKING:
 
 SAMPLE_RATE = 16000
 
-CALLS_PER_WORKER = 8
-"""Utterances one worker transcribes before it is replaced: its memory stays under about 0.5 GB."""
-
 EXIT_WAIT = 0.2
 """Seconds a worker is given to exit once its input is closed; one still loading its model is killed (it holds
-nothing), so a command that never needed a second opinion does not wait for the load to finish."""
+nothing; an ONNX form it was writing at a first start is removed), so a command that never needed a second
+opinion does not wait for the load to finish."""
 
 LEADING_SILENCE = 0.5
 """Seconds of silence put before an utterance Moonshine returned no words for, to ask once more. Given speech
@@ -82,10 +80,10 @@ def words(text: str) -> str:
 
 
 def available() -> bool:
-    """Whether moonshine-cpp is installed."""
+    """Whether moonshine-cpp (the model files) and onnxruntime and onnx (which run them) are installed."""
     import importlib.util
 
-    return importlib.util.find_spec("moonshine_cpp") is not None
+    return all(importlib.util.find_spec(name) is not None for name in ("moonshine_cpp", "onnxruntime", "onnx"))
 
 
 class MoonshineTranscriber:
@@ -98,14 +96,13 @@ class MoonshineTranscriber:
     at exit for words nobody wants (the worker ends when its input closes with this process)."""
 
     def __init__(self) -> None:
-        self._calls = 0
         self._worker: subprocess.Popen[bytes] | None = None
         self._lock = threading.Lock()
         """Guards the worker's replacement and the requests, shared by the caller and the requests' thread."""
         self._requests: deque[tuple[Any, Future[str]]] = deque()
         self._thread: threading.Thread | None = None
         if not available():
-            raise EngineUnavailableError("moonshine-cpp is not installed; reinstall voice-skill")
+            raise EngineUnavailableError("moonshine-cpp, onnxruntime or onnx is not installed; reinstall voice-skill")
         self._start()
 
     def transcribe(self, samples: Any) -> str:
@@ -157,10 +154,6 @@ class MoonshineTranscriber:
                 future.set_result(self._heard(samples))
             except EngineUnavailableError as error:
                 future.set_exception(error)
-            if self._calls >= CALLS_PER_WORKER:
-                # After the words are handed over, before the next request.
-                self._stop()
-                self._start()
 
     def _heard(self, samples: Any) -> str:
         import numpy as np
@@ -185,7 +178,6 @@ class MoonshineTranscriber:
         except (OSError, ValueError, EOFError, struct.error):
             problem = self._stop() or "no reason given"
             raise EngineUnavailableError(f"Moonshine stopped ({problem}); reinstall voice-skill") from None
-        self._calls += 1
         return words(text)
 
     def _start(self) -> None:
@@ -196,7 +188,6 @@ class MoonshineTranscriber:
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
             )
-            self._calls = 0
 
     def _stop(self) -> str:
         """End the worker; the last line it wrote on stderr, if any."""
@@ -212,6 +203,9 @@ class MoonshineTranscriber:
         except subprocess.TimeoutExpired:
             worker.kill()
             worker.wait()
+            from .moonshine_model import remove_unfinished
+
+            remove_unfinished()
         problem = worker.stderr.read().decode("utf-8", errors="replace").strip() if worker.stderr else ""
         for stream in (worker.stdout, worker.stderr):
             if stream is not None:

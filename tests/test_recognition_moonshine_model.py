@@ -1,0 +1,123 @@
+"""Moonshine base English run directly with onnxruntime on the files moonshine-cpp ships: the words of
+moonshine-cpp's own library, from an ONNX copy made once."""
+
+from __future__ import annotations
+
+import ctypes
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile
+
+from voice_skill.paths import cache_dir
+from voice_skill.recognition import moonshine_model
+from voice_skill.recognition.moonshine_model import (
+    END,
+    START,
+    MoonshineModel,
+    max_tokens,
+    model_folder,
+    onnx_folder,
+    onnx_form,
+    read_tokens,
+    token_text,
+)
+
+from speech_audio import speak_to_wav
+
+
+@pytest.fixture(scope="module")
+def model() -> MoonshineModel:
+    return MoonshineModel()
+
+
+def test_the_tokenizer_is_read_as_moonshine_reads_it() -> None:
+    tokens = read_tokens(model_folder() / "tokenizer.bin")
+
+    assert (tokens[START], tokens[END]) == (b"<s>", b"</s>")
+    sciatica = [tokens.index("\u2581what".encode()), tokens.index("\u2581is".encode()), tokens.index(b"?")]
+    assert token_text(tokens, [START, *sciatica, END]) == "what is?"
+    assert token_text(tokens, [START, len(tokens), *sciatica, END]) == "what is?", "the logits outnumber the tokens"
+
+
+def test_the_decoder_may_give_13_tokens_a_second_of_audio() -> None:
+    assert (max_tokens(16000), max_tokens(48000), max_tokens(16001)) == (13, 39, 14)
+
+
+def test_a_spoken_question_is_heard(model: MoonshineModel, tmp_path: Path) -> None:
+    question = speak_to_wav("what is sciatica", tmp_path / "question.wav", voice="en-gb")
+    samples, _ = soundfile.read(question, dtype="float32")
+
+    assert model.transcribe(samples) == "What is sciatica?"
+    assert model.transcribe(np.zeros(0, dtype=np.float32)) == ""
+
+
+@pytest.mark.parametrize(
+    ("text", "voice"),
+    [("does slouching on the sofa hurt my hips", "en-us+f3"), ("my buttock burns when i sit", "en-gb")],
+)
+def test_the_words_are_those_of_moonshine_cpps_own_library(
+    model: MoonshineModel, tmp_path: Path, text: str, voice: str
+) -> None:
+    import moonshine_cpp
+
+    question = speak_to_wav(text, tmp_path / "question.wav", voice=voice)
+    samples, _ = soundfile.read(question, dtype="float32")
+    library = moonshine_cpp.MoonshineModel()
+    heard = ctypes.c_char_p()
+    status = moonshine_cpp.moonshine_lib.moonshine_transcribe(
+        library.model_handle, samples.ctypes.data_as(ctypes.POINTER(ctypes.c_float)), len(samples), ctypes.byref(heard)
+    )
+    assert status == 0
+    expected = (heard.value or b"").decode()
+    moonshine_cpp.moonshine_lib.moonshine_free_text(heard)
+
+    assert model.transcribe(samples) == expected
+
+
+def test_the_onnx_form_is_made_once_and_kept_in_the_cache_folder(monkeypatch: pytest.MonkeyPatch) -> None:
+    encoder = model_folder() / "encoder_model.ort"
+
+    first = onnx_form(encoder)
+    (kept,) = (cache_dir() / "moonshine").glob("encoder_model-*.onnx")
+    monkeypatch.setattr(moonshine_model, "_converted", lambda model: pytest.fail("made again"))
+
+    assert onnx_form(encoder) == first == kept.read_bytes()
+
+
+def test_a_cache_folder_that_cannot_be_written_costs_only_time(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("a file where the folder should be", encoding="utf-8")
+    monkeypatch.setenv("VOICE_SKILL_CACHE_DIR", str(blocked))
+
+    model = MoonshineModel()
+
+    assert model.transcribe(np.zeros(16000, dtype=np.float32)) == ""
+    assert blocked.read_text(encoding="utf-8") == "a file where the folder should be"
+
+
+def test_what_a_worker_killed_while_writing_the_onnx_form_left_is_removed() -> None:
+    folder = cache_dir() / "moonshine"
+    folder.mkdir(parents=True)
+    ended = subprocess.Popen(["true"])
+    ended.wait()
+    leftover = folder / f"encoder_model-0123456789abcdef.{ended.pid}.tmp"
+    leftover.write_bytes(b"half an ONNX file")
+
+    onnx_form(model_folder() / "encoder_model.ort")
+
+    assert not leftover.exists()
+    assert [path.suffix for path in folder.iterdir()] == [".onnx"]
+
+
+def test_a_damaged_onnx_form_in_the_cache_is_made_again() -> None:
+    onnx_form(model_folder() / "encoder_model.ort")
+    (kept,) = onnx_folder().glob("encoder_model-*.onnx")
+    kept.write_bytes(b"not an ONNX model")
+
+    model = MoonshineModel()
+
+    assert model.transcribe(np.zeros(16000, dtype=np.float32)) == ""
+    assert kept.read_bytes().startswith(b"\x08"), "an ONNX model again (its first field, the IR version)"

@@ -1,0 +1,236 @@
+"""Moonshine base English run with onnxruntime: the model files that the `moonshine-cpp` package ships
+(encoder_model.ort, decoder_model_merged.ort, tokenizer.bin), decoded as that package's own library decodes them.
+
+The files hold their weights as int8 with a scale and an offset, turned into float32 by Cast, Mul and Add nodes
+at every run: for the decoder, at every token, all its weights (three quarters of its time, measured with
+onnxruntime's profiler). onnxruntime folds such constant work into the weights once when it loads an ONNX model,
+but not from its own ORT format, which it takes as already optimised. So each file is written out once as ONNX
+(`onnx_form`, kept in the cache folder) and loaded from there: the same nodes, the same kernels, the arithmetic
+done once. moonshine-cpp 0.1.4 runs the ORT files as they are, on one thread, and leaks about 34 MB a call.
+
+The steps are those of moonshine-cpp's `MoonshineModel::transcribe` (moonshine-ai/moonshine, core/moonshine-model.cpp
+and core/bin-tokenizer): the encoder turns the samples into hidden states; the decoder starts from token START
+and picks the likeliest next token (greedy), fed back its key/value cache, until END or MAX_TOKENS_PER_SECOND
+tokens a second of audio; the tokens' bytes, special tokens (`<...>`) left out and SPACE read as a space, are
+the text.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import math
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..cache import remove_leftovers
+from ..paths import cache_dir
+
+SAMPLE_RATE = 16000
+
+START = 1
+"""The decoder's first token (`<s>`)."""
+
+END = 2
+"""The token after the last word (`</s>`)."""
+
+MAX_TOKENS_PER_SECOND = 13.0
+"""Tokens the decoder may give for each second of audio: moonshine-cpp 0.1.4's limit (a float constant in its
+libmoonshine.so, as in the first C++ sources), which stops a decoder that repeats itself on noise."""
+
+LAYERS = 8
+"""Decoder layers of Moonshine base, each with a cache of its own keys and values and of the encoder's."""
+
+HEADS = 8
+HEAD_SIZE = 52
+
+SPACE = "\u2581".encode()
+"""How a token's bytes spell a space (SentencePiece's "lower one eighth block")."""
+
+THREADS = 1
+"""Cores onnxruntime uses inside one model run (intra-op threads). One: the decoder's steps are matrix-vector
+products bound by memory, and pocketsphinx finishes the utterance on the other core meanwhile. On the shared
+2-core machine (load average 3-5), 30 files alternating: two threads took as long as one with onnxruntime's
+spinning off (wall 9.7 against 9.5 s, 10.9 against 10.1 s), twice as long with it on; the listen latency
+benchmark's p90, runs in turn, 393 and 326 ms with one thread, 453 and 353 ms with two."""
+
+
+def model_folder() -> Path:
+    """Where moonshine-cpp keeps Moonshine base English: its installed package, no download."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("moonshine_cpp")
+    if spec is None or spec.origin is None:
+        raise FileNotFoundError("moonshine-cpp is not installed")
+    return Path(spec.origin).parent / "models" / "base-en"
+
+
+def read_tokens(path: Path) -> list[bytes]:
+    """The bytes of each token id in moonshine's tokenizer.bin: for each token its length (one byte under 128, else
+    two: the low seven bits plus 128, then the rest) and then its bytes; a length 0 is a token with no text."""
+    data = path.read_bytes()
+    tokens: list[bytes] = []
+    offset = 0
+    while offset < len(data):
+        size = data[offset]
+        offset += 1
+        if size >= 128:
+            size = data[offset] * 128 + size - 128
+            offset += 1
+        tokens.append(data[offset : offset + size])
+        offset += size
+    return tokens
+
+
+def token_text(tokens: list[bytes], ids: list[int]) -> str:
+    """The text of the decoded token ids, as moonshine-cpp spells it: special tokens left out, trimmed. The decoder
+    scores 32768 ids for 32000 tokens: an id past them (never seen) has no text."""
+    pieces = (tokens[i] for i in ids if i < len(tokens))
+    text = b"".join(piece for piece in pieces if not (len(piece) > 2 and piece[:1] == b"<" and piece[-1:] == b">"))
+    return text.replace(SPACE, b" ").decode("utf-8", errors="replace").strip()
+
+
+def max_tokens(samples: int) -> int:
+    """Decoder steps allowed for this many samples (in float32, as moonshine-cpp computes it)."""
+    return math.ceil(np.float32(samples) / np.float32(SAMPLE_RATE) * np.float32(MAX_TOKENS_PER_SECOND))
+
+
+def onnx_form(model: Path, remake: bool = False) -> bytes:
+    """The ORT-format model as an ONNX model that onnxruntime optimises when it loads it. Made once (about half a
+    second) and kept in the cache folder; made again at every load when that folder cannot be written, and when
+    `remake` says the kept one is damaged."""
+    import onnxruntime
+
+    stat = model.stat()
+    key = hashlib.sha256(f"{model}\0{stat.st_size}\0{stat.st_mtime_ns}\0{onnxruntime.__version__}".encode())
+    folder = onnx_folder()
+    target = folder / f"{model.stem}-{key.hexdigest()[:16]}.onnx"
+    if not remake:
+        with contextlib.suppress(OSError):
+            return target.read_bytes()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        remove_unfinished()  # a worker killed from outside left its own; its parent removes those it kills
+        data = _converted(model, target)
+    except OSError:
+        with tempfile.TemporaryDirectory(prefix="voice-skill-moonshine-") as scratch:
+            return _converted(model, Path(scratch) / target.name)
+    for older in folder.glob(f"{model.stem}-*.onnx"):
+        if older != target:
+            older.unlink(missing_ok=True)
+    return data
+
+
+def onnx_folder() -> Path:
+    """Where the ONNX forms are kept: "moonshine" in the cache folder."""
+    return cache_dir() / "moonshine"
+
+
+def remove_unfinished() -> None:
+    """Remove the ONNX forms that workers no longer running had begun to write (killed while loading)."""
+    remove_leftovers(onnx_folder())
+
+
+def _converted(model: Path, target: Path) -> bytes:
+    """The ONNX form of the model, written to target through a temporary file beside it."""
+    import onnx
+    import onnxruntime
+
+    temporary = target.with_suffix(f".{os.getpid()}.tmp")
+    try:
+        temporary.touch()  # an OSError here, not an onnxruntime error on writing
+        options = onnxruntime.SessionOptions()
+        options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_DISABLE_ALL
+        options.optimized_model_filepath = str(temporary)
+        onnxruntime.InferenceSession(str(model), options, providers=["CPUExecutionProvider"])
+        graph = onnx.load(str(temporary))
+        # onnxruntime writes the graph it loaded as ONNX but leaves the branches of an If node unnamed, which
+        # ONNX's checker refuses when the model is loaded back.
+        _name_branches(graph.graph)
+        data = bytes(graph.SerializeToString())
+        temporary.write_bytes(data)
+        os.replace(temporary, target)
+    finally:
+        with contextlib.suppress(OSError):
+            temporary.unlink(missing_ok=True)
+    return data
+
+
+def _name_branches(graph: Any) -> None:
+    import onnx
+
+    for node in graph.node:
+        for attribute in node.attribute:
+            if attribute.type == onnx.AttributeProto.GRAPH:
+                attribute.g.name = attribute.g.name or f"{node.name}.{attribute.name}"
+                _name_branches(attribute.g)
+
+
+class MoonshineModel:
+    """Moonshine base English loaded once; `transcribe` takes float32 samples at 16 kHz and gives its sentence."""
+
+    def __init__(self, threads: int = THREADS) -> None:
+        import onnxruntime
+
+        folder = model_folder()
+        options = onnxruntime.SessionOptions()
+        options.intra_op_num_threads = threads
+        options.inter_op_num_threads = 1
+        options.log_severity_level = 3
+        # With more than one thread: waiting threads spin by default, which on 2 busy cores doubled the time.
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+
+        def session(name: str) -> Any:
+            from onnxruntime.capi.onnxruntime_pybind11_state import InvalidGraph, InvalidProtobuf
+
+            try:
+                return onnxruntime.InferenceSession(
+                    onnx_form(folder / name), options, providers=["CPUExecutionProvider"]
+                )
+            except (InvalidProtobuf, InvalidGraph):  # the kept ONNX form is damaged
+                form = onnx_form(folder / name, remake=True)
+                return onnxruntime.InferenceSession(form, options, providers=["CPUExecutionProvider"])
+
+        self._encoder = session("encoder_model.ort")
+        self._decoder = session("decoder_model_merged.ort")
+        self._tokens = read_tokens(folder / "tokenizer.bin")
+        self._outputs = [output.name for output in self._decoder.get_outputs()]
+
+    def transcribe(self, samples: Any) -> str:
+        """Moonshine's sentence for the samples ("What is sciatica?"); empty when it hears no words."""
+        samples = np.ascontiguousarray(samples, dtype=np.float32)
+        if not len(samples):
+            return ""
+        (hidden,) = self._encoder.run(["last_hidden_state"], {"input_values": samples[np.newaxis]})
+        # The first step takes the decoder's branch without a cache, which reads none of these.
+        empty = np.zeros((1, HEADS, 1, HEAD_SIZE), dtype=np.float32)
+        cache = {
+            f"past_key_values.{layer}.{part}.{kind}": empty
+            for layer in range(LAYERS)
+            for part in ("decoder", "encoder")
+            for kind in ("key", "value")
+        }
+        ids = [START]
+        for step in range(max_tokens(len(samples))):
+            results = self._decoder.run(
+                self._outputs,
+                {
+                    "input_ids": np.array([[ids[-1]]], dtype=np.int64),
+                    "encoder_hidden_states": hidden,
+                    "use_cache_branch": np.array([step > 0]),
+                    **cache,
+                },
+            )
+            for name, value in zip(self._outputs[1:], results[1:], strict=True):
+                # The encoder's keys and values come from the first step; later steps return none.
+                if step == 0 or ".decoder." in name:
+                    cache["past_key_values." + name.removeprefix("present.")] = value
+            token = int(np.argmax(results[0][0, -1]))
+            ids.append(token)
+            if token == END:
+                break
+        return token_text(self._tokens, ids)
