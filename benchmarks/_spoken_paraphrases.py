@@ -86,7 +86,7 @@ def opener(skill: Skill, asked: list[str] | None = None) -> Recogniser:
             asked.append(text)
         return meaning(text)
 
-    return screened(open_recogniser(skill.sentences, meaning=noting))
+    return screened(open_recogniser(skill.sentences, meaning=noting, domain_words=skill.domain_words))
 
 
 def main() -> None:

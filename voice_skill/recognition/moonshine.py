@@ -33,6 +33,7 @@ from .transcript import Transcript
 
 if TYPE_CHECKING:
     from .pocketsphinx import PocketsphinxRecogniser
+    from .sound_alike import SoundAlike
 
 SAMPLE_RATE = 16000
 
@@ -294,6 +295,7 @@ class SecondOpinionRecogniser:
         utterance_audio: Callable[[], bytes],
         meaning: Callable[[str], str | None],
         transcriber: MoonshineTranscriber | None = None,
+        sound_alike: SoundAlike | None = None,
     ) -> None:
         self.primary = primary
         self.name = primary.name
@@ -302,6 +304,7 @@ class SecondOpinionRecogniser:
         self._utterance_audio = utterance_audio
         self._meaning = meaning
         self._second = transcriber or MoonshineTranscriber()
+        self._sound_alike = sound_alike
         self._guess: tuple[bytes, Future[str]] | None = None
         """Moonshine started early on the spoken part of the utterance in progress, and its future words."""
         self._guessed = False
@@ -353,6 +356,11 @@ class SecondOpinionRecogniser:
             return transcript
         self.asked = True
         text = self._moonshine_words(audio)
+        if text and self._sound_alike is not None and self._meaning(text) is None:
+            # Moonshine turns domain words it misses into other words ("my gib" for "my hip"): where the audio
+            # fits the domain words near them better, pocketsphinx's acoustic model says so.
+            alike = self._sound_alike.words(audio, text)
+            text = alike if alike != text and self._meaning(alike) is not None else text
         second = self._meaning(text) if text and text != transcript.text else None
         if second is not None and second != heard:
             return Transcript(text, engine="moonshine", speech=transcript.speech)
