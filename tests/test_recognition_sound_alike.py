@@ -1,4 +1,5 @@
-"""Domain words Moonshine missed, put back only where pocketsphinx's acoustic model finds them in the audio."""
+"""Domain words Moonshine missed, put back only where pocketsphinx's acoustic model finds them in the audio; and
+Moonshine's refusal standing against pocketsphinx's unsure words when the two heard different sentences."""
 
 from __future__ import annotations
 
@@ -9,9 +10,10 @@ from typing import Any
 import pytest
 
 from voice_skill.audio.source import FileAudioSource
-from voice_skill.recognition.moonshine import SecondOpinionRecogniser
+from voice_skill.recognition.moonshine import UNSURE, SecondOpinionRecogniser
 from voice_skill.recognition.pocketsphinx import PocketsphinxRecogniser
 from voice_skill.recognition.sound_alike import FARTHEST, SoundAlike, distance
+from voice_skill.recognition.transcript import Transcript
 from voice_skill.skill import Skill
 
 from speech_audio import speak_to_wav
@@ -126,3 +128,68 @@ def test_the_second_opinion_answers_the_domain_word_put_back(skill: Skill, tmp_p
     assert skill.meaning(with_sound_alike) == "improper_exercise"
     assert heard[0][-1].engine == "moonshine"
     assert skill.meaning(without) is None
+
+
+class UnsurePrimary:
+    """Stands in for pocketsphinx: one utterance of two seconds, heard as `text` with `confidence`."""
+
+    name = "pocketsphinx"
+    sample_rate = 16000
+    description = "pocketsphinx"
+    quiet_so_far = 0
+    last_quiet = 0
+    last_utterance = bytes(64000)
+
+    def __init__(self, text: str, confidence: float) -> None:
+        self.heard = Transcript(text, engine="pocketsphinx", asr_confidence=confidence)
+
+    def accept(self, pcm: bytes) -> Transcript | None:
+        return None
+
+    def partial(self) -> str:
+        return ""
+
+    def finish(self) -> Transcript:
+        return self.heard
+
+    def utterance_so_far(self) -> tuple[bytes, int]:
+        return b"", 0
+
+
+SALAD = "what causes at long causes for muscle tingling cause evening on"
+"""Pocketsphinx's words for a real recording of a man reading a story (../shared/eval/audio-real, 034-leopard.wav):
+the skill takes them for sciatica."""
+
+STORY = "on the councillor he must consider the doctor of his and he will be a general councillor"
+"""Moonshine's words for the same recording."""
+
+
+@pytest.mark.parametrize(
+    ("pocketsphinx", "confidence", "moonshine", "answered"),
+    [
+        (SALAD, UNSURE - 0.05, STORY, "moonshine"),
+        # Sure enough of its words, or Moonshine heard only a fragment: pocketsphinx's words stand.
+        (SALAD, UNSURE + 0.05, STORY, "pocketsphinx"),
+        (SALAD, UNSURE - 0.05, "on the councillor", "pocketsphinx"),
+        # Much the same sentence heard twice, understood once: pocketsphinx's words stand.
+        ("what causes pain in my hip", 0.3, "what causes pain in my lip when i eat", "pocketsphinx"),
+        # A warning sign is never given up for a refusal, however unsure.
+        ("i can't pee and my back hurts", 0.1, "i can't be at my bank today i'm afraid", "pocketsphinx"),
+    ],
+)
+def test_moonshines_refusal_stands_when_pocketsphinx_is_unsure_and_heard_another_sentence(
+    skill: Skill, pocketsphinx: str, confidence: float, moonshine: str, answered: str
+) -> None:
+    assert skill.meaning(pocketsphinx) is not None and skill.meaning(moonshine) is None
+    primary = UnsurePrimary(pocketsphinx, confidence)
+    recogniser = SecondOpinionRecogniser(
+        primary,
+        lambda: primary.last_utterance,
+        skill.meaning,
+        transcriber=HeardAs(moonshine),  # type: ignore[arg-type]
+    )
+
+    transcript = recogniser.finish()
+
+    assert transcript.engine == answered
+    assert skill.meaning(transcript.text) is None if answered == "moonshine" else transcript.text == pocketsphinx
