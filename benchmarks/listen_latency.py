@@ -236,7 +236,7 @@ def main() -> None:
     # Wording the topics never saw, where pocketsphinx often needs Moonshine's second opinion.
     questions += [case.text for case in held_out(skill)[:PARAPHRASES]]
     # As `listen` opens it: the worker of the second opinion loads while the greeting is spoken.
-    engine = screened(open_recogniser(skill.sentences, meaning=skill.meaning))
+    engine = screened(open_recogniser(skill.sentences, meaning=skill.meaning, domain_words=skill.domain_words))
     print(f"engine: {engine.description}")
     latencies: list[float] = []
     paths: dict[str, list[float]] = {"pocketsphinx": [], "moonshine": [], "kept": []}

@@ -11,7 +11,7 @@ from .cache import load_json, rebuilt, save_json
 from .intent import CLARIFY, OUT_OF_SCOPE
 from .knowledge.loader import load_knowledge
 from .knowledge.model import KnowledgeBase
-from .matching.index import MatcherIndex
+from .matching.index import DOMAIN, PAIN, WITH_PAIN, MatcherIndex
 from .matching.matcher import Matcher
 
 _MATCHING_CODE = Path(__file__).with_name("matching")
@@ -52,6 +52,16 @@ class Skill:
     def sentences(self) -> tuple[str, ...]:
         """Every sentence the loaded topics and the dialogue expect: what the recognisers are restricted to."""
         return tuple(self.knowledge.sentences)
+
+    @cached_property
+    def domain_words(self) -> frozenset[str]:
+        """The single words that put a question in the skill's domain, alone or with pain ("hip", "sore",
+        "sitting"): those a recogniser may have misheard as other words (`open_recogniser(..., domain_words=)`)."""
+        return frozenset(
+            phrase
+            for phrase, labels in self.matcher.index.vocabulary.labels.items()
+            if " " not in phrase and {DOMAIN, PAIN, WITH_PAIN} & set(labels)
+        )
 
     def meaning(self, text: str) -> str | None:
         """The intent the words are a question for; None when the skill would refuse them or ask back. What a

@@ -60,7 +60,9 @@ def _ask_audio(args: argparse.Namespace, save_to: Path | None) -> int:
 
     skill = load_skill(args)
     session = Session(skill)
-    recogniser = screened(open_recogniser(skill.sentences, recognition_settings(args), skill.meaning))
+    recogniser = screened(
+        open_recogniser(skill.sentences, recognition_settings(args), skill.meaning, skill.domain_words)
+    )
     print(engine_notice(recogniser), file=sys.stderr)
     exit_code = 0
     answers = []

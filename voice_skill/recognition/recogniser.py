@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -56,6 +56,7 @@ def open_recogniser(
     sentences: Sequence[str],
     settings: RecognitionSettings = RecognitionSettings(),
     meaning: Callable[[str], str | None] | None = None,
+    domain_words: Collection[str] = (),
 ) -> Recogniser:
     """The recogniser settings ask for, restricted to the sentences (the loaded skill's `Skill.sentences`).
 
@@ -63,7 +64,9 @@ def open_recogniser(
     settings.open_vocabulary lifts the restriction (Vosk without grammar, pocketsphinx with its generic
     language model). The engine's own transcripts come back; wrap it in `screening.screened` to refuse
     audio that holds no speech. meaning (the question the skill takes words for, None if none) lets the
-    restricted pocketsphinx ask Moonshine about the utterances it may have misheard (settings.second_opinion).
+    restricted pocketsphinx ask Moonshine about the utterances it may have misheard (settings.second_opinion);
+    domain_words (the loaded skill's `Skill.domain_words`) are those Moonshine's words are checked against
+    when the skill does not understand them (`sound_alike`).
     """
     engine = settings.engine
     if engine not in (None, *ENGINES):
@@ -106,7 +109,14 @@ def open_recogniser(
     from . import moonshine
 
     if settings.second_opinion and meaning is not None and moonshine.available():
-        return moonshine.SecondOpinionRecogniser(recogniser, lambda: recogniser.last_utterance, meaning)
+        from .sound_alike import SoundAlike
+
+        return moonshine.SecondOpinionRecogniser(
+            recogniser,
+            lambda: recogniser.last_utterance,
+            meaning,
+            sound_alike=SoundAlike(domain_words, sentences) if domain_words else None,
+        )
     return recogniser
 
 
@@ -142,7 +152,7 @@ def available_engines() -> list[EngineInfo]:
             "bundled US English model, restricted to the skill's sentences"
             + (
                 ", with Moonshine as a second opinion unless pocketsphinx is sure of words the skill understands"
-                " (69% of held-out spoken questions right in 6 voices, pocketsphinx alone 49%)"
+                " (73% of held-out spoken questions right in 6 voices, pocketsphinx alone 49%)"
                 if moonshine_ok
                 else ""
             )
