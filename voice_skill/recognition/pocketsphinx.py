@@ -87,7 +87,7 @@ class PocketsphinxRecogniser:
         if not self._in_utterance:
             return ""
         hypothesis = self._decoder.hyp()
-        return _words(hypothesis.hypstr) if hypothesis else ""
+        return hypothesis_words(hypothesis.hypstr) if hypothesis else ""
 
     def finish(self) -> Transcript:
         """End of audio: decode what is left, and start the next stream afresh (from SPEECH_CEPSTRAL_MEAN)."""
@@ -143,7 +143,7 @@ class PocketsphinxRecogniser:
         self.last_utterance, self._utterance = bytes(self._utterance), bytearray()
         self.last_quiet, self._quiet = self._quiet, 0
         hypothesis = self._decoder.hyp()
-        text = _words(hypothesis.hypstr) if hypothesis else ""
+        text = hypothesis_words(hypothesis.hypstr) if hypothesis else ""
         if not text:
             self.forget_utterance()
         return Transcript(text, engine=self.name, asr_confidence=self._confidence() if text else None)
@@ -164,5 +164,7 @@ class PocketsphinxRecogniser:
         return sum(posteriors) / len(posteriors) if posteriors else None
 
 
-def _words(hypothesis: str) -> str:
+def hypothesis_words(hypothesis: str) -> str:
+    """Pocketsphinx's hypothesis as plain words: fillers and silences dropped, alternative pronunciations
+    ("read(2)") named by their word."""
     return " ".join(word.split("(", 1)[0] for word in hypothesis.split() if word.lower() not in _NON_WORDS)

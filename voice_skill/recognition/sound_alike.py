@@ -141,7 +141,7 @@ class SoundAlike:
     def _decode(self, pcm: bytes, choices: list[list[str]]) -> str | None:
         """The choices as a grammar, one word of each in turn; the decoded words, None if the audio did not get
         through to the end of it."""
-        from .pocketsphinx import SPEECH_CEPSTRAL_MEAN, _words
+        from .pocketsphinx import SPEECH_CEPSTRAL_MEAN, hypothesis_words
 
         rule = " ".join(f"({' | '.join(choice)})" for choice in choices)
         decoder = self._decoder
@@ -152,5 +152,5 @@ class SoundAlike:
         decoder.process_raw(pcm, full_utt=True)
         decoder.end_utt()
         hypothesis = decoder.hyp()
-        words = _words(hypothesis.hypstr) if hypothesis else ""
+        words = hypothesis_words(hypothesis.hypstr) if hypothesis else ""
         return words if len(words.split()) == len(choices) else None
