@@ -225,26 +225,36 @@ def accuracy(
     name: str, encoder: Any, shifts: tuple[float, ...], dev: list[Case], public: dict[str, list[Case]]
 ) -> None:
     remembered = Remembered(encoder)
+    saved = semantic._shared_encoder, semantic._WIDTH, semantic.SHIPPED
     os.environ[CACHE_DIR_ENV] = tempfile.mkdtemp(prefix=f"voice-skill-encoder-{name}-")
     semantic._shared_encoder = lambda archive: remembered
     semantic._WIDTH = remembered.encode(["width"]).shape[1]
     semantic.SHIPPED = Path(tempfile.mkdtemp())  # MiniLM's shipped vectors would fit any 384-wide encoder
-    skill = Skill.load()
-    base = skill.matcher.thresholds
-    for shift in shifts:
-        thresholds = dataclasses.replace(base, **{cutoff: getattr(base, cutoff) + shift for cutoff in COSINE_CUTOFFS})
-        shifted = dataclasses.replace(skill, matcher=Matcher(skill.knowledge, thresholds, skill.matcher.index))
-        report = evaluate(shifted, dev)
-        cells = [name, f"{shift:+.2f}", f"{report.correct}/{report.total}", str(report.out_of_scope_false_positive)]
-        refused = asked = 0
-        for set_name, cases in public.items():
-            found = evaluate(shifted, cases)
-            cells.append(f"{found.correct}/{found.total}")
-            if set_name in NEGATIVE_SETS:
-                refused, asked = refused + found.correct, asked + found.total
-        cells.append(f"{refused / asked:.2%}" if asked else "-")
-        print("| " + " | ".join(cells) + " |", flush=True)
-    os.environ[CACHE_DIR_ENV] = str(USER_CACHE)
+    try:
+        skill = Skill.load()
+        base = skill.matcher.thresholds
+        for shift in shifts:
+            shifted_cutoffs = {cutoff: getattr(base, cutoff) + shift for cutoff in COSINE_CUTOFFS}
+            matcher = Matcher(skill.knowledge, dataclasses.replace(base, **shifted_cutoffs), skill.matcher.index)
+            print(
+                "| " + " | ".join(_row(name, shift, dataclasses.replace(skill, matcher=matcher), dev, public)) + " |",
+                flush=True,
+            )
+    finally:
+        semantic._shared_encoder, semantic._WIDTH, semantic.SHIPPED = saved
+        os.environ[CACHE_DIR_ENV] = str(USER_CACHE)
+
+
+def _row(name: str, shift: float, skill: Skill, dev: list[Case], public: dict[str, list[Case]]) -> list[str]:
+    report = evaluate(skill, dev)
+    cells = [name, f"{shift:+.2f}", f"{report.correct}/{report.total}", str(report.out_of_scope_false_positive)]
+    refused = asked = 0
+    for set_name, cases in public.items():
+        found = evaluate(skill, cases)
+        cells.append(f"{found.correct}/{found.total}")
+        if set_name in NEGATIVE_SETS:
+            refused, asked = refused + found.correct, asked + found.total
+    return [*cells, f"{refused / asked:.2%}"]
 
 
 def cold_seconds(name: str) -> float:
@@ -283,7 +293,7 @@ def speed(names: list[str], questions: list[str]) -> None:
         ratio = statistics.median(a / b for a, b in zip(p50[name], p50[first]))
         cold_ratio = statistics.median(colds[name]) / statistics.median(colds[first])
         print(
-            f"| {name} | {statistics.median(p50[name]):.2f} | {ratio:.2f} | "
+            f"| {name} | {statistics.median(p50[name]):.2f} | {ratio:.3f} | "
             f"{statistics.median(colds[name]):.3f} | {cold_ratio:.2f} |"
         )
 
