@@ -13,6 +13,7 @@ accuracy at most 2 points below the same audio without refusal; real-time factor
 
 from __future__ import annotations
 
+import argparse
 import random
 import statistics
 import subprocess
@@ -222,6 +223,7 @@ def detector_speed(paths: list[Path]) -> float:
 
 
 def main() -> None:
+    argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter).parse_args()
     if not REAL.is_dir():
         print(f"skipped: {REAL} not found (the real recordings are evaluation data kept outside the repository)")
         return

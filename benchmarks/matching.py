@@ -6,6 +6,7 @@ a cold `voice-skill ask` under 100 ms above a bare interpreter, `chat` under 1 m
 
 from __future__ import annotations
 
+import argparse
 import dataclasses
 import random
 import statistics
@@ -73,6 +74,7 @@ def wall_time(command: list[str], stdin: bytes | None = None) -> float:
 
 
 def main() -> None:
+    argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter).parse_args()
     skill = Skill.load()
     texts = queries()
     built_in = sum(

@@ -21,6 +21,7 @@ benchmarks/_spoken_paraphrases.py.
 
 from __future__ import annotations
 
+import argparse
 import os
 import random
 import resource
@@ -112,6 +113,7 @@ def decode(recogniser: Recogniser, path: Path) -> tuple[Transcript, float, float
 
 
 def main() -> None:
+    argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter).parse_args()
     from _spoken_paraphrases import main as spoken_paraphrases
 
     spoken_paraphrases()

@@ -8,6 +8,7 @@ after the answer is chosen, before the skill starts to talk; target well under 3
 
 from __future__ import annotations
 
+import argparse
 import statistics
 import time
 import wave
@@ -89,6 +90,7 @@ def first_sentence_latency(texts: list[str]) -> list[float]:
 
 
 def main() -> None:
+    argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter).parse_args()
     texts = answers()
     sentences = sum(len(split_sentences(text)) for text in texts)
     print(f"{len(texts)} topic answers, {sentences} sentences, {sum(len(t.split()) for t in texts)} words; {RUNS} runs")

@@ -7,6 +7,7 @@ open one connection per request, as Home Assistant does. Figures are per run (th
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import os
 import shutil
@@ -223,6 +224,7 @@ def stop_seconds() -> float:
 
 
 def main() -> None:
+    argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter).parse_args()
     if not VOICE_SKILL.exists() or shutil.which("espeak-ng") is None:
         raise SystemExit("run script/setup first")
     port = free_port()
