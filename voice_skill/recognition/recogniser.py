@@ -156,9 +156,9 @@ def available_engines() -> list[EngineInfo]:
                 if moonshine_ok
                 else ""
             )
-            + "; the default without a Vosk model: pocketsphinx alone answers about 0.1 s after you stop"
-            " speaking; Moonshine, asked about most questions, adds its decoding time, about 0.5-1 s, less the"
-            " 0.4 s of your pause it starts in (median 0.5 s, p90 0.9 s on an idle 2-core machine; --no-second-opinion answers in 0.1 s)"
+            + "; the default without a Vosk model: pocketsphinx alone answers about 0.05 s after you stop"
+            " speaking; Moonshine, asked about most questions, decodes in the 0.4 s pause it starts in"
+            " (median 0.13 s, p90 0.23 s on an idle 2-core machine; its worker loads in about 2.5 s at the start)"
             if pocketsphinx_ok
             else "the pocketsphinx package is not installed; reinstall voice-skill",
             default=vosk_model is None and pocketsphinx_ok,
@@ -167,9 +167,9 @@ def available_engines() -> list[EngineInfo]:
             "moonshine",
             moonshine_ok,
             "Moonshine base English, bundled, open vocabulary: any wording, but slower (real-time factor about"
-            " 0.35, the whole question after you stop) and weaker on synthetic voices; not the default"
+            " 0.07, the whole question after you stop) and weaker on synthetic voices; not the default"
             if moonshine_ok
-            else "the moonshine-cpp package is not installed; reinstall voice-skill",
+            else "the moonshine-cpp, onnxruntime or onnx package is not installed; reinstall voice-skill",
         ),
     ]
 
