@@ -152,7 +152,7 @@ def available_engines() -> list[EngineInfo]:
             "bundled US English model, restricted to the skill's sentences"
             + (
                 ", with Moonshine as a second opinion unless pocketsphinx is sure of words the skill understands"
-                " (73% of held-out spoken questions right in 6 voices, pocketsphinx alone 49%)"
+                " (67% of held-out spoken questions right in 6 voices, pocketsphinx alone 47%)"
                 if moonshine_ok
                 else ""
             )
