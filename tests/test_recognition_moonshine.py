@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import pytest
 import soundfile
+from scripted_primary import ScriptedPrimary
 
 from voice_skill.audio.endpointer import END_SILENCE
 from voice_skill.audio.source import FileAudioSource
@@ -28,7 +29,6 @@ from voice_skill.recognition.moonshine import (
 )
 from voice_skill.recognition.moonshine_model import onnx_folder
 from voice_skill.recognition.pocketsphinx import PocketsphinxRecogniser
-from voice_skill.recognition.transcript import Transcript
 from voice_skill.skill import Skill
 
 from conftest import run_cli
@@ -224,32 +224,6 @@ def test_a_warning_sign_pocketsphinx_takes_for_another_question_gets_moonshines_
     assert (answer["intent"], answer["engine"]) == ("urgent_symptoms", "moonshine")
 
 
-class SurePrimary:
-    """Stands in for pocketsphinx: one utterance of a second, heard as `text` with `confidence`."""
-
-    name = "pocketsphinx"
-    sample_rate = 16000
-    description = "pocketsphinx"
-    quiet_so_far = 0
-    last_quiet = 0
-    last_utterance = bytes(32000)
-
-    def __init__(self, text: str, confidence: float) -> None:
-        self.heard = Transcript(text, engine="pocketsphinx", asr_confidence=confidence)
-
-    def accept(self, pcm: bytes) -> Transcript | None:
-        return None
-
-    def partial(self) -> str:
-        return ""
-
-    def finish(self) -> Transcript:
-        return self.heard
-
-    def utterance_so_far(self) -> tuple[bytes, int]:
-        return b"", 0
-
-
 @pytest.mark.parametrize(
     ("confidence", "answered"),
     [(SURE, ("what is sciatica", "pocketsphinx")), (SURE - 0.2, ("words 16000", "moonshine"))],
@@ -257,7 +231,7 @@ class SurePrimary:
 def test_moonshine_is_asked_unless_pocketsphinx_is_sure_of_words_the_skill_understands(
     confidence: float, answered: tuple[str, str]
 ) -> None:
-    primary = SurePrimary("what is sciatica", confidence)
+    primary = ScriptedPrimary("what is sciatica", confidence)
     stand_in = ScriptedMoonshine()
     recogniser = SecondOpinionRecogniser(
         primary,
@@ -275,7 +249,7 @@ def test_moonshine_is_asked_unless_pocketsphinx_is_sure_of_words_the_skill_under
 
 @pytest.mark.parametrize("heard", ["words 16000", "words that mean the same"])
 def test_moonshines_words_that_mean_the_same_keep_pocketsphinxs_transcript(heard: str) -> None:
-    primary = SurePrimary(heard, 0.5)
+    primary = ScriptedPrimary(heard, 0.5)
     recogniser = SecondOpinionRecogniser(
         primary,
         lambda: primary.last_utterance,

@@ -8,12 +8,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from scripted_primary import ScriptedPrimary
 
 from voice_skill.audio.source import FileAudioSource
 from voice_skill.recognition.moonshine import UNSURE, SecondOpinionRecogniser
 from voice_skill.recognition.pocketsphinx import PocketsphinxRecogniser
 from voice_skill.recognition.sound_alike import FARTHEST, SoundAlike, distance
-from voice_skill.recognition.transcript import Transcript
 from voice_skill.skill import Skill
 
 from speech_audio import speak_to_wav
@@ -130,32 +130,6 @@ def test_the_second_opinion_answers_the_domain_word_put_back(skill: Skill, tmp_p
     assert skill.meaning(without) is None
 
 
-class UnsurePrimary:
-    """Stands in for pocketsphinx: one utterance of two seconds, heard as `text` with `confidence`."""
-
-    name = "pocketsphinx"
-    sample_rate = 16000
-    description = "pocketsphinx"
-    quiet_so_far = 0
-    last_quiet = 0
-    last_utterance = bytes(64000)
-
-    def __init__(self, text: str, confidence: float) -> None:
-        self.heard = Transcript(text, engine="pocketsphinx", asr_confidence=confidence)
-
-    def accept(self, pcm: bytes) -> Transcript | None:
-        return None
-
-    def partial(self) -> str:
-        return ""
-
-    def finish(self) -> Transcript:
-        return self.heard
-
-    def utterance_so_far(self) -> tuple[bytes, int]:
-        return b"", 0
-
-
 SALAD = "what causes at long causes for muscle tingling cause evening on"
 """Pocketsphinx's words for a real recording of a man reading a story (../shared/eval/audio-real, 034-leopard.wav):
 the skill takes them for sciatica."""
@@ -181,7 +155,7 @@ def test_moonshines_refusal_stands_when_pocketsphinx_is_unsure_and_heard_another
     skill: Skill, pocketsphinx: str, confidence: float, moonshine: str, answered: str
 ) -> None:
     assert skill.meaning(pocketsphinx) is not None and skill.meaning(moonshine) is None
-    primary = UnsurePrimary(pocketsphinx, confidence)
+    primary = ScriptedPrimary(pocketsphinx, confidence, seconds=2.0)
     recogniser = SecondOpinionRecogniser(
         primary,
         lambda: primary.last_utterance,

@@ -1,0 +1,31 @@
+"""A stand-in for pocketsphinx under the second opinion: one utterance, heard as scripted."""
+
+from __future__ import annotations
+
+from voice_skill.recognition.transcript import Transcript
+
+
+class ScriptedPrimary:
+    """One utterance of `seconds` of silence (16 kHz), heard as `text` with `confidence`."""
+
+    name = "pocketsphinx"
+    sample_rate = 16000
+    description = "pocketsphinx"
+    quiet_so_far = 0
+    last_quiet = 0
+
+    def __init__(self, text: str, confidence: float, seconds: float = 1.0) -> None:
+        self.heard = Transcript(text, engine="pocketsphinx", asr_confidence=confidence)
+        self.last_utterance = bytes(2 * round(self.sample_rate * seconds))
+
+    def accept(self, pcm: bytes) -> Transcript | None:
+        return None
+
+    def partial(self) -> str:
+        return ""
+
+    def finish(self) -> Transcript:
+        return self.heard
+
+    def utterance_so_far(self) -> tuple[bytes, int]:
+        return b"", 0
