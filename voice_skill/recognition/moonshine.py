@@ -367,12 +367,16 @@ class SecondOpinionRecogniser:
             return transcript
         self.asked = True
         text = self._moonshine_words(audio)
-        if text and self._sound_alike is not None and self._meaning(text) is None:
+        second = self._meaning(text) if text else None
+        if second is None and text and self._sound_alike is not None:
             # Moonshine turns domain words it misses into other words ("my gib" for "my hip"): where the audio
             # fits the domain words near them better, pocketsphinx's acoustic model says so.
             alike = self._sound_alike.words(audio, text)
-            text = alike if alike != text and self._meaning(alike) is not None else text
-        second = self._meaning(text) if text and text != transcript.text else None
+            understood = self._meaning(alike) if alike != text else None
+            if understood is not None:
+                text, second = alike, understood
+        if text == transcript.text:
+            second = None
         if second is not None and second != heard:
             return Transcript(text, engine="moonshine", speech=transcript.speech)
         if second is None and heard is not None and _heard_otherwise(transcript, text, heard):
