@@ -44,6 +44,7 @@ off-topic recordings refused 50 -> 51 of 53 (96%), all 11 non-speech. Targets of
 
 from __future__ import annotations
 
+import argparse
 import sys
 import tempfile
 from pathlib import Path
@@ -100,6 +101,7 @@ def opener(skill: Skill, asked: list[str] | None = None) -> Recogniser:
 
 
 def main() -> None:
+    argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter).parse_args()
     skill = Skill.load()
     cases = held_out(skill)
     typed = sum(right(skill, Transcript(case.text), case) for case in cases) / len(cases)

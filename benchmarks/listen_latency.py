@@ -45,6 +45,7 @@ either way: the benchmark's greeting plays nothing).
 
 from __future__ import annotations
 
+import argparse
 import io
 import statistics
 import subprocess
@@ -229,6 +230,7 @@ def percentile_90(values: list[float]) -> float:
 
 
 def main() -> None:
+    argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter).parse_args()
     skill = Skill.load()
     questions = [
         topic.sentences[0] for topic in skill.knowledge.topics.values() if topic.is_medical and topic.sentences
