@@ -1,6 +1,7 @@
 """The Moonshine worker process: loads Moonshine base English once (`moonshine_model.MoonshineModel`), then for
 each request on stdin (a little-endian uint32 byte count, then that many bytes of float32 samples at 16 kHz)
-writes the text on stdout (a uint32 byte count, then UTF-8). Ends when stdin closes. Started by
+writes the text on stdout (a uint32 byte count, then UTF-8). A byte count with HYPOTHESES set asks for the
+likeliest sentences instead, one a line after their log-probability and a tab. Ends when stdin closes. Started by
 `moonshine.MoonshineTranscriber`."""
 
 from __future__ import annotations
@@ -8,6 +9,9 @@ from __future__ import annotations
 import contextlib
 import struct
 import sys
+
+HYPOTHESES = 1 << 31
+"""Set in a request's byte count (which is far below it) to ask for the likeliest sentences."""
 
 
 def main() -> int:
@@ -26,8 +30,13 @@ def main() -> int:
         header = requests.read(4)
         if len(header) < 4:
             return 0
-        samples = np.frombuffer(requests.read(struct.unpack("<I", header)[0]), dtype="<f4")
-        reply = model.transcribe(samples).encode("utf-8")
+        (size,) = struct.unpack("<I", header)
+        samples = np.frombuffer(requests.read(size & ~HYPOTHESES), dtype="<f4")
+        if size & HYPOTHESES:
+            sentences = model.hypotheses(samples)
+            reply = "\n".join(f"{score!r}\t{' '.join(text.split())}" for text, score in sentences).encode("utf-8")
+        else:
+            reply = model.transcribe(samples).encode("utf-8")
         replies.write(struct.pack("<I", len(reply)) + reply)
         replies.flush()
 
