@@ -77,6 +77,24 @@ def test_the_words_are_those_of_moonshine_cpps_own_library(
     assert model.transcribe(samples) == expected
 
 
+@pytest.mark.parametrize(
+    ("text", "voice"), [("why do my hips hurt when i run", "en-us+f4"), ("my buttock burns when i sit", "en-gb")]
+)
+def test_a_beam_of_one_is_the_greedy_decoding_and_a_wider_one_gives_the_likeliest_first(
+    model: MoonshineModel, tmp_path: Path, text: str, voice: str
+) -> None:
+    samples, _ = soundfile.read(speak_to_wav(text, tmp_path / "question.wav", voice=voice), dtype="float32")
+
+    greedy = model.transcribe(samples)
+    sentences = model.hypotheses(samples)
+
+    assert model.hypotheses(samples, width=1)[0][0] == greedy
+    scores = [score for _, score in sentences]
+    assert len(sentences) > 1 and scores == sorted(scores, reverse=True) and scores[0] <= 0
+    assert len({sentence for sentence, _ in sentences}) == len(sentences)
+    assert model.hypotheses(np.zeros(0, dtype=np.float32)) == []
+
+
 def test_the_onnx_form_is_made_once_and_kept_in_the_cache_folder(monkeypatch: pytest.MonkeyPatch) -> None:
     encoder = model_folder() / "encoder_model.ort"
 

@@ -43,6 +43,9 @@ class HeardAs:
     def transcribe(self, samples: Any) -> str:
         return self.words
 
+    def hypotheses(self, samples: Any) -> list[tuple[str, float]]:
+        return [(self.words, 0.0)]
+
     def close(self) -> None:
         """Nothing to stop."""
 
