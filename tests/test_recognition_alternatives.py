@@ -79,7 +79,7 @@ def test_a_real_english_word_heard_right_stays_refused(
     samples, _ = soundfile.read(speak_to_wav(question, tmp_path / "question.wav", voice=voice), dtype="float32")
     heard = transcriber.transcribe(samples)
 
-    assert understood_alternative(heard, transcriber.hypotheses(samples), skill.meaning) is None
+    assert understood_alternative(heard, transcriber.submit_hypotheses(samples).result(), skill.meaning) is None
 
 
 def test_a_warning_sign_moonshine_misheard_is_among_its_likely_sentences(
@@ -88,7 +88,7 @@ def test_a_warning_sign_moonshine_misheard_is_among_its_likely_sentences(
     said = "i think my heart is giving out"
     samples, _ = soundfile.read(speak_to_wav(said, tmp_path / "question.wav", voice="en-us+f4"), dtype="float32")
     heard = transcriber.transcribe(samples)
-    hypotheses = transcriber.hypotheses(samples)
+    hypotheses = transcriber.submit_hypotheses(samples).result()
 
     assert (heard, skill.meaning(heard)) == ("i think my art is giving out", None)
     assert hypotheses[0][1] >= hypotheses[-1][1] and len(hypotheses) > 1
@@ -111,9 +111,11 @@ class HeardWith:
     def transcribe(self, samples: Any) -> str:
         return self.words
 
-    def hypotheses(self, samples: Any) -> list[tuple[str, float]]:
+    def submit_hypotheses(self, samples: Any) -> Future[list[tuple[str, float]]]:
         self.asked += 1
-        return self.sentences
+        future: Future[list[tuple[str, float]]] = Future()
+        future.set_result(self.sentences)
+        return future
 
     def close(self) -> None:
         """Nothing to stop."""

@@ -43,8 +43,10 @@ class HeardAs:
     def transcribe(self, samples: Any) -> str:
         return self.words
 
-    def hypotheses(self, samples: Any) -> list[tuple[str, float]]:
-        return [(self.words, 0.0)]
+    def submit_hypotheses(self, samples: Any) -> Future[list[tuple[str, float]]]:
+        future: Future[list[tuple[str, float]]] = Future()
+        future.set_result([(self.words, 0.0)])
+        return future
 
     def close(self) -> None:
         """Nothing to stop."""

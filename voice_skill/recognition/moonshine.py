@@ -139,18 +139,20 @@ class MoonshineTranscriber:
         self._queue(samples, future, False)
         return future
 
-    def hypotheses(self, samples: Any) -> list[tuple[str, float]]:
-        """Moonshine's likeliest sentences for the audio (a beam search: `MoonshineModel.hypotheses`) as its words,
-        each with its log-probability, likeliest first; for audio just transcribed, on the audio its words came
-        from and from the encoding kept (about 1.3 times the CPU time of transcribing it)."""
+    def submit_hypotheses(self, samples: Any) -> Future[list[tuple[str, float]]]:
+        """Start finding Moonshine's likeliest sentences for the audio (a beam search: `MoonshineModel.hypotheses`)
+        after the requests before it: its words, each with its log-probability, likeliest first. For audio just
+        transcribed, on the audio its words came from and from the encoding kept (about 1.7 times the CPU time
+        of transcribing it)."""
         import numpy as np
 
         samples = np.ascontiguousarray(samples, dtype="<f4")
         future: Future[list[tuple[str, float]]] = Future()
         if len(samples) < SAMPLE_RATE // 10:
-            return []
+            future.set_result([])
+            return future
         self._queue(samples, future, True)
-        return future.result()
+        return future
 
     def _queue(self, samples: Any, future: Future[Any], hypotheses: bool) -> None:
         with self._lock:
@@ -404,6 +406,8 @@ class SecondOpinionRecogniser:
         self.asked = True
         text = self._moonshine_words(audio)
         second = self._meaning(text) if text else None
+        # Moonshine's likely sentences are searched for while pocketsphinx checks for misheard domain words.
+        likely = self._second.submit_hypotheses(pcm_to_samples(audio)) if second is None and text else None
         if second is None and text and self._sound_alike is not None:
             # Moonshine turns domain words it misses into other words ("my gib" for "my hip"): where the audio
             # fits the domain words near them better, pocketsphinx's acoustic model says so.
@@ -411,11 +415,13 @@ class SecondOpinionRecogniser:
             understood = self._meaning(alike) if alike != text else None
             if understood is not None:
                 text, second = alike, understood
-        if second is None and text:
+        if likely is not None and second is None:
             # Moonshine's own next choices, where one differs from its words only where it may have misheard.
-            alternative = understood_alternative(text, self._second.hypotheses(pcm_to_samples(audio)), self._meaning)
+            alternative = understood_alternative(text, likely.result(), self._meaning)
             if alternative is not None:
                 text, second = alternative
+        elif likely is not None:
+            likely.cancel()
         if text == transcript.text:
             second = None
         if second is not None and second != heard:
