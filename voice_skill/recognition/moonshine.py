@@ -335,7 +335,8 @@ class SecondOpinionRecogniser:
     kept (73.3% right before): Moonshine's words that the skill refuses are checked for domain words it misheard
     (`sound_alike`, given the skill's domain words: 78.1%, en-us+f4 50 -> 65%); and Moonshine's refusal stands
     against pocketsphinx's unsure words when the two heard different sentences (`_heard_otherwise`: 77.8%, one
-    more real off-topic recording refused).
+    more real off-topic recording refused). Where both refuse, Moonshine's next likeliest sentences are looked at
+    (`alternatives`: dev 74.3% -> 80.6% in a later measurement, off-topic refusals unchanged).
     """
 
     def __init__(
