@@ -123,6 +123,41 @@ def test_the_topic_model_leaves_look_alikes_refused(skill: Skill, question: str)
     assert skill.matcher.match(question).intent == "out_of_scope"
 
 
+def test_general_words_do_not_keep_the_topic_model_from_a_posture_question(skill: Skill) -> None:
+    """The general word "normal" names no subject of its own: the question is about seats, as "an office chair" is."""
+    found = skill.matcher.match("is a saddle stool better than a normal office seat")
+    assert (found.intent, found.reason) == ("daily_care", "the topic model is sure")
+
+
+@pytest.mark.parametrize(
+    ("question", "words", "meant"),
+    [
+        ("my buttock hurts and i don't know why", "osteoporosis", "causes_overview"),
+        ("can thinning of the skeleton cause hip pain", "prolonged_sitting", "osteoporosis"),
+    ],
+)
+def test_meaning_changes_a_close_call_of_the_words(skill: Skill, question: str, words: str, meant: str) -> None:
+    said = skill.matcher.read(question)
+    assert skill.matcher._match_words(said).intent.topic == words
+    found = skill.matcher.match(said)
+    assert (found.intent.topic, found.reason) == (meant, "meaning overrules a close call")
+    strict = dataclasses.replace(skill.matcher.thresholds, reconsider_margin=0.0)
+    assert Matcher(skill.knowledge, strict, skill.matcher.index).match(question).intent.topic == words
+
+
+@pytest.mark.parametrize(
+    ("question", "meant"),
+    [
+        ("how is sciatica diagnosed", "see_doctor"),  # advice about a cause it names
+        ("what causes hip pain", "causes_overview"),  # a clear choice is never doubted
+    ],
+)
+def test_meaning_leaves_the_words_choice_when_the_question_names_what_it_asks(
+    skill: Skill, question: str, meant: str
+) -> None:
+    assert skill.matcher.match(question).intent.topic == meant
+
+
 def test_the_topic_model_learns_which_topic_examples_point_to() -> None:
     index = SemanticIndex(
         {
