@@ -517,3 +517,16 @@ def test_a_word_that_shows_another_sense_anywhere_takes_a_domain_word_out_of_the
 
 def test_the_same_domain_word_without_such_a_word_is_in_the_domain(shipped: Matcher) -> None:
     assert shipped.match("is the disc in my lower back slipped").intent.topic == "disc_herniation"
+
+
+@pytest.mark.parametrize(
+    ("utterance", "intent"),
+    [
+        ("my tailbone hurts after hours on my laptop", "prolonged_sitting"),
+        ("my backside aches from driving a taxi", "prolonged_sitting"),
+        ("my hips are stiff after a long haul flight", "prolonged_sitting"),
+        ("i hurt my hip running for the bus", "improper_exercise"),
+    ],
+)
+def test_what_people_sit_through_names_the_sitting_topic(shipped: Matcher, utterance: str, intent: str) -> None:
+    assert shipped.match(utterance).intent.topic == intent
