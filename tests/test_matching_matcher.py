@@ -530,3 +530,11 @@ def test_the_same_domain_word_without_such_a_word_is_in_the_domain(shipped: Matc
 )
 def test_what_people_sit_through_names_the_sitting_topic(shipped: Matcher, utterance: str, intent: str) -> None:
     assert shipped.match(utterance).intent.topic == intent
+
+
+@pytest.mark.parametrize(
+    "utterance",
+    ["i keep forgetting to sit up straight, any tips", "how can i remember to sit up straight during the day"],
+)
+def test_time_words_numbers_and_common_verbs_name_no_other_subject(shipped: Matcher, utterance: str) -> None:
+    assert shipped.match(utterance).intent == "daily_care"

@@ -158,6 +158,13 @@ def test_meaning_leaves_the_words_choice_when_the_question_names_what_it_asks(
     assert skill.matcher.match(question).intent.topic == meant
 
 
+def test_meaning_may_choose_a_named_topic_that_the_words_ranked_below_the_two_they_offer(skill: Skill) -> None:
+    said = skill.matcher.read("can having thin bones make my hip hurt")
+    assert skill.matcher._match_words(said).intent == "clarify"
+    found = skill.matcher.match(said)
+    assert (found.intent, found.reason) == ("osteoporosis", "closest in meaning of two")
+
+
 def test_the_topic_model_learns_which_topic_examples_point_to() -> None:
     index = SemanticIndex(
         {

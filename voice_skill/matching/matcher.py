@@ -432,7 +432,9 @@ class Matcher:
         neighbour = meaning.nearest
         if found.intent == CLARIFY:
             intent = self._asked_of(said, neighbour.intent)
-            offered = {candidate.intent.topic for candidate in found.alternatives[:2]}
+            # The two offered, or a topic the question names by its keyword that its other words pulled below them
+            # ("can having thin bones make my hip hurt": sitting or a disc by the words, osteoporosis named).
+            offered = {candidate.intent.topic for candidate in found.alternatives[:2]} | said.labels
             if intent.topic in offered and neighbour.similarity >= self.thresholds.semantic_choose:
                 return Match(intent, round(neighbour.similarity, 3), found.alternatives, "closest in meaning of two")
             return None
