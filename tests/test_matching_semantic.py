@@ -134,6 +134,7 @@ def test_general_words_do_not_keep_the_topic_model_from_a_posture_question(skill
     [
         ("my buttock hurts and i don't know why", "osteoporosis", "causes_overview"),
         ("can thinning of the skeleton cause hip pain", "prolonged_sitting", "osteoporosis"),
+        ("what sort of medic looks after sore hips", "daily_care", "see_doctor"),  # named, and meant
     ],
 )
 def test_meaning_changes_a_close_call_of_the_words(skill: Skill, question: str, words: str, meant: str) -> None:

@@ -137,16 +137,22 @@ class Matcher:
         meaning = self.semantic.read(normalise(said.text))
         topic = IntentId(meaning.nearest.intent).topic
         thresholds = self.thresholds
+        # A topic the question names by its keyword and the meaning points to is two opinions against the letters.
+        needed_named = thresholds.semantic_choose
         # Advice chosen for a cause the question names ("how is sciatica diagnosed": the doctor's advice) is what
         # was asked; the cause is the subject, not the question.
-        advice_about_it = self.topics[found.intent.topic].kind == "advice" and topic in said.labels
+        advice_about_it = (
+            self.topics[found.intent.topic].kind == "advice"
+            and topic in said.labels
+            and self.topics[topic].kind == "cause"
+        )
         if (
             topic == found.intent.topic
             or advice_about_it
             or topic not in self.topics
             or not self.topics[topic].is_medical
             or meaning.topic != topic
-            or meaning.nearest.similarity < thresholds.reconsider_similarity
+            or meaning.nearest.similarity < (needed_named if topic in said.labels else thresholds.reconsider_similarity)
             or meaning.probability < thresholds.reconsider_probability
         ):
             return None
