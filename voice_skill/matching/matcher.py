@@ -125,8 +125,10 @@ class Matcher:
     def _close_call(self, said: Utterance, found: Match) -> bool:
         """The words chose a topic they do not name, with another one not far behind ("my buttock hurts and i don't
         know why" is close by words to an osteoporosis example): a choice the meaning may still change. A topic
-        the question names by its keyword ("how is sciatica diagnosed": the doctor) is not doubted."""
-        if found.intent.topic in said.labels:
+        the question names by its keyword ("how is sciatica diagnosed": the doctor), or one of whose examples it
+        says almost as written ("what causes hip pain"), is not doubted: most answers never start the encoder."""
+        said_as_written = max(said.letters.values(), default=0.0) >= self.thresholds.accept_without_domain
+        if found.intent.topic in said.labels or said_as_written:
             return False
         runner = max((candidate.confidence for candidate in found.alternatives), default=0.0)
         return said.scores.get(found.intent.topic, 0.0) - 100 * runner < self.thresholds.reconsider_margin
