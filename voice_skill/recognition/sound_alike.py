@@ -149,8 +149,9 @@ class SoundAlike:
         decoder.activate_search("heard")
         # The model's feature extraction removes noise (feat.params: -remove_noise yes) by an estimate that carries
         # from one utterance to the next: the end of the last audio decoded set it, so the same audio and words got
-        # other words late in a batch ("butt" for "mug"). A new one (a few microseconds) starts from the audio
-        # itself. The cepstral mean needs no start: a whole utterance is normalised by its own mean (-cmn batch).
+        # other words late in a batch ("butt" for "mug"). A new feature extraction (about 0.03 ms) estimates it from
+        # this audio alone. The cepstral mean needs no start: a whole utterance is normalised by its own mean
+        # (-cmn batch).
         decoder.reinit_feat()
         decoder.start_utt()
         decoder.process_raw(pcm, full_utt=True)
