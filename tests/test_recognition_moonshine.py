@@ -474,11 +474,13 @@ def test_utterances_decoded_together_get_the_words_they_get_alone_and_a_stopped_
 
     together = transcriber.submit_together(samples).result()
     stopped = transcriber.submit(long_speech)
+    while not stopped.running():
+        time.sleep(0.001)
     transcriber.stop(stopped)
     after = transcriber.transcribe(samples[0])
     transcriber.close()
 
     assert together == alone == ["what is sciatica", "my hip hurts when i walk"]
     assert len(whole.split()) > len(alone[1].split()) * 2
-    assert stopped.cancelled() or len(stopped.result().split()) < len(whole.split()), "stopped in the middle"
+    assert len(stopped.result().split()) < len(whole.split()), "stopped in the middle of its decoding"
     assert after == "what is sciatica", "the next request is answered as if nothing had been stopped"
