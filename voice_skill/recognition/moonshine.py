@@ -87,15 +87,16 @@ one-word "stop" in steady noise 10 dB below it: 0.8 s of it gave no words, 0.93 
 
 SPEED_STAGES = ((0.9, 0.95), (1.1, 1.05))
 """Speeds at which Moonshine hears an utterance again when the skill refuses its words, a stage's two at the same
-time (one core each), the second stage only while no meaning has AGREEING_SPEEDS speeds for it. Each plays the
-audio that much faster, higher and quicker at once (`at_speed`): synthetic voices that Moonshine mishears at their
-own speed it often hears right a little lower or higher. On the dev split's spoken paraphrases (6 voices, 48 each),
-from one decoding of each file at every speed: 78.1% -> 81.9% right, no voice worse (en-us+f4 65 -> 69%, en-gb
-77 -> 81%, en-us+f3 77 -> 83%, fast 75 -> 81%, slow 77 -> 79%, Piper 98%); spoken off-topic questions refused 72
-of 96 either way, the real off-topic recordings 51 of 53. The first stage alone: 79.9%; any other pair first, the
-same 81.9% in the end, and this pair agrees most often (9 of 229 refusals end after it). A meaning that only one
-speed finds does not count: alone, every speed is worse than the utterance as it was (71.5-76.7%), and taking
-whichever meaning most speeds agree on, refusals included, was worse too (75.0%)."""
+time (one core each); the next stage only when a speed found a meaning that no other speed agrees with yet. Each
+plays the audio that much faster, higher and quicker at once (`at_speed`): synthetic voices that Moonshine
+mishears at their own speed it often hears right a little lower or higher. On the dev split's spoken paraphrases
+(6 voices, 48 each), from one decoding of each file at every speed, run through this recogniser: 78.1% -> 81.2%
+right, no voice worse (en-us+f4 65 -> 67%, en-gb 77 -> 81%, en-us+f3 77 -> 83%, fast 75 -> 79%, slow 77 -> 79%,
+Piper 98%); spoken off-topic questions refused 72 of 96 either way, the real off-topic recordings 51 of 53. The
+second stage is needed for 24 of 229 refusals. Always both stages: 81.9%, but the second for 220 of them (the
+first pair rarely agrees), twice the decoding; the first stage alone: 79.9%. A meaning that only one speed finds
+does not count: alone, every speed is worse than the utterance as it was (71.5-76.7%), and taking whichever
+meaning most speeds agree on, refusals included, was worse too (75.0%)."""
 
 AGREEING_SPEEDS = 2
 """Speeds that must find the same meaning in the words the skill refused at the utterance's own speed."""
@@ -391,7 +392,7 @@ class SecondOpinionRecogniser:
     (`sound_alike`, given the skill's domain words: 78.1%, en-us+f4 50 -> 65%); and Moonshine's refusal stands
     against pocketsphinx's unsure words when the two heard different sentences (`_heard_otherwise`: 77.8%, one
     more real off-topic recording refused). Words the skill still refuses are heard again at other speeds
-    (`OtherSpeeds`, SPEED_STAGES: 78.1% -> 81.9% on the same replay). All of it starts as soon as its input is
+    (`OtherSpeeds`, SPEED_STAGES: 78.1% -> 81.2% on the same replay). All of it starts as soon as its input is
     known, most often during the endpointer's wait, and what turns out not to be needed is stopped.
     """
 
@@ -563,10 +564,10 @@ class _Guess:
 
 
 class OtherSpeeds:
-    """Moonshine hearing an utterance again at SPEED_STAGES: a stage's speeds decoded at the same time, the next
-    stage started as soon as the last one's words come (before they are looked at), and stopped, in the middle if
-    need be, once AGREEING_SPEEDS of the speeds heard so far find the same meaning. The speeds' words count in the
-    order of SPEED_STAGES, never in the order they come: the same audio, the same answer."""
+    """Moonshine hearing an utterance again at SPEED_STAGES: a stage's speeds decoded at the same time; the next
+    stage started once the last one's words are understood, only when one of the speeds heard so far found a
+    meaning and none agree yet; the answer once AGREEING_SPEEDS speeds find the same meaning. The speeds' words
+    count in the order of SPEED_STAGES, never in the order they come: the same audio, the same answer."""
 
     def __init__(
         self,
@@ -606,14 +607,16 @@ class OtherSpeeds:
         return self._transcriber.submit_together([at_speed(self._samples, speed) for speed in speeds])
 
     def _take(self, decoding: Future[list[str]]) -> None:
-        heard = decoding.result()
-        self._decoding = self._next_stage()
-        self._heard += [self._understood(text) for text in heard]
+        self._decoding = None
+        self._heard += [self._understood(text) for text in decoding.result()]
         counts = Counter(meaning for _, meaning in self._heard if meaning is not None)
         agreed = [(text, meaning) for text, meaning in self._heard if meaning and counts[meaning] >= AGREEING_SPEEDS]
-        if agreed or self._decoding is None:
-            self.stop()
-            self.answer = agreed[0] if agreed else ("", None)
+        if agreed:
+            self.answer = agreed[0]
+        elif counts:
+            self._decoding = self._next_stage()
+        if self._decoding is None:
+            self.answer = self.answer or ("", None)
 
 
 def _heard_otherwise(transcript: Transcript, text: str, heard: str) -> bool:
