@@ -159,8 +159,8 @@ def available_engines() -> list[EngineInfo]:
             )
             + "; the default without a Vosk model: pocketsphinx alone answers about 0.05 s after you stop"
             " speaking; Moonshine, asked about most questions, decodes in the 0.4 s pause it starts in; the other"
-            " speeds trade answer time for those 9 points (p90 1.3-2.2 s against 0.6-0.9 s without them on a busy 2-core machine, measured in turn; its worker loads in about 2.5 s at"
-            " the start)"
+            " speeds trade answer time for those 9 points (p90 0.53-0.58 s against 0.21 s without them on a quiet"
+            " 2-core machine, 1.3-2.2 s against 0.6-0.9 s on a busy one; its worker loads in about 2.5 s at the start)"
             if pocketsphinx_ok
             else "the pocketsphinx package is not installed; reinstall voice-skill",
             default=vosk_model is None and pocketsphinx_ok,
