@@ -22,6 +22,7 @@ import hashlib
 import math
 import os
 import tempfile
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -200,8 +201,10 @@ class MoonshineModel:
         self._tokens = read_tokens(folder / "tokenizer.bin")
         self._outputs = [output.name for output in self._decoder.get_outputs()]
 
-    def transcribe(self, samples: Any) -> str:
-        """Moonshine's sentence for the samples ("What is sciatica?"); empty when it hears no words."""
+    def transcribe(self, samples: Any, stop: threading.Event | None = None) -> str:
+        """Moonshine's sentence for the samples ("What is sciatica?"); empty when it hears no words. Once `stop` is
+        set, it ends at the next token with the words so far: nobody wants them any more. onnxruntime's sessions
+        may run in several threads at once, so one model serves decodings in parallel."""
         samples = np.ascontiguousarray(samples, dtype=np.float32)
         if not len(samples):
             return ""
@@ -231,6 +234,6 @@ class MoonshineModel:
                     cache["past_key_values." + name.removeprefix("present.")] = value
             token = int(np.argmax(results[0][0, -1]))
             ids.append(token)
-            if token == END:
+            if token == END or (stop is not None and stop.is_set()):
                 break
         return token_text(self._tokens, ids)
