@@ -152,8 +152,8 @@ def available_engines() -> list[EngineInfo]:
             "bundled US English model, restricted to the skill's sentences"
             + (
                 ", with Moonshine as a second opinion unless pocketsphinx is sure of words the skill understands,"
-                " its refused words heard again at other speeds (76% of held-out spoken questions right in 6 voices,"
-                " 67% without the speeds, pocketsphinx alone 47%)"
+                " its refused words heard again at other speeds (78% of held-out spoken questions right in 6 voices,"
+                " 73% with the previous release, pocketsphinx alone 46%)"
                 if moonshine_ok
                 else ""
             )
