@@ -41,6 +41,14 @@ machine at load averages of 2 to 6, before -> after: p90 over all 57 answers 192
 1072 -> 238 ms. Two onnxruntime threads instead of one, in the first two pairs: p90 453 and 353 ms. The slowest
 answer in both versions is usually the first question, which comes before the worker has loaded (about 2 s
 either way: the benchmark's greeting plays nothing).
+
+Moonshine's refused words heard again at other speeds (issue 12, recognition/moonshine.py SPEED_STAGES): pairs
+of runs in turn with the version before, on the shared 2-core machine with other developers' jobs running
+before -> after: p90 812 -> 2247, 597 -> 1272, 928 -> 1874 ms at load averages of 3 to 6 (an accuracy
+benchmark running too); median 372 -> 751, 227 -> 409, 444 -> 578 ms; processor time of the whole run 42-44 s ->
+54-58 s. On a quieter machine (load average 1.6 -> 0.7, then 0.7 -> 0.9): p90 205 ms before, 575 and
+532 ms after. The four speeds in two stages every time,
+first tried, at a load average of about 3: p90 300 -> 1356 ms.
 """
 
 from __future__ import annotations

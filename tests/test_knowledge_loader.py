@@ -194,3 +194,12 @@ def test_the_cache_gives_the_same_topics_as_parsing(tmp_path: Path) -> None:
     first = load_knowledge()
     second = load_knowledge()
     assert first == second
+
+
+def test_sense_cues_load_lower_case_and_a_wrong_shape_names_the_file(tmp_path: Path) -> None:
+    domain = "words: [hip, disc]\nwith_pain: [sitting]\npain_words: [pain]\nelsewhere: [knee]\n"
+    cues = write_intents(tmp_path / "good", _domain=domain + "sense_cues:\n  Disc: [DVD player, jockey]\n")
+    assert load_knowledge(cues).domain.sense_cues == {"disc": ("dvd player", "jockey")}
+    wrong = write_intents(tmp_path / "wrong", _domain=domain + "sense_cues: [dvd, jockey]\n")
+    with pytest.raises(TopicFileError, match="_domain.yaml.*sense_cues"):
+        load_knowledge(wrong)

@@ -498,3 +498,43 @@ def test_a_named_topic_close_enough_wins_over_an_unnamed_one_that_is_not(shipped
 
 def test_a_word_known_in_another_form_is_not_unknown(shipped: Matcher) -> None:
     assert shipped.match("what kinds of things can you help me with").intent == "help"
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "the disc won't play in my dvd player",
+        "my xbox says the disc is unreadable",
+        "how deep is the bottom of the sea",
+        "what music does that hip rapper make",
+    ],
+)
+def test_a_word_that_shows_another_sense_anywhere_takes_a_domain_word_out_of_the_domain(
+    shipped: Matcher, question: str
+) -> None:
+    assert shipped.match(question).intent == "out_of_scope"
+
+
+def test_the_same_domain_word_without_such_a_word_is_in_the_domain(shipped: Matcher) -> None:
+    assert shipped.match("is the disc in my lower back slipped").intent.topic == "disc_herniation"
+
+
+@pytest.mark.parametrize(
+    ("utterance", "intent"),
+    [
+        ("my tailbone hurts after hours on my laptop", "prolonged_sitting"),
+        ("my backside aches from driving a taxi", "prolonged_sitting"),
+        ("my hips are stiff after a long haul flight", "prolonged_sitting"),
+        ("i hurt my hip running for the bus", "improper_exercise"),
+    ],
+)
+def test_what_people_sit_through_names_the_sitting_topic(shipped: Matcher, utterance: str, intent: str) -> None:
+    assert shipped.match(utterance).intent.topic == intent
+
+
+@pytest.mark.parametrize(
+    "utterance",
+    ["i keep forgetting to sit up straight, any tips", "how can i remember to sit up straight during the day"],
+)
+def test_time_words_numbers_and_common_verbs_name_no_other_subject(shipped: Matcher, utterance: str) -> None:
+    assert shipped.match(utterance).intent == "daily_care"

@@ -123,6 +123,64 @@ def test_the_topic_model_leaves_look_alikes_refused(skill: Skill, question: str)
     assert skill.matcher.match(question).intent == "out_of_scope"
 
 
+def test_general_words_do_not_keep_the_topic_model_from_a_posture_question(skill: Skill) -> None:
+    """The general word "normal" names no subject of its own: the question is about seats, as "an office chair" is."""
+    found = skill.matcher.match("is a saddle stool better than a normal office seat")
+    assert (found.intent, found.reason) == ("daily_care", "the topic model is sure")
+
+
+@pytest.mark.parametrize(
+    ("question", "words", "meant"),
+    [
+        ("my buttock hurts and i don't know why", "osteoporosis", "causes_overview"),
+        ("can thinning of the skeleton cause hip pain", "prolonged_sitting", "osteoporosis"),
+        ("what sort of medic looks after sore hips", "daily_care", "see_doctor"),  # named, and meant
+    ],
+)
+def test_meaning_changes_a_close_call_of_the_words(skill: Skill, question: str, words: str, meant: str) -> None:
+    said = skill.matcher.read(question)
+    assert skill.matcher._match_words(said).intent.topic == words
+    found = skill.matcher.match(said)
+    assert (found.intent.topic, found.reason) == (meant, "meaning overrules a close call")
+    strict = dataclasses.replace(skill.matcher.thresholds, reconsider_margin=0.0)
+    assert Matcher(skill.knowledge, strict, skill.matcher.index).match(question).intent.topic == words
+
+
+@pytest.mark.parametrize(
+    ("question", "meant"),
+    [
+        ("how is sciatica diagnosed", "see_doctor"),  # advice about a cause it names
+        ("what causes hip pain", "causes_overview"),  # a clear choice is never doubted
+    ],
+)
+def test_meaning_leaves_the_words_choice_when_the_question_names_what_it_asks(
+    skill: Skill, question: str, meant: str
+) -> None:
+    assert skill.matcher.match(question).intent.topic == meant
+
+
+@pytest.mark.parametrize("question", ["what causes hip pain", "what is sciatica", "how should i sit"])
+def test_a_question_said_as_an_example_or_naming_its_topic_never_starts_the_encoder(
+    skill: Skill, question: str
+) -> None:
+    """A cold `ask` pays about 0.2 s to start the encoder: the questions the words are sure of never do."""
+
+    class Unused:
+        def read(self, text: str) -> None:
+            raise AssertionError(f"the encoder was asked about {text!r}")
+
+    matcher = Matcher(skill.knowledge, index=skill.matcher.index)
+    matcher.__dict__["semantic"] = Unused()
+    assert matcher.match(question).intent != "out_of_scope"
+
+
+def test_meaning_may_choose_a_named_topic_that_the_words_ranked_below_the_two_they_offer(skill: Skill) -> None:
+    said = skill.matcher.read("can having thin bones make my hip hurt")
+    assert skill.matcher._match_words(said).intent == "clarify"
+    found = skill.matcher.match(said)
+    assert (found.intent, found.reason) == ("osteoporosis", "closest in meaning of two")
+
+
 def test_the_topic_model_learns_which_topic_examples_point_to() -> None:
     index = SemanticIndex(
         {

@@ -96,12 +96,15 @@ def test_a_warning_sign_moonshine_misheard_is_among_its_likely_sentences(
 
 
 class HeardWith:
-    """Stands in for Moonshine: hears every utterance as `words`, with these likely sentences."""
+    """Stands in for Moonshine: hears every utterance as `words` (at other speeds too, unless `at_other_speeds`
+    says otherwise), with these likely sentences."""
 
-    def __init__(self, words: str, hypotheses: list[tuple[str, float]]) -> None:
+    def __init__(self, words: str, hypotheses: list[tuple[str, float]], at_other_speeds: str | None = None) -> None:
         self.words = words
         self.sentences = hypotheses
+        self.at_other_speeds = words if at_other_speeds is None else at_other_speeds
         self.asked = 0
+        self.speeds_asked = 0
 
     def submit(self, samples: Any) -> Future[str]:
         future: Future[str] = Future()
@@ -116,6 +119,15 @@ class HeardWith:
         future: Future[list[tuple[str, float]]] = Future()
         future.set_result(self.sentences)
         return future
+
+    def submit_together(self, utterances: list[Any]) -> Future[list[str]]:
+        self.speeds_asked += len(utterances)
+        future: Future[list[str]] = Future()
+        future.set_result([self.at_other_speeds for _ in utterances])
+        return future
+
+    def stop(self, future: Future[Any]) -> None:
+        """Its words are there at once: nothing to stop."""
 
     def close(self) -> None:
         """Nothing to stop."""

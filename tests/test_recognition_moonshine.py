@@ -20,9 +20,11 @@ from voice_skill.audio.source import FileAudioSource
 from voice_skill.errors import EngineUnavailableError
 from voice_skill.recognition.moonshine import (
     QUIET_KEPT,
+    SPEED_STAGES,
     SURE,
     MoonshineTranscriber,
     SecondOpinionRecogniser,
+    at_speed,
     pcm_to_samples,
     spoken_part,
     words,
@@ -63,6 +65,11 @@ class ScriptedMoonshine:
         threading.Thread(target=answer, daemon=True).start()
         return future
 
+    def submit_together(self, utterances: list[Any]) -> Future[list[str]]:
+        future: Future[list[str]] = Future()
+        future.set_result([self.submit(samples).result() for samples in utterances])
+        return future
+
     def transcribe(self, samples: Any) -> str:
         return self.submit(samples).result()
 
@@ -70,6 +77,9 @@ class ScriptedMoonshine:
         future: Future[list[tuple[str, float]]] = Future()
         future.set_result([(f"words {len(samples)}", 0.0)])
         return future
+
+    def stop(self, future: Future[Any]) -> None:
+        future.cancel()
 
     def close(self) -> None:
         """Nothing to stop."""
@@ -366,3 +376,118 @@ def test_closing_in_the_middle_of_a_decoding_leaves_no_process_and_drops_what_wa
     assert decoding.cancelled() or decoding.exception() is not None or decoding.result()
     assert transcriber.transcribe(samples) == "what is sciatica", "a later request starts a new worker"
     transcriber.close()
+
+
+class SpeedDependentMoonshine(ScriptedMoonshine):
+    """Hears a second of audio (16000 samples) as refused words, and other lengths (other speeds) as `at_speed`
+    says: the words for the length, or refused words. A request of several utterances is decoded only when its
+    words are waited for, as a worker would have by then, unless it was stopped before."""
+
+    def __init__(self, at_speed: dict[int, str]) -> None:
+        super().__init__()
+        self.at_speed = at_speed
+
+    def heard(self, samples: Any) -> str:
+        return self.at_speed.get(len(samples), "something else entirely")
+
+    def submit(self, samples: Any) -> Future[str]:
+        future: Future[str] = Future()
+        self.requests.append((samples, future))
+        future.set_result(self.heard(samples))
+        return future
+
+    def submit_together(self, utterances: list[Any]) -> Future[list[str]]:
+        future = DecodedWhenWaitedFor([self.heard(samples) for samples in utterances])
+        self.requests.append((utterances, future))
+        return future
+
+    def stop(self, future: Future[Any]) -> None:
+        future.cancel()
+
+
+class DecodedWhenWaitedFor(Future[list[str]]):
+    def __init__(self, heard: list[str]) -> None:
+        super().__init__()
+        self.heard = heard
+
+    def result(self, timeout: float | None = None) -> list[str]:
+        if not self.done() and self.set_running_or_notify_cancel():
+            self.set_result(self.heard)
+        return super().result(timeout)
+
+
+def length_at(speed: float) -> int:
+    return round(16000 / speed)
+
+
+SCIATICA = "what is sciatica"
+BURSITIS = "what is bursitis"
+
+
+@pytest.mark.parametrize(
+    ("at_speed", "answered", "stages"),
+    [
+        # The first stage's two speeds agree: the second is never decoded.
+        ({length_at(0.9): SCIATICA, length_at(0.95): SCIATICA}, SCIATICA, 1),
+        # One speed of each stage: both stages.
+        ({length_at(0.9): SCIATICA, length_at(1.05): SCIATICA}, SCIATICA, 2),
+        # One speed alone, or two that disagree, is no answer.
+        ({length_at(0.9): SCIATICA}, "something else entirely", 2),
+        ({length_at(0.9): SCIATICA, length_at(1.1): BURSITIS}, "something else entirely", 2),
+        # The first stage finds no meaning at all: the second is not decoded, whatever it would have heard.
+        ({length_at(1.1): SCIATICA, length_at(1.05): SCIATICA}, "something else entirely", 1),
+    ],
+)
+def test_refused_words_are_heard_again_at_other_speeds_until_two_agree(
+    at_speed: dict[int, str], answered: str, stages: int
+) -> None:
+    primary = ScriptedPrimary("what causes hip pain", 0.3)
+    meanings = {SCIATICA: "sciatica", BURSITIS: "bursitis", "what causes hip pain": "causes"}
+    stand_in = SpeedDependentMoonshine(at_speed)
+    recogniser = SecondOpinionRecogniser(primary, lambda: primary.last_utterance, meanings.get, transcriber=stand_in)
+
+    transcript = recogniser.finish()
+
+    if answered == SCIATICA:
+        assert (transcript.text, transcript.engine) == (answered, "moonshine")
+    else:
+        assert transcript.engine == "pocketsphinx"
+    decoded = [request for request in stand_in.requests[1:] if not request[1].cancelled()]
+    assert [[len(samples) for samples in utterances] for utterances, _ in decoded] == [
+        [length_at(speed) for speed in stage] for stage in SPEED_STAGES[:stages]
+    ], "the stages decoded, each stage's speeds together"
+    assert len(stand_in.requests) == 1 + stages, "no stage asked for once it cannot change the answer"
+
+
+def test_a_recording_played_faster_is_shorter_and_higher() -> None:
+    tone = np.sin(2 * np.pi * 440 * np.arange(16000) / 16000).astype(np.float32)
+
+    faster = at_speed(tone, 1.1)
+
+    assert len(faster) == round(16000 / 1.1)
+    assert abs(np.argmax(np.abs(np.fft.rfft(faster))) * 16000 / len(faster) - 484) < 2
+
+
+def test_utterances_decoded_together_get_the_words_they_get_alone_and_a_stopped_one_ends_early(
+    tmp_path: Path,
+) -> None:
+    question = speak_to_wav("what is sciatica", tmp_path / "question.wav", voice="en-gb")
+    other = speak_to_wav("my hip hurts when i walk", tmp_path / "other.wav", voice="en-gb")
+    samples = [soundfile.read(path, dtype="float32")[0] for path in (question, other)]
+    long_speech = np.concatenate([samples[1]] * 3)
+    transcriber = MoonshineTranscriber()
+    alone = [transcriber.transcribe(utterance) for utterance in samples]
+    whole = transcriber.transcribe(long_speech)
+
+    together = transcriber.submit_together(samples).result()
+    stopped = transcriber.submit(long_speech)
+    while not stopped.running():
+        time.sleep(0.001)
+    transcriber.stop(stopped)
+    after = transcriber.transcribe(samples[0])
+    transcriber.close()
+
+    assert together == alone == ["what is sciatica", "my hip hurts when i walk"]
+    assert len(whole.split()) > len(alone[1].split()) * 2
+    assert len(stopped.result().split()) < len(whole.split()), "stopped in the middle of its decoding"
+    assert after == "what is sciatica", "the next request is answered as if nothing had been stopped"

@@ -91,7 +91,11 @@ def _from_json(data: dict[str, Any]) -> KnowledgeBase:
         finding_told=tuple(raw_dialogue["finding_told"]),
         visit_asked=tuple(raw_dialogue["visit_asked"]),
     )
-    domain = Domain(**{name: tuple(words) for name, words in data["domain"].items()})
+    raw_domain = data["domain"]
+    domain = Domain(
+        **{name: tuple(words) for name, words in raw_domain.items() if name != "sense_cues"},
+        sense_cues={word: tuple(cues) for word, cues in raw_domain["sense_cues"].items()},
+    )
     return KnowledgeBase(topics=topics, dialogue=dialogue, domain=domain, digest=data["digest"])
 
 
@@ -294,8 +298,21 @@ def _parse(directory: Path, files: list[Path], digest: str) -> KnowledgeBase:
             name: tuple(" ".join(phrase.lower().split()) for phrase in domain_doc.strings(domain_doc.data, name))
             for name in ("other_senses", "everyday", "general")
         },
+        sense_cues=_sense_cues(domain_doc),
     )
     return KnowledgeBase(topics=topics, dialogue=dialogue, domain=domain, digest=digest)
+
+
+def _sense_cues(document: _Document) -> dict[str, tuple[str, ...]]:
+    raw = document.data.get("sense_cues", {})
+    if not isinstance(raw, dict):
+        raise document.fail("'sense_cues' must map words of the domain to lists of words", "sense_cues")
+    return {
+        " ".join(str(word).lower().split()): tuple(
+            " ".join(cue.lower().split()) for cue in document.strings(raw, word, "sense_cues", required=True)
+        )
+        for word in raw
+    }
 
 
 def _parse_dialogue(document: _Document, expander: _Expander) -> DialogueText:

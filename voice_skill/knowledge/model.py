@@ -153,6 +153,10 @@ class Domain:
     """Words any question may hold that name no subject of their own ("matter", "normal", "my wife"): beside an
     everyday phrase of the domain they are never taken for the other subject a question is about."""
 
+    sense_cues: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """For a word of the domain, words that anywhere in the same question show it is meant in another sense: a
+    "disc" with a "dvd player" is not in the spine, however far apart the two stand."""
+
 
 @dataclass(frozen=True)
 class KnowledgeBase:

@@ -217,6 +217,7 @@ class MatcherIndex:
     triggers: list[str]
     context_triggers: list[str]
     other_senses: list[str]
+    sense_cues: dict[str, list[str]]
     aspect_questions: dict[str, list[str]]
 
     @classmethod
@@ -264,6 +265,7 @@ class MatcherIndex:
             triggers=[normalise(t) for t in urgent.triggers],
             context_triggers=[normalise(t) for t in urgent.context_triggers],
             other_senses=sorted((normalise(p) for p in domain.other_senses), key=lambda p: -len(p)),
+            sense_cues={normalise(word): [normalise(cue) for cue in cues] for word, cues in domain.sense_cues.items()},
             aspect_questions={name: list(frames) for name, frames in knowledge.dialogue.aspect_questions.items()},
         )
 
@@ -283,6 +285,7 @@ class MatcherIndex:
             triggers=data["triggers"],
             context_triggers=data["context_triggers"],
             other_senses=data["other_senses"],
+            sense_cues=data["sense_cues"],
             aspect_questions=data["aspect_questions"],
         )
 

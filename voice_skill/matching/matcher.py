@@ -36,6 +36,7 @@ _NO_CLOSE_EXAMPLE = "no example close enough"
 _NO_DOMAIN_WORD = "no word of the skill's domain"
 _ONE_WORD = "one word is not a question"
 _TWO_CLOSE = "two topics are close"
+_CLOSEST_TOPIC = "closest topic"
 _FRAME_TOKEN = re.compile(r"\.\.\.|[()\[\]|]|[^\s()\[\]|]+")
 _FRAME_SYNTAX = {"...": r"(?:\S+ )+?", "(": "(?:", ")": ")", "[": "(?:", "]": ")?", "|": "|"}
 """A question frame's template syntax as a regular expression: "..." is one or more words."""
@@ -117,7 +118,48 @@ class Matcher:
         found = self._match_words(said)
         if found.reason in _MEANING_MAY_DECIDE and self._meaning_may_decide(said, found) and self.semantic is not None:
             return self._by_meaning(said, found) or found
+        if found.reason == _CLOSEST_TOPIC and self._close_call(said, found) and self.semantic is not None:
+            return self._reconsidered(said, found) or found
         return found
+
+    def _close_call(self, said: Utterance, found: Match) -> bool:
+        """The words chose a topic they do not name, with another one not far behind ("my buttock hurts and i don't
+        know why" is close by words to an osteoporosis example): a choice the meaning may still change. A topic
+        the question names by its keyword ("how is sciatica diagnosed": the doctor), or one of whose examples it
+        says almost as written ("what causes hip pain"), is not doubted: most answers never start the encoder."""
+        said_as_written = max(said.letters.values(), default=0.0) >= self.thresholds.accept_without_domain
+        if found.intent.topic in said.labels or said_as_written:
+            return False
+        runner = max((candidate.confidence for candidate in found.alternatives), default=0.0)
+        return said.scores.get(found.intent.topic, 0.0) - 100 * runner < self.thresholds.reconsider_margin
+
+    def _reconsidered(self, said: Utterance, found: Match) -> Match | None:
+        """Another medical topic, when its example is very close in meaning and the topic model agrees with it."""
+        assert self.semantic is not None
+        meaning = self.semantic.read(normalise(said.text))
+        topic = IntentId(meaning.nearest.intent).topic
+        thresholds = self.thresholds
+        # A topic the question names by its keyword and the meaning points to is two opinions against the letters.
+        needed_named = thresholds.semantic_choose
+        # Advice chosen for a cause the question names ("how is sciatica diagnosed": the doctor's advice) is what
+        # was asked; the cause is the subject, not the question.
+        advice_about_it = (
+            self.topics[found.intent.topic].kind == "advice"
+            and topic in said.labels
+            and self.topics[topic].kind == "cause"
+        )
+        if (
+            topic == found.intent.topic
+            or advice_about_it
+            or topic not in self.topics
+            or not self.topics[topic].is_medical
+            or meaning.topic != topic
+            or meaning.nearest.similarity < (needed_named if topic in said.labels else thresholds.reconsider_similarity)
+            or meaning.probability < thresholds.reconsider_probability
+        ):
+            return None
+        intent = self._with_aspect(topic, said.query, said.letters)
+        return Match(intent, round(meaning.nearest.similarity, 3), found.alternatives, "meaning overrules a close call")
 
     def _meaning_may_decide(self, said: Utterance, found: Match) -> bool:
         """Not for another part of the body ("the bottom of my foot"), a domain word in another sense
@@ -256,7 +298,7 @@ class Matcher:
             if asked and asked.topic in scores:
                 return Match(asked, round(scores[asked.topic] / 100, 3), alternatives, "a cause asked through advice")
         intent = self._with_aspect(best_topic, query, letters)
-        return Match(intent, round(best_score / 100, 3), alternatives, "closest topic")
+        return Match(intent, round(best_score / 100, 3), alternatives, _CLOSEST_TOPIC)
 
     def _pain_told(self, said: Utterance, ranked: list[tuple[str, float]], needed: float) -> Match | None:
         """Pain told, not asked about ("i get a sore butt from my gaming chair"), is about its cause: the advice
@@ -398,13 +440,15 @@ class Matcher:
         neighbour = meaning.nearest
         if found.intent == CLARIFY:
             intent = self._asked_of(said, neighbour.intent)
-            offered = {candidate.intent.topic for candidate in found.alternatives[:2]}
+            # The two offered, or a topic the question names by its keyword that its other words pulled below them
+            # ("can having thin bones make my hip hurt": sitting or a disc by the words, osteoporosis named).
+            offered = {candidate.intent.topic for candidate in found.alternatives[:2]} | said.labels
             if intent.topic in offered and neighbour.similarity >= self.thresholds.semantic_choose:
                 return Match(intent, round(neighbour.similarity, 3), found.alternatives, "closest in meaning of two")
             return None
         without_domain = found.reason == _NO_DOMAIN_WORD
         # Without a word of the domain, a word no example uses ("hernia") leaves the words nothing to agree with.
-        words_understood = not without_domain or not self._unknown_words(said.query)
+        words_understood = not without_domain or not self._strange_words(said.query)
         return self._by_nearest(said, found, neighbour, without_domain, words_understood) or (
             self._by_topic_model(said, found, meaning, without_domain) if words_understood else None
         )
@@ -488,11 +532,17 @@ class Matcher:
         return self._vocabulary.find(query, self._examples.words, self.thresholds)
 
     def _without_other_senses(self, query: str) -> str:
-        """Phrases in which a domain word means something else ("disc jockey") become one strange word."""
+        """Phrases in which a domain word means something else ("disc jockey") become one strange word, and so
+        does a domain word said with a word that shows its other sense anywhere else ("the disc won't play in my
+        dvd player")."""
         padded = f" {query} "
         for phrase in self.index.other_senses:
             if f" {phrase} " in padded:
                 padded = padded.replace(f" {phrase} ", f" {phrase.replace(' ', '_')} ")
+        for word, cues in self.index.sense_cues.items():
+            cue = next((cue for cue in cues if f" {cue} " in padded), None)
+            if cue and f" {word} " in padded:
+                padded = padded.replace(f" {word} ", f" {word}_{cue.replace(' ', '_')} ")
         return padded.strip()
 
     def _topic_scores(self, query: str, labels: set[str], letters_by_intent: dict[IntentId, float]) -> dict[str, float]:

@@ -71,6 +71,15 @@ class Thresholds:
     semantic_topic_near_without_domain: float = 0.6
     """The same for a question without any word of the domain."""
 
+    reconsider_margin: float = 10.0
+    """Below this gap between the topic the words chose and the next one, the meaning is asked too."""
+
+    reconsider_similarity: float = 0.80
+    """Least cosine similarity of the closest example in meaning, of another topic, to change the words' choice."""
+
+    reconsider_probability: float = 0.60
+    """Least probability the topic model gives that other topic to change the words' choice."""
+
     semantic_choose: float = 0.70
     """Least cosine similarity of the closest example in meaning to choose between two close topics."""
 

@@ -23,6 +23,7 @@ import hashlib
 import math
 import os
 import tempfile
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -212,13 +213,18 @@ class MoonshineModel:
     def _hidden(self, samples: Any) -> Any:
         """The encoder's hidden states for the samples (1, frames, 416)."""
         data = samples.tobytes()
-        if self._encoded is None or self._encoded[0] != data:
-            (hidden,) = self._encoder.run(["last_hidden_state"], {"input_values": samples[np.newaxis]})
-            self._encoded = (data, hidden)
-        return self._encoded[1]
+        # Read once: another thread may be keeping the encoding of other samples meanwhile.
+        encoded = self._encoded
+        if encoded is not None and encoded[0] == data:
+            return encoded[1]
+        (hidden,) = self._encoder.run(["last_hidden_state"], {"input_values": samples[np.newaxis]})
+        self._encoded = (data, hidden)
+        return hidden
 
-    def transcribe(self, samples: Any) -> str:
-        """Moonshine's sentence for the samples ("What is sciatica?"); empty when it hears no words."""
+    def transcribe(self, samples: Any, stop: threading.Event | None = None) -> str:
+        """Moonshine's sentence for the samples ("What is sciatica?"); empty when it hears no words. Once `stop` is
+        set, it ends at the next token with the words so far: nobody wants them any more. onnxruntime's sessions
+        may run in several threads at once, so one model serves decodings in parallel."""
         samples = np.ascontiguousarray(samples, dtype=np.float32)
         if not len(samples):
             return ""
@@ -241,15 +247,18 @@ class MoonshineModel:
                     cache["past_key_values." + name.removeprefix("present.")] = value
             token = int(np.argmax(results[0][0, -1]))
             ids.append(token)
-            if token == END:
+            if token == END or (stop is not None and stop.is_set()):
                 break
         return token_text(self._tokens, ids)
 
-    def hypotheses(self, samples: Any, width: int = BEAM_WIDTH) -> list[tuple[str, float]]:
+    def hypotheses(
+        self, samples: Any, width: int = BEAM_WIDTH, stop: threading.Event | None = None
+    ) -> list[tuple[str, float]]:
         """Moonshine's likeliest sentences for the samples, likeliest first, each with its log-probability (the
         sum over its tokens): a beam search that keeps `width` unfinished token sequences at each step, run
         as one batch through the decoder (the weights, which bound its time, are read once for all of them).
-        Sentences spelt alike are given once. Width 1 is `transcribe`'s greedy decoding."""
+        Sentences spelt alike are given once. Width 1 is `transcribe`'s greedy decoding. Once `stop` is set, it
+        ends at the next token, as `transcribe` does."""
         samples = np.ascontiguousarray(samples, dtype=np.float32)
         if not len(samples):
             return []
@@ -290,6 +299,10 @@ class MoonshineModel:
             finished.sort(key=lambda ended: -ended[0])
             # Scores only fall as sentences grow: none still going can beat `width` sentences already ended.
             if not kept or (len(finished) >= width and kept_scores[0] <= finished[width - 1][0]):
+                break
+            if stop is not None and stop.is_set():
+                finished += zip(kept_scores, kept, strict=True)
+                finished.sort(key=lambda ended: -ended[0])
                 break
             order = np.array(parents)
             cache = {name: value[order] for name, value in cache.items()}

@@ -151,14 +151,16 @@ def available_engines() -> list[EngineInfo]:
             pocketsphinx_ok,
             "bundled US English model, restricted to the skill's sentences"
             + (
-                ", with Moonshine as a second opinion unless pocketsphinx is sure of words the skill understands"
-                " (67% of held-out spoken questions right in 6 voices, pocketsphinx alone 47%)"
+                ", with Moonshine as a second opinion unless pocketsphinx is sure of words the skill understands,"
+                " its refused words heard again at other speeds (78% of held-out spoken questions right in 6 voices,"
+                " 73% with the previous release, pocketsphinx alone 46%)"
                 if moonshine_ok
                 else ""
             )
             + "; the default without a Vosk model: pocketsphinx alone answers about 0.05 s after you stop"
-            " speaking; Moonshine, asked about most questions, decodes in the 0.4 s pause it starts in"
-            " (median 0.13 s, p90 0.23 s on an idle 2-core machine; its worker loads in about 2.5 s at the start)"
+            " speaking; Moonshine, asked about most questions, decodes in the 0.4 s pause it starts in; the other"
+            " speeds trade answer time for those 9 points (p90 0.53-0.58 s against 0.21 s without them on a quiet"
+            " 2-core machine, 1.3-2.2 s against 0.6-0.9 s on a busy one; its worker loads in about 2.5 s at the start)"
             if pocketsphinx_ok
             else "the pocketsphinx package is not installed; reinstall voice-skill",
             default=vosk_model is None and pocketsphinx_ok,
