@@ -3,6 +3,7 @@ differs in a few words that sound alike, so a real English word heard right neve
 
 from __future__ import annotations
 
+import argparse
 from collections.abc import Iterator
 from concurrent.futures import Future
 from pathlib import Path
@@ -12,8 +13,17 @@ import pytest
 import soundfile
 from scripted_primary import ScriptedPrimary
 
+from voice_skill.cli.recognition import add_recogniser_arguments, recognition_settings
 from voice_skill.recognition.alternatives import MARGIN, sounds_alike, understood_alternative
-from voice_skill.recognition.moonshine import MoonshineTranscriber, SecondOpinionRecogniser
+from voice_skill.recognition.moonshine import (
+    LIKELY_SENTENCES,
+    OTHER_SPEEDS,
+    SECOND_CHANCES,
+    MoonshineTranscriber,
+    SecondChances,
+    SecondOpinionRecogniser,
+)
+from voice_skill.recognition.recogniser import open_recogniser
 from voice_skill.skill import Skill
 
 from speech_audio import speak_to_wav
@@ -157,3 +167,112 @@ def test_the_second_opinion_answers_an_alternative_only_where_the_skill_refuses_
 
     assert (transcript.text, transcript.engine) == answered
     assert moonshine.asked == (skill.meaning(moonshine.words) is None)
+
+
+def finish(skill: Skill, moonshine: HeardWith, second_chances: tuple[str, ...] = SECOND_CHANCES) -> tuple[str, str]:
+    """What the second opinion answers for an unsure pocketsphinx refusal, Moonshine standing in."""
+    primary = ScriptedPrimary("what is sitting", 0.3, seconds=2.0)
+    recogniser = SecondOpinionRecogniser(
+        primary,
+        lambda: primary.last_utterance,
+        skill.meaning,
+        transcriber=moonshine,  # type: ignore[arg-type]
+        second_chances=second_chances,
+    )
+    transcript = recogniser.finish()
+    return transcript.text, transcript.engine
+
+
+def test_an_alternative_among_the_likely_sentences_is_answered_without_hearing_other_speeds(skill: Skill) -> None:
+    moonshine = HeardWith(BIRTH, [(BIRTH, -1.0), (BUTT, -1.5)], at_other_speeds=BIRTH)
+
+    assert finish(skill, moonshine) == (BUTT, "moonshine")
+    assert (moonshine.asked, moonshine.speeds_asked) == (1, 0)
+
+
+def test_other_speeds_are_heard_only_when_no_likely_sentence_is_taken(skill: Skill) -> None:
+    moonshine = HeardWith(BIRTH, [(BIRTH, -1.0), (BUTT, -1.0 - MARGIN - 0.5)], at_other_speeds=BUTT)
+
+    assert finish(skill, moonshine) == (BUTT, "moonshine")
+    assert moonshine.asked == 1 and moonshine.speeds_asked == 2  # the first stage's two agreed
+
+
+@pytest.mark.parametrize(
+    ("second_chances", "answered", "asked"),
+    [
+        ((), ("what is sitting", "pocketsphinx"), (0, 0)),
+        ((OTHER_SPEEDS,), (BUTT, "moonshine"), (0, 2)),
+        ((OTHER_SPEEDS, LIKELY_SENTENCES), (BUTT, "moonshine"), (0, 2)),
+        ((LIKELY_SENTENCES,), ("what is sitting", "pocketsphinx"), (1, 0)),
+    ],
+)
+def test_the_second_chances_are_those_asked_for_in_their_order(
+    skill: Skill, second_chances: tuple[str, ...], answered: tuple[str, str], asked: tuple[int, int]
+) -> None:
+    moonshine = HeardWith(BIRTH, [(BIRTH, -1.0)], at_other_speeds=BUTT)
+
+    assert finish(skill, moonshine, second_chances) == answered
+    assert (moonshine.asked, moonshine.speeds_asked) == asked
+
+
+class Chance:
+    """A second chance whose answer is set by the test."""
+
+    def __init__(self, made: list[Chance], answer: tuple[str, str | None]) -> None:
+        made.append(self)
+        self.given = answer
+        self.answer: tuple[str, str | None] | None = None
+        self.stopped = False
+
+    def follow(self) -> None:
+        """Nothing comes without waiting."""
+
+    def result(self) -> tuple[str, str | None]:
+        self.answer = self.given
+        return self.given
+
+    def stop(self) -> None:
+        self.stopped = True
+
+
+def test_second_chances_start_one_at_a_time_and_the_first_meaning_ends_them() -> None:
+    made: list[Chance] = []
+    chances = SecondChances(
+        [
+            lambda: Chance(made, ("", None)),
+            lambda: Chance(made, ("what is sciatica", "sciatica")),
+            lambda: Chance(made, ("what is a disc", "disc_herniation")),
+        ]
+    )
+
+    assert len(made) == 1  # started at once; the next waits for it
+    chances.follow()
+    assert len(made) == 1
+    assert chances.result() == ("what is sciatica", "sciatica")
+    assert len(made) == 2
+
+
+def test_stopping_second_chances_stops_the_one_running_and_starts_no_other() -> None:
+    made: list[Chance] = []
+    chances = SecondChances([lambda: Chance(made, ("", None)), lambda: Chance(made, ("what is sciatica", "sciatica"))])
+
+    chances.stop()
+
+    assert [chance.stopped for chance in made] == [True]
+    assert chances.result() == ("", None)
+    assert len(made) == 1
+
+
+@pytest.mark.parametrize(("options", "second_chances"), [([], SECOND_CHANCES), (["--no-second-chances"], ())])
+def test_the_second_chances_can_be_turned_off_on_the_command_line(
+    skill: Skill, options: list[str], second_chances: tuple[str, ...]
+) -> None:
+    parser = argparse.ArgumentParser()
+    add_recogniser_arguments(parser)
+    settings = recognition_settings(parser.parse_args(["--engine", "pocketsphinx", *options]))
+
+    recogniser = open_recogniser(skill.sentences, settings, skill.meaning, skill.domain_words)
+    recogniser.close()  # type: ignore[attr-defined]
+
+    assert isinstance(recogniser, SecondOpinionRecogniser)
+    assert tuple(recogniser.second_chances) == second_chances

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ctypes
 import subprocess
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -139,3 +140,19 @@ def test_a_damaged_onnx_form_in_the_cache_is_made_again() -> None:
 
     assert model.transcribe(np.zeros(16000, dtype=np.float32)) == ""
     assert kept.read_bytes().startswith(b"\x08"), "an ONNX model again (its first field, the IR version)"
+
+
+def test_one_model_decodes_two_utterances_at_once_as_it_decodes_them_alone(
+    model: MoonshineModel, tmp_path: Path
+) -> None:
+    # The beam search reuses the encoding of the audio just transcribed: never another thread's.
+    first, second = (
+        soundfile.read(speak_to_wav(text, tmp_path / f"{number}.wav", voice="en-gb"), dtype="float32")[0]
+        for number, text in enumerate(["what is sciatica", "my hip hurts when i walk"])
+    )
+    alone = [model.hypotheses(first), model.hypotheses(second)]
+
+    with ThreadPoolExecutor(2) as decoders:
+        together = list(decoders.map(model.hypotheses, [first, second, first, second]))
+
+    assert together == alone * 2

@@ -56,6 +56,10 @@ class RecognitionSettings:
     second_opinion: bool = True
     """With pocketsphinx: ask Moonshine about an utterance whose words the skill does not understand."""
 
+    second_chances: bool = True
+    """With the second opinion: where the skill refuses Moonshine's words too, look at its next likeliest sentences
+    and hear the audio at other speeds (more answers, slower ones there)."""
+
 
 def settings_path() -> Path:
     """The file the speech settings are remembered in (it may not exist yet)."""

@@ -456,7 +456,8 @@ class SecondOpinionRecogniser:
         self._meaning = meaning
         self._second = transcriber or MoonshineTranscriber()
         self._sound_alike = sound_alike
-        self._second_chances = second_chances
+        self.second_chances = second_chances
+        """What is tried where the skill refuses Moonshine's words (SECOND_CHANCES; none: refused at once)."""
         self._guess: _Guess | None = None
         self._guessed = False
         """Whether the current run of quiet was already considered for a guess."""
@@ -563,7 +564,7 @@ class SecondOpinionRecogniser:
                 LIKELY_SENTENCES: partial(LikelySentences, self._second, samples, text, self._meaning),
                 OTHER_SPEEDS: partial(OtherSpeeds, self._second, samples, partial(self._understood, guess.audio)),
             }
-            guess.chances = SecondChances([chances[name] for name in self._second_chances])
+            guess.chances = SecondChances([chances[name] for name in self.second_chances])
         guess.understood = (text, second) if second is not None else self._misheard(guess.audio, text)
         if guess.understood[1] is not None and guess.chances is not None:
             guess.chances.stop()

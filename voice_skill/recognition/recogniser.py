@@ -64,7 +64,8 @@ def open_recogniser(
     settings.open_vocabulary lifts the restriction (Vosk without grammar, pocketsphinx with its generic
     language model). The engine's own transcripts come back; wrap it in `screening.screened` to refuse
     audio that holds no speech. meaning (the question the skill takes words for, None if none) lets the
-    restricted pocketsphinx ask Moonshine about the utterances it may have misheard (settings.second_opinion);
+    restricted pocketsphinx ask Moonshine about the utterances it may have misheard (settings.second_opinion, with
+    its second chances where the skill refuses Moonshine's words too: settings.second_chances);
     domain_words (the loaded skill's `Skill.domain_words`) are those Moonshine's words are checked against
     when the skill does not understand them (`sound_alike`).
     """
@@ -116,6 +117,7 @@ def open_recogniser(
             lambda: recogniser.last_utterance,
             meaning,
             sound_alike=SoundAlike(domain_words, sentences) if domain_words else None,
+            second_chances=moonshine.SECOND_CHANCES if settings.second_chances else (),
         )
     return recogniser
 
