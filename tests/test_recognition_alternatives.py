@@ -276,3 +276,15 @@ def test_the_second_chances_can_be_turned_off_on_the_command_line(
 
     assert isinstance(recogniser, SecondOpinionRecogniser)
     assert tuple(recogniser.second_chances) == second_chances
+
+
+def test_an_alternative_that_only_spells_a_likelier_refused_sentence_otherwise_is_not_taken(skill: Skill) -> None:
+    # Moonshine's likely sentences for "what's the best seat on a plane for legroom" (off topic) in eSpeak NG
+    # en-us+f4: "leg room" in two words is understood, "legroom" is not.
+    heard = "what's the best seat on a plane for a legroom"
+    spelt = "what's the best seat on a plane for legroom"
+    apart = "what's the best seat on a plane for leg room"
+    assert skill.meaning(heard) is None and skill.meaning(spelt) is None and skill.meaning(apart) is not None
+
+    assert understood_alternative(heard, [(spelt, -3.0), (heard, -3.8), (apart, -4.6)], skill.meaning) is None
+    assert understood_alternative(heard, [(heard, -3.8), (apart, -4.6)], skill.meaning) == (apart, skill.meaning(apart))
