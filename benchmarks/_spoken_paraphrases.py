@@ -54,8 +54,9 @@ sample (typed 94%), in turn with the previous release's code: all voices 73% -> 
 alone 88%, in the batch 88%, 48 of 48 the same words; telephone band 42% -> 49%; real off-topic recordings
 refused 51 -> 52 of 53, all 11 non-speech. Targets of 85% / 75% still not met (en-us+f3, en-us+f4, fast).
 
-Measured (issue 12, item 2), Moonshine's next likeliest sentences (a beam search of width 8) where the skill
-refuses its words and the sound-alike check finds nothing, one taken when nearly as likely and a few sound-alike
+Measured (issue 12, item 2) on the version before the speeds, on the previous release's sample, Moonshine's next
+likeliest sentences (a beam search of width 8) where the skill refuses its words and the sound-alike check finds
+nothing, one taken when nearly as likely and a few sound-alike
 words away (`recognition/alternatives.py`): on the dev sample (chosen there; the real pipeline, version before
 and after) 74.3% -> 80.6%: piper 96 -> 98, en-gb 69 -> 79, en-us+f3 81 -> 83, en-us+f4 48 -> 58, slow 81 -> 88,
 fast 71 -> 77, no question answered worse; spoken off-topic questions (dev, 16 a voice) refused 64 -> 64 of 96;
