@@ -19,6 +19,7 @@ from voice_skill.recognition.moonshine import (
     LIKELY_SENTENCES,
     OTHER_SPEEDS,
     SECOND_CHANCES,
+    WITH_LIKELY_SENTENCES,
     MoonshineTranscriber,
     SecondChances,
     SecondOpinionRecogniser,
@@ -161,6 +162,7 @@ def test_the_second_opinion_answers_an_alternative_only_where_the_skill_refuses_
         lambda: primary.last_utterance,
         skill.meaning,
         transcriber=moonshine,  # type: ignore[arg-type]
+        second_chances=WITH_LIKELY_SENTENCES,
     )
 
     transcript = recogniser.finish()
@@ -169,7 +171,9 @@ def test_the_second_opinion_answers_an_alternative_only_where_the_skill_refuses_
     assert moonshine.asked == (skill.meaning(moonshine.words) is None)
 
 
-def finish(skill: Skill, moonshine: HeardWith, second_chances: tuple[str, ...] = SECOND_CHANCES) -> tuple[str, str]:
+def finish(
+    skill: Skill, moonshine: HeardWith, second_chances: tuple[str, ...] = WITH_LIKELY_SENTENCES
+) -> tuple[str, str]:
     """What the second opinion answers for an unsure pocketsphinx refusal, Moonshine standing in."""
     primary = ScriptedPrimary("what is sitting", 0.3, seconds=2.0)
     recogniser = SecondOpinionRecogniser(
@@ -263,8 +267,16 @@ def test_stopping_second_chances_stops_the_one_running_and_starts_no_other() -> 
     assert len(made) == 1
 
 
-@pytest.mark.parametrize(("options", "second_chances"), [([], SECOND_CHANCES), (["--no-second-chances"], ())])
-def test_the_second_chances_can_be_turned_off_on_the_command_line(
+@pytest.mark.parametrize(
+    ("options", "second_chances"),
+    [
+        ([], SECOND_CHANCES),
+        (["--likely-sentences"], WITH_LIKELY_SENTENCES),
+        (["--no-second-chances"], ()),
+        (["--no-second-chances", "--likely-sentences"], ()),
+    ],
+)
+def test_the_second_chances_are_chosen_on_the_command_line(
     skill: Skill, options: list[str], second_chances: tuple[str, ...]
 ) -> None:
     parser = argparse.ArgumentParser()
@@ -276,6 +288,14 @@ def test_the_second_chances_can_be_turned_off_on_the_command_line(
 
     assert isinstance(recogniser, SecondOpinionRecogniser)
     assert tuple(recogniser.second_chances) == second_chances
+
+
+def test_by_default_the_likely_sentences_are_not_asked_for(skill: Skill) -> None:
+    # Their beam search makes refusals slower (benchmarks/listen_latency.py): an option, not the default.
+    moonshine = HeardWith(BIRTH, [(BIRTH, -1.0), (BUTT, -1.5)], at_other_speeds=BIRTH)
+
+    assert finish(skill, moonshine, SECOND_CHANCES) == ("what is sitting", "pocketsphinx")
+    assert (moonshine.asked, moonshine.speeds_asked) == (0, 2)
 
 
 def test_an_alternative_that_only_spells_a_likelier_refused_sentence_otherwise_is_not_taken(skill: Skill) -> None:

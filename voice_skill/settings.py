@@ -57,8 +57,12 @@ class RecognitionSettings:
     """With pocketsphinx: ask Moonshine about an utterance whose words the skill does not understand."""
 
     second_chances: bool = True
-    """With the second opinion: where the skill refuses Moonshine's words too, look at its next likeliest sentences
-    and hear the audio at other speeds (more answers, slower ones there)."""
+    """With the second opinion: where the skill refuses Moonshine's words too, hear the audio at other speeds (more
+    answers, slower ones there)."""
+
+    likely_sentences: bool = False
+    """With the second chances: look at Moonshine's next likeliest sentences first (more answers still, slower
+    refusals: not the default for its latency)."""
 
 
 def settings_path() -> Path:

@@ -16,7 +16,7 @@ hypotheses kept; after `sound_alike`, which it follows): 74.3% -> 80.6% right, p
 en-us+f3 39 -> 40, en-us+f4 23 -> 28, slow 39 -> 42, fast 34 -> 37 of 48, no question answered worse; spoken
 off-topic questions (dev, 16 a voice) refused 64 -> 64 of 96, the real off-topic recordings 51 -> 51 of 53.
 Without the sound check, 3 more of 96 off-topic questions were answered; margin 4 answered one more of them.
-Measured again with the other speeds (`moonshine.SECOND_CHANCES`) on the grown dev split: the speeds alone 79.9%,
+Measured again with the other speeds (`moonshine.WITH_LIKELY_SENTENCES`, an option: not the default for its latency) on the grown dev split: the speeds alone 79.9%,
 these alone 80.6%, these and then the speeds 83.0%; one off-topic question of 96 answered through these alone
 ("leg room" after a likelier, refused "legroom"), no longer since a sentence that only spells a likelier refused
 one otherwise is not taken (`spelt_otherwise`).

@@ -102,16 +102,25 @@ meaning most speeds agree on, refusals included, was worse too (75.0%)."""
 LIKELY_SENTENCES = "likely sentences"
 OTHER_SPEEDS = "other speeds"
 
-SECOND_CHANCES = (LIKELY_SENTENCES, OTHER_SPEEDS)
-"""What is tried, in this order, where the skill refuses Moonshine's words and their misheard domain words: its
-next likeliest sentences (`LikelySentences`), the audio heard at other speeds (`OtherSpeeds`); the next only when
-the one before found no meaning. Chosen on the dev split's spoken paraphrases (48 a voice, 6 voices; this
-recogniser run on every file, Moonshine's decodings kept and served to each combination): neither 74.7% right,
-the speeds alone 79.9%, the likely sentences alone 80.6%, both 83.0% in either order (piper 46, en-gb 41,
-en-us+f3 43, en-us+f4 32, slow 41, fast 36 of 48; against the speeds alone 45, 39, 40, 30, 40, 36: no voice and
-no question worse); spoken off-topic questions refused 71 of 96 and the real off-topic recordings 52 of 53 with
-every combination. The likely sentences first: their beam search runs on one core while pocketsphinx checks the
-words for misheard domain words on the other, and the speeds, which take both, only where it found nothing."""
+SECOND_CHANCES = (OTHER_SPEEDS,)
+"""What is tried, in this order, where the skill refuses Moonshine's words and their misheard domain words, the
+next only when the one before found no meaning: by default the audio heard at other speeds (`OtherSpeeds`);
+WITH_LIKELY_SENTENCES asks for more."""
+
+WITH_LIKELY_SENTENCES = (LIKELY_SENTENCES, OTHER_SPEEDS)
+"""Moonshine's next likeliest sentences (`LikelySentences`), then the other speeds where they found nothing: more
+answers, slower refusals (`RecognitionSettings.likely_sentences`, `--likely-sentences`). Chosen on the dev split's
+spoken paraphrases (48 a voice, 6 voices; this recogniser run on every file, Moonshine's decodings kept and served
+to each combination; 21 of 21 files checked end to end): neither 74.7% right, the speeds alone 79.9%, the likely
+sentences alone 80.6%, both 83.0% in either order (piper 46, en-gb 41, en-us+f3 43, en-us+f4 32, slow 41, fast 36
+of 48; against the speeds alone 45, 39, 40, 30, 40, 36: no voice and no question worse); spoken off-topic
+questions refused 71 of 96 and the real off-topic recordings 52 of 53 with every combination. The likely
+sentences first: their beam search runs on one core while pocketsphinx checks the words for misheard domain
+words on the other, and the speeds, which take both, only where it found nothing. Not the default: where both
+find nothing the beam search comes on top of the speeds, and the refusals are a third to a half of the answers
+of benchmarks/listen_latency.py, whose p90 went from 1824 and 1609 ms (the speeds alone) to 3140 and 2616 ms,
+runs in turn on the shared machine at loads of 5 to 7: about 1.7 times as long, which on the idle machine
+(the speeds alone: 647 ms) would be over the 800 ms allowed."""
 
 PADDED_KEPT = 8
 """Samples remembered as heard only after LEADING_SILENCE: more than a question's decodings at other speeds."""
@@ -440,8 +449,8 @@ class SecondOpinionRecogniser:
     (`sound_alike`, given the skill's domain words: 78.1%, en-us+f4 50 -> 65%); and Moonshine's refusal stands
     against pocketsphinx's unsure words when the two heard different sentences (`_heard_otherwise`: 77.8%, one
     more real off-topic recording refused). Where the skill still refuses Moonshine's words, it is given
-    SECOND_CHANCES: Moonshine's next likeliest sentences (`LikelySentences`) and the same audio heard at other
-    speeds (`OtherSpeeds`). All of it starts as soon as its input is known, most often during the endpointer's
+    second chances (SECOND_CHANCES): the same audio heard at other speeds (`OtherSpeeds`), and if asked for,
+    Moonshine's next likeliest sentences before them (`LikelySentences`, WITH_LIKELY_SENTENCES). All of it starts as soon as its input is known, most often during the endpointer's
     wait, and what turns out not to be needed is stopped.
     """
 
@@ -463,7 +472,8 @@ class SecondOpinionRecogniser:
         self._second = transcriber or MoonshineTranscriber()
         self._sound_alike = sound_alike
         self.second_chances = second_chances
-        """What is tried where the skill refuses Moonshine's words (SECOND_CHANCES; none: refused at once)."""
+        """What is tried where the skill refuses Moonshine's words (SECOND_CHANCES, WITH_LIKELY_SENTENCES; none:
+        refused at once)."""
         self._guess: _Guess | None = None
         self._guessed = False
         """Whether the current run of quiet was already considered for a guess."""
@@ -542,7 +552,7 @@ class SecondOpinionRecogniser:
     # When Moonshine runs (not what its words are worth): as early as its audio is known, never racing.
 
     def _moonshine_words(self, audio: bytes) -> tuple[str, str | None]:
-        """Moonshine's words for the spoken part of an utterance and their meaning, given SECOND_CHANCES when the
+        """Moonshine's words for the spoken part of an utterance and their meaning, given its second chances when the
         skill refuses them: from the guess when it was made on exactly this audio (waiting for it to finish), else
         from a decoding started now. Either way the same audio, so the same words."""
         guess, self._guess = self._guess, None

@@ -53,7 +53,7 @@ HEAD_SIZE = 52
 BEAM_WIDTH = 8
 """Sentences a beam search (`MoonshineModel.hypotheses`) keeps going at each step. 8 against 4: on the dev split's
 spoken paraphrases, 5 more of 288 understood through `alternatives`; its CPU time about 2 times a greedy decoding's
-against 1.45 (20 files, the encoder counted in both). With the other speeds after it (`moonshine.SECOND_CHANCES`),
+against 1.45 (20 files, the encoder counted in both). With the other speeds after it (`moonshine.WITH_LIKELY_SENTENCES`),
 on the grown dev split: 83.0% against 81.6% (4 more of 288, among them the warning sign "saddle numbness"), the
 same off-topic refusals."""
 

@@ -117,9 +117,18 @@ def open_recogniser(
             lambda: recogniser.last_utterance,
             meaning,
             sound_alike=SoundAlike(domain_words, sentences) if domain_words else None,
-            second_chances=moonshine.SECOND_CHANCES if settings.second_chances else (),
+            second_chances=second_chances(settings),
         )
     return recogniser
+
+
+def second_chances(settings: RecognitionSettings) -> tuple[str, ...]:
+    """What the second opinion tries where the skill refuses Moonshine's words, as the settings ask."""
+    from . import moonshine
+
+    if not settings.second_chances:
+        return ()
+    return moonshine.WITH_LIKELY_SENTENCES if settings.likely_sentences else moonshine.SECOND_CHANCES
 
 
 def engine_notice(recogniser: Recogniser) -> str:
