@@ -171,7 +171,9 @@ def available_engines() -> list[EngineInfo]:
             + "; the default without a Vosk model: pocketsphinx alone answers about 0.05 s after you stop"
             " speaking; Moonshine, asked about most questions, decodes in the 0.4 s pause it starts in; the other"
             " speeds trade answer time for those 9 points (p90 0.53-0.58 s against 0.21 s without them on a quiet"
-            " 2-core machine, 1.3-2.2 s against 0.6-0.9 s on a busy one; its worker loads in about 2.5 s at the start)"
+            " 2-core machine, 1.3-2.2 s against 0.6-0.9 s on a busy one; its worker loads in about 2.5 s at the start);"
+            " --likely-sentences also looks at Moonshine's next likeliest sentences (3 points more on the dev sample,"
+            " about 1.7 times the p90)"
             if pocketsphinx_ok
             else "the pocketsphinx package is not installed; reinstall voice-skill",
             default=vosk_model is None and pocketsphinx_ok,
