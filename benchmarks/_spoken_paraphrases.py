@@ -54,6 +54,13 @@ sample (typed 94%), in turn with the previous release's code: all voices 73% -> 
 alone 88%, in the batch 88%, 48 of 48 the same words; telephone band 42% -> 49%; real off-topic recordings
 refused 51 -> 52 of 53, all 11 non-speech. Targets of 85% / 75% still not met (en-us+f3, en-us+f4, fast).
 
+Measured with Moonshine's likely sentences before the other speeds (`--likely-sentences`, an option for its
+latency; recognition/moonshine.py WITH_LIKELY_SENTENCES, chosen on the dev sample: the speeds alone 79.9%, both
+83.0%), once on this release's sample (typed 94%): all voices 78% -> 81% against the release's figures; piper
+96 -> 96, en-gb 79 -> 83, en-us+f3 69 -> 75, en-us+f4 62 -> 65, slow 88 -> 88, fast 73 -> 79; first 8 files
+alone 90%, in the batch 90%, 48 of 48 the same words; telephone band 49% -> 55%; real off-topic recordings
+refused 52 of 53, all 11 non-speech. Targets of 85% / 75% still not met (en-us+f4 65%).
+
 Measured (issue 12, item 2) on the version before the speeds, on the previous release's sample, Moonshine's next
 likeliest sentences (a beam search of width 8) where the skill refuses its words and the sound-alike check finds
 nothing, one taken when nearly as likely and a few sound-alike
