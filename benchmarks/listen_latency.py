@@ -49,6 +49,14 @@ benchmark running too); median 372 -> 751, 227 -> 409, 444 -> 578 ms; processor 
 54-58 s. On a quieter machine (load average 1.6 -> 0.7, then 0.7 -> 0.9): p90 205 ms before, 575 and
 532 ms after. The four speeds in two stages every time,
 first tried, at a load average of about 3: p90 300 -> 1356 ms.
+
+Moonshine's likely sentences before the other speeds (`--likely-sentences`, recognition/moonshine.py
+WITH_LIKELY_SENTENCES), in turn with the speeds alone on the shared machine at loads of 5 to 7 (other
+developers' jobs and a spoken accuracy benchmark running): p90 1824 -> 3140 and 1609 -> 2616 ms; median
+628 -> 675 and 392 -> 508 ms; Moonshine asked and pocketsphinx's words kept (24-27 of 57 answers), median
+1506 -> 2146 and 862 -> 1796 ms. Not the default for it. The default
+after that merge (the speeds alone, started while pocketsphinx checks the refused words rather than after), in
+turn with main at loads of 7 to 10: p90 1928 -> 2499 and 2761 -> 2539 ms, median 696 -> 578 and 752 -> 731 ms.
 """
 
 from __future__ import annotations

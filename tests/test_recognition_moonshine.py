@@ -73,6 +73,11 @@ class ScriptedMoonshine:
     def transcribe(self, samples: Any) -> str:
         return self.submit(samples).result()
 
+    def submit_hypotheses(self, samples: Any) -> Future[list[tuple[str, float]]]:
+        future: Future[list[tuple[str, float]]] = Future()
+        future.set_result([(f"words {len(samples)}", 0.0)])
+        return future
+
     def stop(self, future: Future[Any]) -> None:
         future.cancel()
 
@@ -486,3 +491,24 @@ def test_utterances_decoded_together_get_the_words_they_get_alone_and_a_stopped_
     assert len(whole.split()) > len(alone[1].split()) * 2
     assert len(stopped.result().split()) < len(whole.split()), "stopped in the middle of its decoding"
     assert after == "what is sciatica", "the next request is answered as if nothing had been stopped"
+
+
+def test_a_beam_search_in_the_worker_gives_the_likely_sentences_and_a_stopped_one_ends_early(tmp_path: Path) -> None:
+    question = speak_to_wav("my hip hurts when i walk", tmp_path / "question.wav", voice="en-gb")
+    samples = soundfile.read(question, dtype="float32")[0]
+    long_speech = np.concatenate([samples] * 3)
+    transcriber = MoonshineTranscriber()
+    heard = transcriber.transcribe(samples)
+    likely = transcriber.submit_hypotheses(samples).result()
+    whole = transcriber.submit_hypotheses(long_speech).result()
+    stopped = transcriber.submit_hypotheses(long_speech)
+    while not stopped.running():
+        time.sleep(0.001)
+    transcriber.stop(stopped)
+    after = transcriber.transcribe(samples)
+    transcriber.close()
+
+    assert likely[0][0] == heard == "my hip hurts when i walk" and len(likely) > 1
+    longest = [max(len(sentence.split()) for sentence, _ in sentences) for sentences in (stopped.result(), whole)]
+    assert longest[0] < longest[1], "stopped in the middle of its search"
+    assert after == heard, "the next request is answered as if nothing had been stopped"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ctypes
 import subprocess
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -77,6 +78,24 @@ def test_the_words_are_those_of_moonshine_cpps_own_library(
     assert model.transcribe(samples) == expected
 
 
+@pytest.mark.parametrize(
+    ("text", "voice"), [("why do my hips hurt when i run", "en-us+f4"), ("my buttock burns when i sit", "en-gb")]
+)
+def test_a_beam_of_one_is_the_greedy_decoding_and_a_wider_one_gives_the_likeliest_first(
+    model: MoonshineModel, tmp_path: Path, text: str, voice: str
+) -> None:
+    samples, _ = soundfile.read(speak_to_wav(text, tmp_path / "question.wav", voice=voice), dtype="float32")
+
+    greedy = model.transcribe(samples)
+    sentences = model.hypotheses(samples)
+
+    assert model.hypotheses(samples, width=1)[0][0] == greedy
+    scores = [score for _, score in sentences]
+    assert len(sentences) > 1 and scores == sorted(scores, reverse=True) and scores[0] <= 0
+    assert len({sentence for sentence, _ in sentences}) == len(sentences)
+    assert model.hypotheses(np.zeros(0, dtype=np.float32)) == []
+
+
 def test_the_onnx_form_is_made_once_and_kept_in_the_cache_folder(monkeypatch: pytest.MonkeyPatch) -> None:
     encoder = model_folder() / "encoder_model.ort"
 
@@ -121,3 +140,19 @@ def test_a_damaged_onnx_form_in_the_cache_is_made_again() -> None:
 
     assert model.transcribe(np.zeros(16000, dtype=np.float32)) == ""
     assert kept.read_bytes().startswith(b"\x08"), "an ONNX model again (its first field, the IR version)"
+
+
+def test_one_model_decodes_two_utterances_at_once_as_it_decodes_them_alone(
+    model: MoonshineModel, tmp_path: Path
+) -> None:
+    # The beam search reuses the encoding of the audio just transcribed: never another thread's.
+    first, second = (
+        soundfile.read(speak_to_wav(text, tmp_path / f"{number}.wav", voice="en-gb"), dtype="float32")[0]
+        for number, text in enumerate(["what is sciatica", "my hip hurts when i walk"])
+    )
+    alone = [model.hypotheses(first), model.hypotheses(second)]
+
+    with ThreadPoolExecutor(2) as decoders:
+        together = list(decoders.map(model.hypotheses, [first, second, first, second]))
+
+    assert together == alone * 2

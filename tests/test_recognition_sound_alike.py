@@ -51,6 +51,11 @@ class HeardAs:
     def transcribe(self, samples: Any) -> str:
         return self.words
 
+    def submit_hypotheses(self, samples: Any) -> Future[list[tuple[str, float]]]:
+        future: Future[list[tuple[str, float]]] = Future()
+        future.set_result([(self.words, 0.0)])
+        return future
+
     def stop(self, future: Future[Any]) -> None:
         """Its words are there at once: nothing to stop."""
 

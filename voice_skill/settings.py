@@ -56,6 +56,14 @@ class RecognitionSettings:
     second_opinion: bool = True
     """With pocketsphinx: ask Moonshine about an utterance whose words the skill does not understand."""
 
+    second_chances: bool = True
+    """With the second opinion: where the skill refuses Moonshine's words too, hear the audio at other speeds (more
+    answers, slower ones there)."""
+
+    likely_sentences: bool = False
+    """With the second chances: look at Moonshine's next likeliest sentences first (more answers still, slower
+    refusals: not the default for its latency)."""
+
 
 def settings_path() -> Path:
     """The file the speech settings are remembered in (it may not exist yet)."""

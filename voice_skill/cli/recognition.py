@@ -1,4 +1,5 @@
-"""Recognition options (--engine, --model, --open-vocabulary) turned into RecognitionSettings; `engines`."""
+"""Recognition options (--engine, --model, --open-vocabulary, --no-second-opinion, --no-second-chances,
+--likely-sentences) turned into RecognitionSettings; `engines`."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ from ..settings import ENGINES, RecognitionSettings
 
 
 def add_recogniser_arguments(parser: argparse.ArgumentParser) -> None:
-    """--engine, --model and --open-vocabulary, for the commands that recognise speech."""
+    """--engine, --model, --open-vocabulary, --no-second-opinion, --no-second-chances and --likely-sentences, for
+    the commands that recognise speech."""
     parser.add_argument("--engine", choices=ENGINES, help="speech recogniser (default: vosk when a model is installed)")
     parser.add_argument("--model", type=Path, metavar="PATH", help="the Vosk model directory to use")
     parser.add_argument(
@@ -24,12 +26,30 @@ def add_recogniser_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_false",
         help="with pocketsphinx: never ask Moonshine about words the skill does not understand (faster refusals)",
     )
+    parser.add_argument(
+        "--no-second-chances",
+        dest="second_chances",
+        action="store_false",
+        help="with the second opinion: where the skill refuses Moonshine's words, refuse at once, without hearing"
+        " the audio at other speeds (faster refusals)",
+    )
+    parser.add_argument(
+        "--likely-sentences",
+        action="store_true",
+        help="with the second opinion: where the skill refuses Moonshine's words, look at its next likeliest"
+        " sentences before hearing other speeds (more answers, slower refusals)",
+    )
 
 
 def recognition_settings(args: argparse.Namespace) -> RecognitionSettings:
     """The recognition settings a command line asks for."""
     return RecognitionSettings(
-        engine=args.engine, model=args.model, open_vocabulary=args.open_vocabulary, second_opinion=args.second_opinion
+        engine=args.engine,
+        model=args.model,
+        open_vocabulary=args.open_vocabulary,
+        second_opinion=args.second_opinion,
+        second_chances=args.second_chances,
+        likely_sentences=args.likely_sentences,
     )
 
 

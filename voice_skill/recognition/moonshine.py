@@ -24,14 +24,15 @@ import subprocess
 import sys
 import threading
 from collections import Counter, deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
 from functools import partial
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any, Protocol
 
 from ..errors import EngineUnavailableError
 from ..intent import EMERGENCY, URGENT
+from .alternatives import understood_alternative
 from .transcript import Transcript
 
 if TYPE_CHECKING:
@@ -98,6 +99,32 @@ first pair rarely agrees), twice the decoding; the first stage alone: 79.9%. A m
 does not count: alone, every speed is worse than the utterance as it was (71.5-76.7%), and taking whichever
 meaning most speeds agree on, refusals included, was worse too (75.0%)."""
 
+LIKELY_SENTENCES = "likely sentences"
+OTHER_SPEEDS = "other speeds"
+
+SECOND_CHANCES = (OTHER_SPEEDS,)
+"""What is tried, in this order, where the skill refuses Moonshine's words and their misheard domain words, the
+next only when the one before found no meaning: by default the audio heard at other speeds (`OtherSpeeds`);
+WITH_LIKELY_SENTENCES asks for more."""
+
+WITH_LIKELY_SENTENCES = (LIKELY_SENTENCES, OTHER_SPEEDS)
+"""Moonshine's next likeliest sentences (`LikelySentences`), then the other speeds where they found nothing: more
+answers, slower refusals (`RecognitionSettings.likely_sentences`, `--likely-sentences`). Chosen on the dev split's
+spoken paraphrases (48 a voice, 6 voices; this recogniser run on every file, Moonshine's decodings kept and served
+to each combination; 21 of 21 files checked end to end): neither 74.7% right, the speeds alone 79.9%, the likely
+sentences alone 80.6%, both 83.0% in either order (piper 46, en-gb 41, en-us+f3 43, en-us+f4 32, slow 41, fast 36
+of 48; against the speeds alone 45, 39, 40, 30, 40, 36: no voice and no question worse); spoken off-topic
+questions refused 71 of 96 and the real off-topic recordings 52 of 53 with every combination. The likely
+sentences first: their beam search runs on one core while pocketsphinx checks the words for misheard domain
+words on the other, and the speeds, which take both, only where it found nothing. Not the default: where both
+find nothing the beam search comes on top of the speeds, and the refusals are a third to a half of the answers
+of benchmarks/listen_latency.py, whose p90 went from 1824 and 1609 ms (the speeds alone) to 3140 and 2616 ms,
+runs in turn on the shared machine at loads of 5 to 7: about 1.7 times as long, which on the idle machine
+(the speeds alone: 647 ms) would be over the 800 ms allowed."""
+
+PADDED_KEPT = 8
+"""Samples remembered as heard only after LEADING_SILENCE: more than a question's decodings at other speeds."""
+
 AGREEING_SPEEDS = 2
 """Speeds that must find the same meaning in the words the skill refused at the utterance's own speed."""
 
@@ -131,8 +158,12 @@ class MoonshineTranscriber:
         self._worker: subprocess.Popen[bytes] | None = None
         self._lock = threading.Lock()
         """Guards the worker's replacement and the requests, shared by the caller and the requests' thread."""
-        self._requests: deque[tuple[list[Any], Future[Any], bool]] = deque()
-        """Each request's utterances, its future, and whether it is one utterance (its future gives a str)."""
+        self._requests: deque[tuple[list[Any], Future[Any], bool, bool]] = deque()
+        """Each request's utterances, its future, whether it is one utterance (its future gives its result, not a
+        list) and whether Moonshine's likeliest sentences are wanted rather than its words."""
+        self._padded: deque[bytes] = deque(maxlen=PADDED_KEPT)
+        """The last samples whose words came after LEADING_SILENCE: their likeliest sentences are asked for the
+        same way."""
         self._thread: threading.Thread | None = None
         self._writing = threading.Lock()
         """Guards what is written to the worker: a request, then a STOP for it, never the other way round."""
@@ -157,6 +188,13 @@ class MoonshineTranscriber:
         """Start transcribing the utterances at the same time, after the requests before them; the future's
         result is their words in order."""
         return self._submit(utterances, single=False)
+
+    def submit_hypotheses(self, samples: Any) -> Future[list[tuple[str, float]]]:
+        """Start finding Moonshine's likeliest sentences for the audio (a beam search: `MoonshineModel.hypotheses`)
+        after the requests before it: their words, each with its log-probability, likeliest first. For audio just
+        transcribed, on the audio its words came from and from the encoding kept (about 1.7 times the CPU time
+        of transcribing it)."""
+        return self._submit([samples], single=True, sentences=True)
 
     def stop(self, future: Future[Any]) -> None:
         """Drop a request not started; end one being decoded at its next token (its future then holds the words
@@ -183,7 +221,7 @@ class MoonshineTranscriber:
         with self._lock:
             dropped, self._requests = list(self._requests), deque()
             thread = self._thread
-        for _, future, _ in dropped:
+        for _, future, _, _ in dropped:
             future.cancel()
         self._stop()
         if thread is not None and thread is not threading.current_thread():
@@ -191,16 +229,17 @@ class MoonshineTranscriber:
             # The request being decoded may have replaced its worker on the way out.
             self._stop()
 
-    def _submit(self, utterances: list[Any], single: bool) -> Future[Any]:
+    def _submit(self, utterances: list[Any], single: bool, sentences: bool = False) -> Future[Any]:
         import numpy as np
 
         utterances = [np.ascontiguousarray(samples, dtype="<f4") for samples in utterances]
         future: Future[Any] = Future()
         if all(len(samples) < SAMPLE_RATE // 10 for samples in utterances):
-            future.set_result("" if single else [""] * len(utterances))
+            nothing: Any = [] if sentences else ""
+            future.set_result(nothing if single else [nothing] * len(utterances))
             return future
         with self._lock:
-            self._requests.append((utterances, future, single))
+            self._requests.append((utterances, future, single, sentences))
             if self._thread is None:
                 self._thread = threading.Thread(target=self._serve, name="moonshine-requests", daemon=True)
                 self._thread.start()
@@ -213,11 +252,11 @@ class MoonshineTranscriber:
                 if not self._requests:
                     self._thread = None
                     return
-                utterances, future, single = self._requests.popleft()
+                utterances, future, single, sentences = self._requests.popleft()
             if not future.set_running_or_notify_cancel():
                 continue
             try:
-                heard = self._heard(utterances, future)
+                heard = self._likely(utterances, future) if sentences else self._heard(utterances, future)
                 future.set_result(heard[0] if single else heard)
             except EngineUnavailableError as error:
                 future.set_exception(error)
@@ -226,19 +265,30 @@ class MoonshineTranscriber:
                     self._stopping = None
 
     def _heard(self, utterances: list[Any], future: Future[Any]) -> list[str]:
-        import numpy as np
-
-        heard = self._exchange(utterances, future)
+        heard = [words(text) for text in self._exchange(utterances, future)]
         unheard = [number for number, text in enumerate(heard) if not text and len(utterances[number])]
         if unheard and self._stopping is not future:
-            silence = np.zeros(round(LEADING_SILENCE * SAMPLE_RATE), dtype="<f4")
-            again = self._exchange([np.concatenate([silence, utterances[number]]) for number in unheard], future)
+            again = self._exchange([padded(utterances[number]) for number in unheard], future)
             for number, text in zip(unheard, again, strict=True):
-                heard[number] = text
+                heard[number] = words(text)
+                self._padded.append(utterances[number].tobytes())
         return heard
 
-    def _exchange(self, utterances: list[Any], future: Future[Any]) -> list[str]:
-        from .moonshine_worker import REQUEST
+    def _likely(self, utterances: list[Any], future: Future[Any]) -> list[list[tuple[str, float]]]:
+        kept = set(self._padded)
+        asked = [padded(samples) if samples.tobytes() in kept else samples for samples in utterances]
+        likely = []
+        for reply in self._exchange(asked, future, sentences=True):
+            sentences: dict[str, float] = {}
+            for line in reply.splitlines():
+                score, _, text = line.partition("\t")
+                sentences.setdefault(words(text), float(score))
+            likely.append(list(sentences.items()))
+        return likely
+
+    def _exchange(self, utterances: list[Any], future: Future[Any], sentences: bool = False) -> list[str]:
+        """The worker's replies for the utterances, as it writes them."""
+        from .moonshine_worker import HYPOTHESES, REQUEST
 
         if self._worker is None:
             self._start()
@@ -250,21 +300,21 @@ class MoonshineTranscriber:
                 request = [REQUEST, struct.pack("<I", len(utterances))]
                 for samples in utterances:
                     data = samples.tobytes()
-                    request += [struct.pack("<I", len(data)), data]
+                    request += [struct.pack("<I", len(data) | (HYPOTHESES if sentences else 0)), data]
                 worker.stdin.write(b"".join(request))
                 worker.stdin.flush()
                 self._send_stop(future)
-            heard = []
+            replies = []
             for _ in utterances:
                 size = struct.unpack("<I", _read(worker.stdout, 4))[0]
-                heard.append(words(_read(worker.stdout, size).decode("utf-8", errors="replace")))
+                replies.append(_read(worker.stdout, size).decode("utf-8", errors="replace"))
         except (OSError, ValueError, EOFError, struct.error):
             problem = self._stop() or "no reason given"
             raise EngineUnavailableError(f"Moonshine stopped ({problem}); reinstall voice-skill") from None
         finally:
             with self._writing:
                 self._current = None
-        return heard
+        return replies
 
     def _send_stop(self, future: Future[Any]) -> None:
         """Tell the worker to end the request it decodes, if that is the one to stop (the caller holds _writing)."""
@@ -311,6 +361,13 @@ class MoonshineTranscriber:
 
     def __del__(self) -> None:
         self.close()
+
+
+def padded(samples: Any) -> Any:
+    """The samples after LEADING_SILENCE."""
+    import numpy as np
+
+    return np.concatenate([np.zeros(round(LEADING_SILENCE * SAMPLE_RATE), dtype="<f4"), samples])
 
 
 def _read(stream: IO[bytes], size: int) -> bytes:
@@ -391,9 +448,10 @@ class SecondOpinionRecogniser:
     kept (73.3% right before): Moonshine's words that the skill refuses are checked for domain words it misheard
     (`sound_alike`, given the skill's domain words: 78.1%, en-us+f4 50 -> 65%); and Moonshine's refusal stands
     against pocketsphinx's unsure words when the two heard different sentences (`_heard_otherwise`: 77.8%, one
-    more real off-topic recording refused). Words the skill still refuses are heard again at other speeds
-    (`OtherSpeeds`, SPEED_STAGES: 78.1% -> 81.2% on the same replay). All of it starts as soon as its input is
-    known, most often during the endpointer's wait, and what turns out not to be needed is stopped.
+    more real off-topic recording refused). Where the skill still refuses Moonshine's words, it is given
+    second chances (SECOND_CHANCES): the same audio heard at other speeds (`OtherSpeeds`), and if asked for,
+    Moonshine's next likeliest sentences before them (`LikelySentences`, WITH_LIKELY_SENTENCES). All of it starts as soon as its input is known, most often during the endpointer's
+    wait, and what turns out not to be needed is stopped.
     """
 
     def __init__(
@@ -403,6 +461,7 @@ class SecondOpinionRecogniser:
         meaning: Callable[[str], str | None],
         transcriber: MoonshineTranscriber | None = None,
         sound_alike: SoundAlike | None = None,
+        second_chances: Sequence[str] = SECOND_CHANCES,
     ) -> None:
         self.primary = primary
         self.name = primary.name
@@ -412,6 +471,9 @@ class SecondOpinionRecogniser:
         self._meaning = meaning
         self._second = transcriber or MoonshineTranscriber()
         self._sound_alike = sound_alike
+        self.second_chances = second_chances
+        """What is tried where the skill refuses Moonshine's words (SECOND_CHANCES, WITH_LIKELY_SENTENCES; none:
+        refused at once)."""
         self._guess: _Guess | None = None
         self._guessed = False
         """Whether the current run of quiet was already considered for a guess."""
@@ -473,21 +535,26 @@ class SecondOpinionRecogniser:
     def _understood(self, audio: bytes, text: str) -> tuple[str, str | None]:
         """Moonshine's words for the audio and the skill's meaning of them, None when it refuses them."""
         second = self._meaning(text) if text else None
-        if second is None and text and self._sound_alike is not None:
+        return (text, second) if second is not None else self._misheard(audio, text)
+
+    def _misheard(self, audio: bytes, text: str) -> tuple[str, str | None]:
+        """Moonshine's words that the skill refuses, with domain words it misheard put back, and their meaning;
+        the words as they were and None when that finds none."""
+        if text and self._sound_alike is not None:
             # Moonshine turns domain words it misses into other words ("my gib" for "my hip"): where the audio
             # fits the domain words near them better, pocketsphinx's acoustic model says so.
             alike = self._sound_alike.words(audio, text)
             understood = self._meaning(alike) if alike != text else None
             if understood is not None:
                 return alike, understood
-        return text, second
+        return text, None
 
     # When Moonshine runs (not what its words are worth): as early as its audio is known, never racing.
 
     def _moonshine_words(self, audio: bytes) -> tuple[str, str | None]:
-        """Moonshine's words for the spoken part of an utterance and their meaning, heard again at other speeds
-        when the skill refuses them: from the guess when it was made on exactly this audio (waiting for it to
-        finish), else from a decoding started now. Either way the same audio, so the same words."""
+        """Moonshine's words for the spoken part of an utterance and their meaning, given its second chances when the
+        skill refuses them: from the guess when it was made on exactly this audio (waiting for it to finish), else
+        from a decoding started now. Either way the same audio, so the same words."""
         guess, self._guess = self._guess, None
         self.started_early = guess is not None and guess.audio == audio
         if guess is not None and not self.started_early:
@@ -495,18 +562,35 @@ class SecondOpinionRecogniser:
         if guess is None or not self.started_early:
             guess = _Guess(audio, self._second.submit(pcm_to_samples(audio)))
         if guess.understood is None:
-            guess.understood = self._understood(audio, guess.words.result())
-        if guess.understood[1] is not None:
+            self._look_at(guess, guess.words.result())
+        assert guess.understood is not None
+        if guess.understood[1] is not None or guess.chances is None:
             return guess.understood
-        speeds = guess.speeds or OtherSpeeds(self._second, pcm_to_samples(audio), partial(self._understood, audio))
-        again = speeds.result()
+        again = guess.chances.result()
         return again if again[1] is not None else guess.understood
+
+    def _look_at(self, guess: _Guess, text: str) -> None:
+        """Understand the guess's words; where the skill refuses them, start its second chances, before the
+        check for misheard domain words, so that Moonshine works on them while pocketsphinx checks; stopped if
+        the check finds a meaning."""
+        second = self._meaning(text) if text else None
+        if second is None:
+            samples = pcm_to_samples(guess.audio)
+            chances: dict[str, Callable[[], _Chance]] = {
+                LIKELY_SENTENCES: partial(LikelySentences, self._second, samples, text, self._meaning),
+                OTHER_SPEEDS: partial(OtherSpeeds, self._second, samples, partial(self._understood, guess.audio)),
+            }
+            guess.chances = SecondChances([chances[name] for name in self.second_chances])
+        guess.understood = (text, second) if second is not None else self._misheard(guess.audio, text)
+        if guess.understood[1] is not None and guess.chances is not None:
+            guess.chances.stop()
+            guess.chances = None
 
     def _follow_quiet(self) -> None:
         """Once the speech has been quiet for as long as Moonshine hears of it (`quiet_heard`), everything it will
         hear of this utterance is known: start it now (pocketsphinx's confidence, which may spare it, is only known
         at the end). Speech that resumes, or an utterance that ends, drops the guess; one that goes on waiting has
-        its words looked at as soon as they come, and heard again at other speeds if the skill refuses them."""
+        its words looked at as soon as they come, and its second chances started if the skill refuses them."""
         quiet = self.primary.quiet_so_far
         if quiet < self._quiet_seen or not quiet:
             self._guessed = False
@@ -527,16 +611,13 @@ class SecondOpinionRecogniser:
             self._guess = _Guess(audio, self._second.submit(pcm_to_samples(audio)))
 
     def _follow_guess(self, guess: _Guess) -> None:
-        """Without waiting: the guess's words understood once they come; the other speeds started if the skill
-        refuses them, and their next stage once a stage's words come."""
+        """Without waiting: the guess's words understood once they come; its second chances started if the skill
+        refuses them, and taken further as their decodings come."""
         if guess.understood is None:
             if guess.words.done() and not guess.words.cancelled() and guess.words.exception() is None:
-                guess.understood = self._understood(guess.audio, guess.words.result())
-                if guess.understood[1] is None:
-                    samples = pcm_to_samples(guess.audio)
-                    guess.speeds = OtherSpeeds(self._second, samples, partial(self._understood, guess.audio))
-        elif guess.speeds is not None:
-            guess.speeds.follow()
+                self._look_at(guess, guess.words.result())
+        elif guess.chances is not None:
+            guess.chances.follow()
 
     def _drop_guess(self) -> None:
         guess, self._guess = self._guess, None
@@ -547,8 +628,8 @@ class SecondOpinionRecogniser:
         """End the guess's decodings, also in the middle: nobody wants its words, and the next answer must not
         wait for them."""
         self._second.stop(guess.words)
-        if guess.speeds is not None:
-            guess.speeds.stop()
+        if guess.chances is not None:
+            guess.chances.stop()
 
 
 @dataclass
@@ -559,8 +640,8 @@ class _Guess:
     words: Future[str]
     understood: tuple[str, str | None] | None = None
     """Its words and their meaning, once looked at."""
-    speeds: OtherSpeeds | None = None
-    """The same audio heard at other speeds, once its words were refused."""
+    chances: SecondChances | None = None
+    """Its second chances, once its words were refused."""
 
 
 class OtherSpeeds:
@@ -616,6 +697,95 @@ class OtherSpeeds:
         elif counts:
             self._decoding = self._next_stage()
         if self._decoding is None:
+            self.answer = self.answer or ("", None)
+
+
+class LikelySentences:
+    """Moonshine's next likeliest sentences for an utterance whose words the skill refuses (a beam search in the
+    worker), one taken as `alternatives.understood_alternative` allows. The same interface as OtherSpeeds."""
+
+    def __init__(
+        self, transcriber: MoonshineTranscriber, samples: Any, heard: str, meaning: Callable[[str], str | None]
+    ) -> None:
+        self._transcriber = transcriber
+        self._heard = heard
+        self._meaning = meaning
+        self.answer: tuple[str, str | None] | None = None
+        """The sentence taken, with its meaning; ("", None) when none was."""
+        self._decoding: Future[list[tuple[str, float]]] | None = None
+        if heard:
+            self._decoding = transcriber.submit_hypotheses(samples)
+        else:
+            self.answer = ("", None)
+
+    def follow(self) -> None:
+        """Take the sentences once they have come, without waiting."""
+        if self._decoding is not None and self._decoding.done():
+            self.result()
+
+    def result(self) -> tuple[str, str | None]:
+        """The answer, waiting for the sentences."""
+        decoding, self._decoding = self._decoding, None
+        if decoding is not None:
+            self.answer = understood_alternative(self._heard, decoding.result(), self._meaning) or ("", None)
+        return self.answer or ("", None)
+
+    def stop(self) -> None:
+        decoding, self._decoding = self._decoding, None
+        if decoding is not None:
+            self._transcriber.stop(decoding)
+
+
+class _Chance(Protocol):
+    answer: tuple[str, str | None] | None
+
+    def follow(self) -> None: ...
+
+    def result(self) -> tuple[str, str | None]: ...
+
+    def stop(self) -> None: ...
+
+
+class SecondChances:
+    """Second chances tried one after the other, each started (from the functions that make them) only when the
+    one before found no meaning; the answer is the first meaning found, ("", None) when none was."""
+
+    def __init__(self, chances: Sequence[Callable[[], _Chance]]) -> None:
+        self._waiting = list(chances)
+        self._chance: _Chance | None = None
+        self.answer: tuple[str, str | None] | None = None
+        self._next()
+
+    def follow(self) -> None:
+        """Take each chance that has finished, and start the next, without waiting."""
+        while self._chance is not None:
+            self._chance.follow()
+            if self._chance.answer is None:
+                return
+            self._take(self._chance.answer)
+
+    def result(self) -> tuple[str, str | None]:
+        """The answer, waiting for the chances it needs."""
+        while self._chance is not None:
+            self._take(self._chance.result())
+        return self.answer or ("", None)
+
+    def stop(self) -> None:
+        chance, self._chance = self._chance, None
+        if chance is not None:
+            chance.stop()
+
+    def _take(self, answer: tuple[str, str | None]) -> None:
+        self._chance = None
+        if answer[1] is not None:
+            self.answer = answer
+        else:
+            self._next()
+
+    def _next(self) -> None:
+        if self._waiting:
+            self._chance = self._waiting.pop(0)()
+        else:
             self.answer = self.answer or ("", None)
 
 

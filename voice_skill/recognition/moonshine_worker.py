@@ -2,10 +2,12 @@
 requests on stdin until it closes.
 
 A request is the byte REQUEST, a little-endian uint32 count of utterances, then for each a uint32 byte count and
-that many bytes of float32 samples at 16 kHz. The utterances are decoded at once, each on a thread of its own
-(up to DECODERS: one model, one core each), and the worker writes for each, in order, a uint32 byte count and its
-text in UTF-8. The byte STOP, sent while a request is being decoded, ends its decodings at their next token (the
-words so far are written; the parent drops them); one that comes after the answer is ignored. Started by
+that many bytes of float32 samples at 16 kHz; a byte count with HYPOTHESES set asks for the utterance's likeliest
+sentences (`MoonshineModel.hypotheses`) instead of its words. The utterances are decoded at once, each on a thread
+of its own (up to DECODERS: one model, one core each), and the worker writes for each, in order, a uint32 byte
+count and its text in UTF-8: the words, or the likeliest sentences one a line after their log-probability and a
+tab. The byte STOP, sent while a request is being decoded, ends its decodings at their next token (what was found
+so far is written; the parent drops it); one that comes after the answer is ignored. Started by
 `moonshine.MoonshineTranscriber`.
 """
 
@@ -18,6 +20,10 @@ import struct
 import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor, wait
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .moonshine_model import MoonshineModel
 
 REQUEST = b"R"
 STOP = b"S"
@@ -29,6 +35,9 @@ another 0.5 GB for the same speed."""
 
 POLL = 0.005
 """Seconds between looks at stdin for STOP while a request is decoded (a decoder step takes about as long)."""
+
+HYPOTHESES = 1 << 31
+"""Set in a request's byte count (which is far below it) to ask for the likeliest sentences."""
 
 
 def main() -> int:
@@ -54,9 +63,10 @@ def main() -> int:
         utterances = []
         for _ in range(count):
             (size,) = struct.unpack("<I", read_exactly(requests, 4))
-            utterances.append(np.frombuffer(read_exactly(requests, size), dtype="<f4"))
+            samples = np.frombuffer(read_exactly(requests, size & ~HYPOTHESES), dtype="<f4")
+            utterances.append((samples, bool(size & HYPOTHESES)))
         stop = threading.Event()
-        decodings = [decoders.submit(model.transcribe, samples, stop) for samples in utterances]
+        decodings = [decoders.submit(decode, model, samples, sentences, stop) for samples, sentences in utterances]
         closed = False
         while wait(decodings, timeout=POLL).not_done:
             if not stop.is_set() and select.select([requests], [], [], 0)[0]:
@@ -68,6 +78,13 @@ def main() -> int:
             return 0
         replies.write(b"".join(struct.pack("<I", len(text)) + text for text in texts))
         replies.flush()
+
+
+def decode(model: MoonshineModel, samples: Any, sentences: bool, stop: threading.Event) -> str:
+    """The utterance's words, or its likeliest sentences (one a line after their log-probability and a tab)."""
+    if not sentences:
+        return model.transcribe(samples, stop)
+    return "\n".join(f"{score!r}\t{' '.join(text.split())}" for text, score in model.hypotheses(samples, stop=stop))
 
 
 def read_exactly(stream: int, size: int) -> bytes:

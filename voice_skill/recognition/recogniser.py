@@ -64,7 +64,8 @@ def open_recogniser(
     settings.open_vocabulary lifts the restriction (Vosk without grammar, pocketsphinx with its generic
     language model). The engine's own transcripts come back; wrap it in `screening.screened` to refuse
     audio that holds no speech. meaning (the question the skill takes words for, None if none) lets the
-    restricted pocketsphinx ask Moonshine about the utterances it may have misheard (settings.second_opinion);
+    restricted pocketsphinx ask Moonshine about the utterances it may have misheard (settings.second_opinion, with
+    its second chances where the skill refuses Moonshine's words too: settings.second_chances);
     domain_words (the loaded skill's `Skill.domain_words`) are those Moonshine's words are checked against
     when the skill does not understand them (`sound_alike`).
     """
@@ -116,8 +117,18 @@ def open_recogniser(
             lambda: recogniser.last_utterance,
             meaning,
             sound_alike=SoundAlike(domain_words, sentences) if domain_words else None,
+            second_chances=second_chances(settings),
         )
     return recogniser
+
+
+def second_chances(settings: RecognitionSettings) -> tuple[str, ...]:
+    """What the second opinion tries where the skill refuses Moonshine's words, as the settings ask."""
+    from . import moonshine
+
+    if not settings.second_chances:
+        return ()
+    return moonshine.WITH_LIKELY_SENTENCES if settings.likely_sentences else moonshine.SECOND_CHANCES
 
 
 def engine_notice(recogniser: Recogniser) -> str:
@@ -160,7 +171,9 @@ def available_engines() -> list[EngineInfo]:
             + "; the default without a Vosk model: pocketsphinx alone answers about 0.05 s after you stop"
             " speaking; Moonshine, asked about most questions, decodes in the 0.4 s pause it starts in; the other"
             " speeds trade answer time for those 9 points (p90 0.53-0.58 s against 0.21 s without them on a quiet"
-            " 2-core machine, 1.3-2.2 s against 0.6-0.9 s on a busy one; its worker loads in about 2.5 s at the start)"
+            " 2-core machine, 1.3-2.2 s against 0.6-0.9 s on a busy one; its worker loads in about 2.5 s at the start);"
+            " --likely-sentences also looks at Moonshine's next likeliest sentences (3 points more on the dev sample,"
+            " about 1.7 times the p90)"
             if pocketsphinx_ok
             else "the pocketsphinx package is not installed; reinstall voice-skill",
             default=vosk_model is None and pocketsphinx_ok,
