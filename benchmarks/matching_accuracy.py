@@ -4,7 +4,9 @@ Data: the project's transcript corpus (tests/transcripts, split by hand) and, wh
 sits beside the repository, public sets (CLINC150 out-of-scope and in-scope requests of other
 assistants, MedQuAD questions about other conditions, and hand-labelled near-domain MedQuAD
 questions; odd lines dev, even lines test). Thresholds are tuned on dev only: `--calibrate` searches
-them on dev and prints the best; the test figures are the ones to report.
+them on dev and prints the best; the test figures are the ones to report. The meaning layer learns from
+the transcripts' dev split itself (matching/paraphrases.py), so the dev figures here are in-sample:
+benchmarks/cross_validation.py measures dev by 5-fold cross-validation instead.
 """
 
 from __future__ import annotations

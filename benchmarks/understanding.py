@@ -10,6 +10,8 @@ in its own interpreter through the public API only (`Skill.load`, `Session.respo
 - transcripts of real off-topic speech (../shared/eval/audio-real/index.tsv) asked fresh and as a
   follow-up after a topic answer, where a repaired word or a loose follow-up would invent a topic,
 - per-query latency p50/p99 (typed, warm) and the cold `voice-skill ask` start above bare python.
+Only the test split is measured: since this release the meaning layer learns from the dev split
+(matching/paraphrases.py); benchmarks/cross_validation.py measures it within dev.
 """
 
 from __future__ import annotations

@@ -11,6 +11,7 @@ import pytest
 from voice_skill.cache import cache_dir
 from voice_skill.matching import semantic
 from voice_skill.matching.matcher import Matcher
+from voice_skill.matching.paraphrases import dev_paraphrases
 from voice_skill.matching.semantic import Encoder, SemanticIndex, model_zip, spread
 from voice_skill.skill import Skill
 
@@ -92,21 +93,54 @@ def test_meaning_never_overrules_a_clear_refusal(skill: Skill, question: str) ->
     assert skill.matcher.match(question).intent == "out_of_scope"
 
 
-def test_the_shipped_vectors_belong_to_the_shipped_topics(skill: Skill) -> None:
-    """Else every first refusal would build them (minutes): run `python -m voice_skill.matching`."""
+def test_the_shipped_vectors_belong_to_the_shipped_topics_and_the_dev_paraphrases(skill: Skill) -> None:
+    """Else every first refusal would build them (minutes), or the topic model would not have learnt the corpus as it
+    is: run `python -m voice_skill.matching`."""
     index = skill.matcher.semantic
     assert index is not None
-    assert sorted(path.name for path in semantic.SHIPPED.glob("*.npy")) == [index.file_name, index.model_file_name]
+    learnt = index.learning_from(dev_paraphrases())
+    shipped = sorted(path.name for path in semantic.SHIPPED.glob("*.npy"))
+    assert shipped == sorted([learnt.file_name, learnt.model_file_name, learnt.paraphrases_file_name])
+
+
+def test_an_installed_package_finds_the_paraphrases_and_the_model_that_learnt_from_them(skill: Skill) -> None:
+    """It has no transcripts to name them by: the examples' part of the name finds them."""
+    index = skill.matcher.semantic
+    assert index is not None
+    question = "what should i look for in a chair if my bottom gets sore"
+    assert index.read(question) == index.learning_from(dev_paraphrases()).read(question)
+
+
+def test_paraphrases_are_neighbours_and_teach_the_topic_model_wording_its_examples_lack() -> None:
+    examples = {
+        "sitting": ["sitting all day hurts my bottom", "my bum aches after a long drive"],
+        "weather": ["will it rain tomorrow", "is it going to be sunny"],
+    }
+    question = "a long film at the cinema leaves my backside sore"
+    alone = SemanticIndex(examples).read(question)
+    learnt = SemanticIndex(examples, {"sitting": ["a long film at the cinema leaves my rear aching"]})
+    assert learnt.model_file_name != SemanticIndex(examples).model_file_name
+    meaning = learnt.read(question)
+    assert meaning.topic == "sitting" and meaning.probability >= alone.probability
+    assert meaning.nearest.similarity > 0.8 > 0.5 > alone.nearest.similarity
+
+
+def _no_single_neighbour_decides(skill: Skill, **changes: float) -> Matcher:
+    """The matcher with no nearest example or paraphrase close enough to decide alone: only the topic model may."""
+    names = ("semantic_accept", "semantic_accept_without_domain", "semantic_agree", "semantic_agree_without_domain")
+    never = dict.fromkeys(names, 1.01)
+    thresholds = dataclasses.replace(skill.matcher.thresholds, **never, **changes)
+    return Matcher(skill.knowledge, thresholds, skill.matcher.index)
 
 
 def test_the_topic_model_answers_a_question_near_no_single_example(skill: Skill) -> None:
-    """No posture example is close enough to decide alone, and the words rank another topic first; all the
-    posture examples together point to posture."""
+    """With no single example or paraphrase allowed to decide, and the words ranking another topic first, all the
+    posture examples and paraphrases together point to posture."""
     question = "should i sit with my hips higher than my knees"
-    found = skill.matcher.match(question)
+    assert skill.matcher.match(question).intent.topic == "daily_care"
+    found = _no_single_neighbour_decides(skill).match(question)
     assert (found.intent.topic, found.reason) == ("daily_care", "the topic model is sure")
-    unsure = dataclasses.replace(skill.matcher.thresholds, semantic_topic=1.01)
-    assert Matcher(skill.knowledge, unsure, skill.matcher.index).match(question).intent == "out_of_scope"
+    assert _no_single_neighbour_decides(skill, semantic_topic=1.01).match(question).intent == "out_of_scope"
 
 
 @pytest.mark.parametrize(
@@ -125,7 +159,7 @@ def test_the_topic_model_leaves_look_alikes_refused(skill: Skill, question: str)
 
 def test_general_words_do_not_keep_the_topic_model_from_a_posture_question(skill: Skill) -> None:
     """The general word "normal" names no subject of its own: the question is about seats, as "an office chair" is."""
-    found = skill.matcher.match("is a saddle stool better than a normal office seat")
+    found = _no_single_neighbour_decides(skill).match("is a saddle stool better than a normal office seat")
     assert (found.intent, found.reason) == ("daily_care", "the topic model is sure")
 
 
@@ -267,3 +301,37 @@ def test_an_unwritable_cache_only_costs_time(encoder: Encoder, monkeypatch: pyte
     monkeypatch.setenv("VOICE_SKILL_CACHE_DIR", str(blocker / "cache"))
     question = ["my hip hurts when i walk"]
     assert (Encoder(archive).encode(question) == encoder.encode(question)).all()
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["what cushion is best for a hard wooden dining chair", "how should lorry drivers sit to look after their backs"],
+)
+def test_a_question_worded_as_people_ask_is_answered_once_meaning_learnt_their_wording(
+    skill: Skill, question: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Neither is in the corpus; the dev paraphrases hold others like them ("a hard kitchen chair", "truck drivers"),
+    and the examples alone do not."""
+    assert skill.matcher.match(question).intent == "daily_care"
+    index = skill.matcher.semantic
+    assert index is not None
+    (tmp_path / index.file_name).write_bytes((semantic.SHIPPED / index.file_name).read_bytes())
+    monkeypatch.setattr(semantic, "SHIPPED", tmp_path)
+    examples_only = Matcher(skill.knowledge, index=skill.matcher.index)
+    assert examples_only.match(question).intent == "out_of_scope"
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "what is a disc jockey",
+        "how do i burn a dvd disc",
+        "what is hip hop music",
+        "what is the best exercise ball to buy",
+        "how do i get a coffee stain out of my office chair",
+        "what cushion is best for a dog bed",
+        "how should lorry drivers plan their rest breaks",
+    ],
+)
+def test_meaning_that_learnt_people_s_wording_still_refuses_look_alikes(skill: Skill, question: str) -> None:
+    assert skill.matcher.match(question).intent == "out_of_scope"

@@ -1,12 +1,15 @@
-"""`python -m voice_skill.matching`: write the vectors of the shipped topics' examples and their topic model into the package.
+"""`python -m voice_skill.matching`: write the vectors of the shipped topics' examples, of the dev paraphrases and
+the topic model learnt from both into the package.
 
-Run it after changing the topic files; tests/test_matching_semantic.py says when the shipped ones are stale.
+Run it in a checkout of the repository after changing the topic files or the dev split of tests/transcripts;
+tests/test_matching_semantic.py says when the shipped ones are stale.
 """
 
 from __future__ import annotations
 
 from ..knowledge.loader import load_knowledge
 from .matcher import Matcher
+from .paraphrases import TRANSCRIPTS, dev_paraphrases
 from .semantic import SHIPPED
 
 
@@ -15,10 +18,15 @@ def main() -> None:
     semantic = Matcher(load_knowledge()).semantic
     if semantic is None:
         raise SystemExit("The sentence encoder is not installed: run script/setup.")
-    for stale in (*SHIPPED.glob("semantic-*.npy"), *SHIPPED.glob("topics-*.npy")):
-        if stale.name not in (semantic.file_name, semantic.model_file_name):
+    if not TRANSCRIPTS.is_dir():
+        raise SystemExit(f"No transcript corpus at {TRANSCRIPTS}: run this in a checkout of the repository.")
+    semantic = semantic.learning_from(dev_paraphrases())
+    kept = (semantic.file_name, semantic.model_file_name, semantic.paraphrases_file_name)
+    for stale in SHIPPED.glob("*.npy"):
+        if stale.name not in kept:
             stale.unlink()
-    print(semantic.save(SHIPPED))
+    for path in semantic.save(SHIPPED):
+        print(path)
 
 
 if __name__ == "__main__":

