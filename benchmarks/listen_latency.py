@@ -79,6 +79,7 @@ from voice_skill.dialogue import Session
 from voice_skill.recognition.recogniser import Recogniser, open_recogniser
 from voice_skill.recognition.screening import screened
 from voice_skill.recognition.transcript import Transcript
+from voice_skill.settings import RecognitionSettings
 from voice_skill.skill import Skill
 from voice_skill.speech.speaker import EngineSpeaker
 from voice_skill.speech.synthesiser import Synthesiser
@@ -246,7 +247,13 @@ def percentile_90(values: list[float]) -> float:
 
 
 def main() -> None:
-    argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter).parse_args()
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument(
+        "--likely-sentences",
+        action="store_true",
+        help="measure the option of that name (Moonshine's likely sentences before the other speeds)",
+    )
+    args = parser.parse_args()
     skill = Skill.load()
     questions = [
         topic.sentences[0] for topic in skill.knowledge.topics.values() if topic.is_medical and topic.sentences
@@ -254,7 +261,10 @@ def main() -> None:
     # Wording the topics never saw, where pocketsphinx often needs Moonshine's second opinion.
     questions += [case.text for case in held_out(skill)[:PARAPHRASES]]
     # As `listen` opens it: the worker of the second opinion loads while the greeting is spoken.
-    engine = screened(open_recogniser(skill.sentences, meaning=skill.meaning, domain_words=skill.domain_words))
+    settings = RecognitionSettings(likely_sentences=args.likely_sentences)
+    engine = screened(
+        open_recogniser(skill.sentences, settings, meaning=skill.meaning, domain_words=skill.domain_words)
+    )
     print(f"engine: {engine.description}")
     latencies: list[float] = []
     paths: dict[str, list[float]] = {"pocketsphinx": [], "moonshine": [], "kept": []}
