@@ -82,6 +82,14 @@ def test_a_robotic_voices_consonants_are_near_and_other_words_far() -> None:
         ("what helps sciatica", "en-us+f3", "what felt sadicker", "sciatica"),
         ("why do my hips ache", "en-us+f3", "why do my gip take", "causes_overview"),
         ("my glutes ache after the gym", "en-us+f4", "my loot's sake after the game", "improper_exercise"),
+        # Words with many domain words equally near: "birth" is 0.5 from five of them, "butt" not the nearest.
+        ("so why does my butt hurt", "en-us+f3", "so why does my birth third", "causes_overview"),
+        (
+            "should i book in with the doctor if my bum has hurt for a month",
+            "en-us+f4",
+            "should i walk in with the doctor if my mom has dirt for a month",
+            "see_doctor",
+        ),
     ],
 )
 def test_a_domain_word_moonshine_missed_is_put_back_where_the_audio_holds_it(
