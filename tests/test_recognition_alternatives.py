@@ -156,18 +156,7 @@ class HeardWith:
 def test_the_second_opinion_answers_an_alternative_only_where_the_skill_refuses_moonshines_words(
     skill: Skill, moonshine: HeardWith, answered: tuple[str, str]
 ) -> None:
-    primary = ScriptedPrimary("what is sitting", 0.3, seconds=2.0)
-    recogniser = SecondOpinionRecogniser(
-        primary,
-        lambda: primary.last_utterance,
-        skill.meaning,
-        transcriber=moonshine,  # type: ignore[arg-type]
-        second_chances=WITH_LIKELY_SENTENCES,
-    )
-
-    transcript = recogniser.finish()
-
-    assert (transcript.text, transcript.engine) == answered
+    assert finish(skill, moonshine) == answered
     assert moonshine.asked == (skill.meaning(moonshine.words) is None)
 
 
