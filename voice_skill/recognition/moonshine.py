@@ -18,6 +18,7 @@ and the guess is waited for, never raced: the same audio always gets the same wo
 from __future__ import annotations
 
 import contextlib
+import itertools
 import re
 import struct
 import subprocess
@@ -25,8 +26,8 @@ import sys
 import threading
 from collections import Counter, deque
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future
-from dataclasses import dataclass
+from concurrent.futures import FIRST_COMPLETED, Future, InvalidStateError, wait
+from dataclasses import dataclass, field
 from functools import partial
 from typing import IO, TYPE_CHECKING, Any, Protocol
 
@@ -122,6 +123,12 @@ of benchmarks/listen_latency.py, whose p90 went from 1824 and 1609 ms (the speed
 runs in turn on the shared machine at loads of 5 to 7: about 1.7 times as long, which on the idle machine
 (the speeds alone: 647 ms) would be over the 800 ms allowed."""
 
+SPECULATE_SPEEDS = True
+"""Start the other speeds' first stage with Moonshine's first decoding of an utterance, not once its words are
+refused: the first decoding takes one core and leaves the other idle, so the first speed decodes beside it, and
+the speeds are stopped (at their next token) when its words, or the misheard domain words put back, are
+understood. The decisions do not change: the speeds count only where the words were refused, as before."""
+
 PADDED_KEPT = 8
 """Samples remembered as heard only after LEADING_SILENCE: more than a question's decodings at other speeds."""
 
@@ -148,29 +155,29 @@ class MoonshineTranscriber:
     (`python -m voice_skill.recognition.moonshine_worker`: length-prefixed samples on stdin, text on stdout).
     The worker starts loading at once, in parallel with whatever the caller loads next.
 
-    Requests are answered in order by a thread that runs while there are any (`submit`), so the caller can go
-    on while Moonshine decodes; `transcribe` waits for the words. A request may hold several utterances, decoded at
-    the same time on the worker's threads (`submit_together`); `stop` ends a request in the middle of its decoding,
-    so words nobody wants do not keep the worker from the next. The thread is a daemon: a command never waits
-    at exit for words nobody wants (the worker ends when its input closes with this process)."""
+    Requests go to the worker as they are made (`submit`), written by a thread that runs while there are any, and
+    are decoded there without waiting for each other, one core each: the caller goes on while Moonshine decodes,
+    and a request made while another is decoded starts at once on the core the other leaves idle. `transcribe`
+    waits for the words. A request may hold several utterances (`submit_together`); `stop` ends a request in the
+    middle of its decoding, so words nobody wants do not keep a core from the next. The threads are daemons: a
+    command never waits at exit for words nobody wants (the worker ends when its input closes with this
+    process)."""
 
     def __init__(self) -> None:
         self._worker: subprocess.Popen[bytes] | None = None
         self._lock = threading.Lock()
-        """Guards the worker's replacement and the requests, shared by the caller and the requests' thread."""
-        self._requests: deque[tuple[list[Any], Future[Any], bool, bool]] = deque()
-        """Each request's utterances, its future, whether it is one utterance (its future gives its result, not a
-        list) and whether Moonshine's likeliest sentences are wanted rather than its words."""
+        """Guards the worker's replacement, the requests and what is to be written, shared by the caller and the
+        threads that write and read."""
+        self._outbox: deque[tuple[bytes, _Request]] = deque()
+        """What is to be written to the worker, in order: each request (REQUEST) and each STOP for one sent."""
+        self._awaited: dict[int, _Request] = {}
+        """The requests sent and not yet answered, by their numbers."""
+        self._numbers = itertools.count()
+        self._writer: threading.Thread | None = None
+        self._reader: threading.Thread | None = None
         self._padded: deque[bytes] = deque(maxlen=PADDED_KEPT)
         """The last samples whose words came after LEADING_SILENCE: their likeliest sentences are asked for the
         same way."""
-        self._thread: threading.Thread | None = None
-        self._writing = threading.Lock()
-        """Guards what is written to the worker: a request, then a STOP for it, never the other way round."""
-        self._current: Future[Any] | None = None
-        """The request the worker is decoding (guarded by _writing)."""
-        self._stopping: Future[Any] | None = None
-        """The request that stop() was asked to end."""
         if not available():
             raise EngineUnavailableError("moonshine-cpp, onnxruntime or onnx is not installed; reinstall voice-skill")
         self._start()
@@ -180,57 +187,60 @@ class MoonshineTranscriber:
         return self.submit(samples).result()
 
     def submit(self, samples: Any) -> Future[str]:
-        """Start transcribing after the requests before it; the future's result is what transcribe() returns,
-        or its EngineUnavailableError. Cancelling it drops the request if Moonshine has not started on it."""
+        """Start transcribing; the future's result is what transcribe() returns, or its EngineUnavailableError.
+        Cancelling it drops the request if it has not gone to the worker yet."""
         return self._submit([samples], single=True)
 
     def submit_together(self, utterances: list[Any]) -> Future[list[str]]:
-        """Start transcribing the utterances at the same time, after the requests before them; the future's
-        result is their words in order."""
+        """Start transcribing the utterances at the same time; the future's result is their words in order."""
         return self._submit(utterances, single=False)
 
     def submit_hypotheses(self, samples: Any) -> Future[list[tuple[str, float]]]:
-        """Start finding Moonshine's likeliest sentences for the audio (a beam search: `MoonshineModel.hypotheses`)
-        after the requests before it: their words, each with its log-probability, likeliest first. For audio just
-        transcribed, on the audio its words came from and from the encoding kept (about 1.7 times the CPU time
-        of transcribing it)."""
+        """Start finding Moonshine's likeliest sentences for the audio (a beam search: `MoonshineModel.hypotheses`):
+        their words, each with its log-probability, likeliest first. For audio just transcribed, on the audio its
+        words came from and from the encoding kept (about 1.7 times the CPU time of transcribing it)."""
         return self._submit([samples], single=True, sentences=True)
 
     def stop(self, future: Future[Any]) -> None:
-        """Drop a request not started; end one being decoded at its next token (its future then holds the words
+        """Drop a request not yet sent; end one being decoded at its next token (its future then holds the words
         so far, which are not Moonshine's words for the utterance: nobody should use them)."""
+        from .moonshine_worker import STOP
+
         with self._lock:
-            for request in self._requests:
-                if request[1] is future:
-                    self._requests.remove(request)
-                    future.cancel()
+            for item in self._outbox:
+                if item[1].future is future:
+                    self._outbox.remove(item)
+                    _drop(item[1])
                     return
-            if future.done():
+            request = next((sent for sent in self._awaited.values() if sent.future is future), None)
+            if request is None or request.stopped:
                 return
-            self._stopping = future
-        # Without waiting: the requests' thread may be writing the request itself, and then sends the STOP after it.
-        if self._writing.acquire(blocking=False):
-            try:
-                self._send_stop(future)
-            finally:
-                self._writing.release()
+            request.stopped = True
+            self._send(STOP, request)
 
     def close(self) -> None:
-        """Drop the requests not started, stop the worker (a request being decoded ends with it); a later
-        transcribe() starts a new one."""
+        """Drop the requests not sent, stop the worker (the requests being decoded end with an
+        EngineUnavailableError); a later transcribe() starts a new one."""
         with self._lock:
-            dropped, self._requests = list(self._requests), deque()
-            thread = self._thread
-        for _, future, _, _ in dropped:
-            future.cancel()
+            dropped, self._outbox = list(self._outbox), deque()
+            awaited, self._awaited = list(self._awaited.values()), {}
+            writer = self._writer
+        for _, request in dropped:
+            _drop(request)
+        for request in awaited:
+            with contextlib.suppress(InvalidStateError):
+                request.future.set_exception(EngineUnavailableError("Moonshine was closed"))
         self._stop()
-        if thread is not None and thread is not threading.current_thread():
-            thread.join()
-            # The request being decoded may have replaced its worker on the way out.
-            self._stop()
+        for thread in (writer, self._reader):
+            if thread is not None and thread is not threading.current_thread():
+                thread.join()
+        # A request being written may have started a worker on the way out.
+        self._stop()
 
     def _submit(self, utterances: list[Any], single: bool, sentences: bool = False) -> Future[Any]:
         import numpy as np
+
+        from .moonshine_worker import REQUEST
 
         utterances = [np.ascontiguousarray(samples, dtype="<f4") for samples in utterances]
         future: Future[Any] = Future()
@@ -239,106 +249,137 @@ class MoonshineTranscriber:
             future.set_result(nothing if single else [nothing] * len(utterances))
             return future
         with self._lock:
-            self._requests.append((utterances, future, single, sentences))
-            if self._thread is None:
-                self._thread = threading.Thread(target=self._serve, name="moonshine-requests", daemon=True)
-                self._thread.start()
+            asked = utterances
+            if sentences:
+                kept = set(self._padded)
+                asked = [padded(samples) if samples.tobytes() in kept else samples for samples in utterances]
+            self._send(REQUEST, _Request(utterances, future, single, sentences, asked))
         return future
 
-    def _serve(self) -> None:
-        """The requests' thread: the only one that talks to the worker while it runs; ends when none are left."""
+    def _send(self, kind: bytes, request: _Request) -> None:
+        """Put a request or a STOP for it in the outbox, and start the thread that writes it (the caller holds
+        _lock)."""
+        self._outbox.append((kind, request))
+        if self._writer is None:
+            self._writer = threading.Thread(target=self._write, name="moonshine-requests", daemon=True)
+            self._writer.start()
+
+    def _write(self) -> None:
+        """The writing thread: writes what is in the outbox (waiting, at a first start, while the worker loads
+        its model); ends when nothing is left."""
+        from .moonshine_worker import HYPOTHESES, STOP
+
         while True:
             with self._lock:
-                if not self._requests:
-                    self._thread = None
+                if not self._outbox:
+                    self._writer = None
                     return
-                utterances, future, single, sentences = self._requests.popleft()
-            if not future.set_running_or_notify_cancel():
-                continue
-            try:
-                heard = self._likely(utterances, future) if sentences else self._heard(utterances, future)
-                future.set_result(heard[0] if single else heard)
-            except EngineUnavailableError as error:
-                future.set_exception(error)
-            with self._lock:
-                if self._stopping is future:
-                    self._stopping = None
-
-    def _heard(self, utterances: list[Any], future: Future[Any]) -> list[str]:
-        heard = [words(text) for text in self._exchange(utterances, future)]
-        unheard = [number for number, text in enumerate(heard) if not text and len(utterances[number])]
-        if unheard and self._stopping is not future:
-            again = self._exchange([padded(utterances[number]) for number in unheard], future)
-            for number, text in zip(unheard, again, strict=True):
-                heard[number] = words(text)
-                self._padded.append(utterances[number].tobytes())
-        return heard
-
-    def _likely(self, utterances: list[Any], future: Future[Any]) -> list[list[tuple[str, float]]]:
-        kept = set(self._padded)
-        asked = [padded(samples) if samples.tobytes() in kept else samples for samples in utterances]
-        likely = []
-        for reply in self._exchange(asked, future, sentences=True):
-            sentences: dict[str, float] = {}
-            for line in reply.splitlines():
-                score, _, text = line.partition("\t")
-                sentences.setdefault(words(text), float(score))
-            likely.append(list(sentences.items()))
-        return likely
-
-    def _exchange(self, utterances: list[Any], future: Future[Any], sentences: bool = False) -> list[str]:
-        """The worker's replies for the utterances, as it writes them."""
-        from .moonshine_worker import HYPOTHESES, REQUEST
-
-        if self._worker is None:
-            self._start()
-        worker = self._worker
-        assert worker is not None and worker.stdin is not None and worker.stdout is not None
-        try:
-            with self._writing:
-                self._current = future
-                request = [REQUEST, struct.pack("<I", len(utterances))]
-                for samples in utterances:
+                kind, request = self._outbox.popleft()
+                if kind != STOP:
+                    if request.number is None and not request.future.set_running_or_notify_cancel():
+                        continue
+                    request.number = next(self._numbers)
+                    if self._worker is None:
+                        self._start_locked()
+                    request.worker = self._worker
+                    self._awaited[request.number] = request
+                worker = request.worker
+            assert worker is not None and worker.stdin is not None and request.number is not None
+            message = [kind, struct.pack("<I", request.number)]
+            if kind != STOP:
+                message.append(struct.pack("<I", len(request.asked)))
+                for samples in request.asked:
                     data = samples.tobytes()
-                    request += [struct.pack("<I", len(data) | (HYPOTHESES if sentences else 0)), data]
-                worker.stdin.write(b"".join(request))
+                    message += [struct.pack("<I", len(data) | (HYPOTHESES if request.sentences else 0)), data]
+            try:
+                worker.stdin.write(b"".join(message))
                 worker.stdin.flush()
-                self._send_stop(future)
-            replies = []
-            for _ in utterances:
-                size = struct.unpack("<I", _read(worker.stdout, 4))[0]
-                replies.append(_read(worker.stdout, size).decode("utf-8", errors="replace"))
+            except (OSError, ValueError):
+                self._fail(worker)
+
+    def _read(self, worker: subprocess.Popen[bytes]) -> None:
+        """The reading thread of one worker: hands each answer to its request until the worker's output ends."""
+        output = worker.stdout
+        assert output is not None
+        try:
+            while True:
+                number, count = struct.unpack("<II", _read(output, 8))
+                texts = []
+                for _ in range(count):
+                    size = struct.unpack("<I", _read(output, 4))[0]
+                    texts.append(_read(output, size).decode("utf-8", errors="replace"))
+                with self._lock:
+                    request = self._awaited.pop(number, None)
+                if request is not None:  # else dropped by close()
+                    self._answered(request, texts)
         except (OSError, ValueError, EOFError, struct.error):
-            problem = self._stop() or "no reason given"
-            raise EngineUnavailableError(f"Moonshine stopped ({problem}); reinstall voice-skill") from None
+            self._fail(worker)
         finally:
-            with self._writing:
-                self._current = None
-        return replies
+            output.close()
 
-    def _send_stop(self, future: Future[Any]) -> None:
-        """Tell the worker to end the request it decodes, if that is the one to stop (the caller holds _writing)."""
-        from .moonshine_worker import STOP
+    def _answered(self, request: _Request, texts: list[str]) -> None:
+        """Give the request its words or likeliest sentences; where an utterance got no words, ask once more with
+        LEADING_SILENCE before it."""
+        from .moonshine_worker import REQUEST
 
-        worker = self._worker
-        if self._stopping is not future or self._current is not future or worker is None or worker.stdin is None:
-            return
-        with contextlib.suppress(OSError, ValueError):  # a worker that died: the exchange says so
-            worker.stdin.write(STOP)
-            worker.stdin.flush()
+        if request.sentences:
+            result: list[Any] = []
+            for reply in texts:
+                sentences: dict[str, float] = {}
+                for line in reply.splitlines():
+                    score, _, text = line.partition("\t")
+                    sentences.setdefault(words(text), float(score))
+                result.append(list(sentences.items()))
+        elif request.heard is None:
+            result = [words(text) for text in texts]
+            unheard = [number for number, text in enumerate(result) if not text and len(request.utterances[number])]
+            with self._lock:
+                if unheard and not request.stopped:
+                    request.heard, request.unheard = result, unheard
+                    request.asked = [padded(request.utterances[number]) for number in unheard]
+                    self._send(REQUEST, request)
+                    return
+        else:
+            result = request.heard
+            for number, text in zip(request.unheard, texts, strict=True):
+                result[number] = words(text)
+                self._padded.append(request.utterances[number].tobytes())
+        with contextlib.suppress(InvalidStateError):  # closed meanwhile
+            request.future.set_result(result[0] if request.single else result)
+
+    def _fail(self, worker: subprocess.Popen[bytes]) -> None:
+        """The worker stopped: the requests it was sent get an EngineUnavailableError; the next one starts
+        another."""
+        problem = self._stop(worker) or "no reason given"
+        with self._lock:
+            failed = [sent for sent in self._awaited.values() if sent.worker is worker]
+            self._awaited = {number: sent for number, sent in self._awaited.items() if sent.worker is not worker}
+        error = EngineUnavailableError(f"Moonshine stopped ({problem}); reinstall voice-skill")
+        for sent in failed:
+            with contextlib.suppress(InvalidStateError):
+                sent.future.set_exception(error)
 
     def _start(self) -> None:
         with self._lock:
-            self._worker = subprocess.Popen(
-                [sys.executable, "-m", "voice_skill.recognition.moonshine_worker"],
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-            )
+            self._start_locked()
 
-    def _stop(self) -> str:
-        """End the worker; the last line it wrote on stderr, if any."""
+    def _start_locked(self) -> None:
+        """Start a worker and the thread that reads its answers (the caller holds _lock)."""
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "voice_skill.recognition.moonshine_worker"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        self._worker = worker
+        self._reader = threading.Thread(target=self._read, args=(worker,), name="moonshine-answers", daemon=True)
+        self._reader.start()
+
+    def _stop(self, worker: subprocess.Popen[bytes] | None = None) -> str:
+        """End the worker (the given one, if it is still the worker); the last line it wrote on stderr, if any."""
         with self._lock:
+            if worker is not None and worker is not self._worker:
+                return ""
             worker, self._worker = self._worker, None
         if worker is None:
             return ""
@@ -354,13 +395,42 @@ class MoonshineTranscriber:
 
             remove_unfinished()
         problem = worker.stderr.read().decode("utf-8", errors="replace").strip() if worker.stderr else ""
-        for stream in (worker.stdout, worker.stderr):
-            if stream is not None:
-                stream.close()
+        if worker.stderr is not None:
+            worker.stderr.close()
         return problem.splitlines()[-1] if problem else ""
 
     def __del__(self) -> None:
         self.close()
+
+
+def _drop(request: _Request) -> None:
+    """A request taken back before it was sent: cancelled, or if it was being asked again, its words so far."""
+    if request.heard is not None:
+        with contextlib.suppress(InvalidStateError):
+            request.future.set_result(request.heard[0] if request.single else request.heard)
+    else:
+        request.future.cancel()
+
+
+@dataclass
+class _Request:
+    """Utterances sent to the worker together, and what came of them."""
+
+    utterances: list[Any]
+    future: Future[Any]
+    single: bool
+    """Its future gives its one result, not a list."""
+    sentences: bool
+    """Moonshine's likeliest sentences are wanted rather than its words."""
+    asked: list[Any]
+    """The samples sent: the utterances, or those that got no words, after LEADING_SILENCE."""
+    number: int | None = None
+    """Its number at the worker, once sent."""
+    worker: subprocess.Popen[bytes] | None = None
+    stopped: bool = False
+    heard: list[str] | None = None
+    """The words of its utterances, while those that got none are asked about again."""
+    unheard: list[int] = field(default_factory=list)
 
 
 def padded(samples: Any) -> Any:
@@ -560,7 +630,7 @@ class SecondOpinionRecogniser:
         if guess is not None and not self.started_early:
             self._stop(guess)
         if guess is None or not self.started_early:
-            guess = _Guess(audio, self._second.submit(pcm_to_samples(audio)))
+            guess = self._begin(audio)
         if guess.understood is None:
             self._look_at(guess, guess.words.result())
         assert guess.understood is not None
@@ -569,19 +639,39 @@ class SecondOpinionRecogniser:
         again = guess.chances.result()
         return again if again[1] is not None else guess.understood
 
+    def _begin(self, audio: bytes) -> _Guess:
+        """Start Moonshine on the spoken part of an utterance; when its first second chance is the other speeds,
+        start them too, before its words are known (`SPECULATE_SPEEDS`)."""
+        guess = _Guess(audio, self._second.submit(pcm_to_samples(audio)))
+        if SPECULATE_SPEEDS and self.second_chances[:1] == (OTHER_SPEEDS,):
+            guess.chances = self._second_chances(guess)
+        return guess
+
+    def _second_chances(self, guess: _Guess) -> SecondChances:
+        """The guess's second chances, started; those after the first are made once the guess's words are known
+        (a chance comes only after the one before, which waits for them)."""
+        samples = pcm_to_samples(guess.audio)
+        chances: dict[str, Callable[[], _Chance]] = {
+            LIKELY_SENTENCES: lambda: LikelySentences(self._second, samples, guess.words.result(), self._meaning),
+            OTHER_SPEEDS: partial(OtherSpeeds, self._second, samples, partial(self._understood_once, guess)),
+        }
+        return SecondChances([chances[name] for name in self.second_chances])
+
+    def _understood_once(self, guess: _Guess, text: str) -> tuple[str, str | None]:
+        """`_understood` for the guess's audio, once for each of the words heard in it: speeds often hear the same."""
+        if text not in guess.seen:
+            guess.seen[text] = self._understood(guess.audio, text)
+        return guess.seen[text]
+
     def _look_at(self, guess: _Guess, text: str) -> None:
-        """Understand the guess's words; where the skill refuses them, start its second chances, before the
-        check for misheard domain words, so that Moonshine works on them while pocketsphinx checks; stopped if
-        the check finds a meaning."""
+        """Understand the guess's words; where the skill refuses them, start its second chances (if they are not
+        yet), before the check for misheard domain words, so that Moonshine works on them while pocketsphinx
+        checks; stopped if the words or the check find a meaning."""
         second = self._meaning(text) if text else None
-        if second is None:
-            samples = pcm_to_samples(guess.audio)
-            chances: dict[str, Callable[[], _Chance]] = {
-                LIKELY_SENTENCES: partial(LikelySentences, self._second, samples, text, self._meaning),
-                OTHER_SPEEDS: partial(OtherSpeeds, self._second, samples, partial(self._understood, guess.audio)),
-            }
-            guess.chances = SecondChances([chances[name] for name in self.second_chances])
+        if second is None and guess.chances is None:
+            guess.chances = self._second_chances(guess)
         guess.understood = (text, second) if second is not None else self._misheard(guess.audio, text)
+        guess.seen[text] = guess.understood
         if guess.understood[1] is not None and guess.chances is not None:
             guess.chances.stop()
             guess.chances = None
@@ -608,7 +698,7 @@ class SecondOpinionRecogniser:
             return
         audio = spoken_part(utterance, quiet)
         if len(audio) <= SECOND_OPINION_SECONDS * self.sample_rate * 2:
-            self._guess = _Guess(audio, self._second.submit(pcm_to_samples(audio)))
+            self._guess = self._begin(audio)
 
     def _follow_guess(self, guess: _Guess) -> None:
         """Without waiting: the guess's words understood once they come; its second chances started if the skill
@@ -641,14 +731,17 @@ class _Guess:
     understood: tuple[str, str | None] | None = None
     """Its words and their meaning, once looked at."""
     chances: SecondChances | None = None
-    """Its second chances, once its words were refused."""
+    """Its second chances, once its words were refused (or from its start: `SPECULATE_SPEEDS`)."""
+    seen: dict[str, tuple[str, str | None]] = field(default_factory=dict)
+    """The words heard in its audio (its own, at other speeds) with what they were understood as."""
 
 
 class OtherSpeeds:
-    """Moonshine hearing an utterance again at SPEED_STAGES: a stage's speeds decoded at the same time; the next
-    stage started once the last one's words are understood, only when one of the speeds heard so far found a
-    meaning and none agree yet; the answer once AGREEING_SPEEDS speeds find the same meaning. The speeds' words
-    count in the order of SPEED_STAGES, never in the order they come: the same audio, the same answer."""
+    """Moonshine hearing an utterance again at SPEED_STAGES: a stage's speeds decoded at the same time, each
+    speed's words understood as soon as they come (while the other speed decodes); the next stage started once
+    the last one's words are understood, only when one of the speeds heard so far found a meaning and none agree
+    yet; the answer once AGREEING_SPEEDS speeds find the same meaning. The speeds' words count in the order of
+    SPEED_STAGES, never in the order they come: the same audio, the same answer."""
 
     def __init__(
         self,
@@ -661,43 +754,59 @@ class OtherSpeeds:
         self._understood = understood
         self._stages = list(SPEED_STAGES)
         self._heard: list[tuple[str, str | None]] = []
+        self._decoding: list[Future[str]] = []
+        """The stage's decodings, one a speed, in its order."""
+        self._stage_heard: dict[int, tuple[str, str | None]] = {}
+        """The stage's words understood so far, by their speed's place in it."""
         self.answer: tuple[str, str | None] | None = None
         """Words that AGREEING_SPEEDS speeds found the meaning of, with it; ("", None) when none did."""
-        self._decoding: Future[list[str]] | None = self._next_stage()
+        self._next_stage()
 
     def follow(self) -> None:
-        """Take the words of a stage that has finished, without waiting."""
-        if self._decoding is not None and self._decoding.done():
-            self._take(self._decoding)
+        """Understand the words that have come, and decide on a stage all of whose words have, without waiting."""
+        while self._decoding:
+            for number, decoding in enumerate(self._decoding):
+                if number not in self._stage_heard and decoding.done():
+                    self._stage_heard[number] = self._understood(decoding.result())
+            if len(self._stage_heard) < len(self._decoding):
+                return
+            self._decide()
 
     def result(self) -> tuple[str, str | None]:
-        """The answer, waiting for the stages it needs."""
-        while self._decoding is not None:
-            self._take(self._decoding)
+        """The answer, waiting for the stages it needs (understanding each speed's words as they come)."""
+        while self._decoding:
+            waiting = [decoding for number, decoding in enumerate(self._decoding) if number not in self._stage_heard]
+            if waiting:
+                wait(waiting, return_when=FIRST_COMPLETED)
+            self.follow()
         return self.answer or ("", None)
 
     def stop(self) -> None:
-        decoding, self._decoding = self._decoding, None
-        if decoding is not None:
+        decodings, self._decoding = self._decoding, []
+        for decoding in decodings:
             self._transcriber.stop(decoding)
 
-    def _next_stage(self) -> Future[list[str]] | None:
-        if not self._stages:
-            return None
-        speeds = self._stages.pop(0)
-        return self._transcriber.submit_together([at_speed(self._samples, speed) for speed in speeds])
+    def _next_stage(self) -> None:
+        self._stage_heard = {}
+        if self._stages:
+            speeds = self._stages.pop(0)
+            self._decoding = [self._transcriber.submit(at_speed(self._samples, speed)) for speed in speeds]
+        else:
+            self._decoding = []
+            self.answer = self.answer or ("", None)
 
-    def _take(self, decoding: Future[list[str]]) -> None:
-        self._decoding = None
-        self._heard += [self._understood(text) for text in decoding.result()]
+    def _decide(self) -> None:
+        self._heard += [self._stage_heard[number] for number in range(len(self._decoding))]
         counts = Counter(meaning for _, meaning in self._heard if meaning is not None)
         agreed = [(text, meaning) for text, meaning in self._heard if meaning and counts[meaning] >= AGREEING_SPEEDS]
         if agreed:
             self.answer = agreed[0]
+            self._decoding = []
         elif counts:
-            self._decoding = self._next_stage()
-        if self._decoding is None:
-            self.answer = self.answer or ("", None)
+            self._next_stage()
+        else:
+            self._decoding = []
+            self.answer = ("", None)
 
 
 class LikelySentences:
