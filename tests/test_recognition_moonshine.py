@@ -18,6 +18,7 @@ from scripted_primary import ScriptedPrimary
 from voice_skill.audio.endpointer import END_SILENCE
 from voice_skill.audio.source import FileAudioSource
 from voice_skill.errors import EngineUnavailableError
+from voice_skill.recognition import moonshine
 from voice_skill.recognition.moonshine import (
     QUIET_KEPT,
     SPEED_STAGES,
@@ -391,8 +392,7 @@ def test_closing_in_the_middle_of_a_decoding_leaves_no_process_and_drops_what_wa
 
 class SpeedDependentMoonshine(ScriptedMoonshine):
     """Hears a second of audio (16000 samples) as refused words, and other lengths (other speeds) as `at_speed`
-    says: the words for the length, or refused words. A request of several utterances is decoded only when its
-    words are waited for, as a worker would have by then, unless it was stopped before."""
+    says: the words for the length, or refused words."""
 
     def __init__(self, at_speed: dict[int, str]) -> None:
         super().__init__()
@@ -406,14 +406,6 @@ class SpeedDependentMoonshine(ScriptedMoonshine):
         self.requests.append((samples, future))
         future.set_result(self.heard(samples))
         return future
-
-    def submit_together(self, utterances: list[Any]) -> Future[list[str]]:
-        future = DecodedWhenWaitedFor([self.heard(samples) for samples in utterances])
-        self.requests.append((utterances, future))
-        return future
-
-    def stop(self, future: Future[Any]) -> None:
-        future.cancel()
 
 
 class DecodedWhenWaitedFor(Future[Any]):
@@ -449,9 +441,11 @@ BURSITIS = "what is bursitis"
         ({length_at(1.1): SCIATICA, length_at(1.05): SCIATICA}, "something else entirely", 1),
     ],
 )
+@pytest.mark.parametrize("started_early", [0, 1, 2])
 def test_refused_words_are_heard_again_at_other_speeds_until_two_agree(
-    at_speed: dict[int, str], answered: str, stages: int
+    at_speed: dict[int, str], answered: str, stages: int, started_early: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr(moonshine, "STAGES_STARTED_EARLY", started_early)
     primary = ScriptedPrimary("what causes hip pain", 0.3)
     meanings = {SCIATICA: "sciatica", BURSITIS: "bursitis", "what causes hip pain": "causes"}
     stand_in = SpeedDependentMoonshine(at_speed)
@@ -463,9 +457,9 @@ def test_refused_words_are_heard_again_at_other_speeds_until_two_agree(
         assert (transcript.text, transcript.engine) == (answered, "moonshine")
     else:
         assert transcript.engine == "pocketsphinx"
-    decoded = [len(samples) for samples, future in stand_in.requests[1:] if not future.cancelled()]
-    assert decoded == [length_at(speed) for stage in SPEED_STAGES[:stages] for speed in stage], "the stages decoded"
-    assert len(stand_in.requests) == 1 + 2 * stages, "no stage asked for once it cannot change the answer"
+    assert [len(samples) for samples in stand_in.decoded()[1:]] == [
+        length_at(speed) for stage in SPEED_STAGES[:stages] for speed in stage
+    ], "the stages decoded; one started before it was known to be needed, stopped once it could not change the answer"
 
 
 class SlowFirstDecoding(ScriptedMoonshine):

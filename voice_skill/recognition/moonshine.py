@@ -12,7 +12,12 @@ wait. It is hidden behind that wait instead (`SecondOpinionRecogniser`): Moonshi
 (`spoken_part`: the utterance up to QUIET_KEPT after the speech stopped), which is all there is once the
 speech has been quiet for QUIET_KEPT, so it starts then, while the endpointer waits for the rest of its
 END_SILENCE; speech that resumes drops the guess. Its audio is the same whether it started early or late,
-and the guess is waited for, never raced: the same audio always gets the same words.
+and the guess is waited for, never raced: the same audio always gets the same words. The worker decodes
+requests side by side, one core each, so the first decoding leaves a core for the other speeds' first stage
+(`OtherSpeeds`), which starts with it (STAGES_STARTED_EARLY) instead of once its words are refused, and is
+stopped when they are understood: where they are not, the speeds too are mostly decoded during the wait. What
+is started early changes when the words come, never which: the speeds count only where the skill refuses the
+words, in the order of SPEED_STAGES.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ import struct
 import subprocess
 import sys
 import threading
+import weakref
 from collections import Counter, deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, InvalidStateError, wait
@@ -123,11 +129,11 @@ of benchmarks/listen_latency.py, whose p90 went from 1824 and 1609 ms (the speed
 runs in turn on the shared machine at loads of 5 to 7: about 1.7 times as long, which on the idle machine
 (the speeds alone: 647 ms) would be over the 800 ms allowed."""
 
-SPECULATE_SPEEDS = True
-"""Start the other speeds' first stage with Moonshine's first decoding of an utterance, not once its words are
-refused: the first decoding takes one core and leaves the other idle, so the first speed decodes beside it, and
-the speeds are stopped (at their next token) when its words, or the misheard domain words put back, are
-understood. The decisions do not change: the speeds count only where the words were refused, as before."""
+STAGES_STARTED_EARLY = 1
+"""Stages of SPEED_STAGES started with Moonshine's first decoding of an utterance, not once its words are refused:
+the first decoding takes one core and leaves the other idle, so the first speed decodes beside it; the speeds
+are stopped (at their next token) when its words, or the misheard domain words put back, are understood. The
+decisions do not change: the speeds count only where the words were refused, as before."""
 
 PADDED_KEPT = 8
 """Samples remembered as heard only after LEADING_SILENCE: more than a question's decodings at other speeds."""
@@ -297,8 +303,10 @@ class MoonshineTranscriber:
             except (OSError, ValueError):
                 self._fail(worker)
 
-    def _read(self, worker: subprocess.Popen[bytes]) -> None:
-        """The reading thread of one worker: hands each answer to its request until the worker's output ends."""
+    @staticmethod
+    def _read(reference: weakref.ref[MoonshineTranscriber], worker: subprocess.Popen[bytes]) -> None:
+        """The reading thread of one worker: hands each answer to its request until the worker's output ends.
+        It holds the transcriber only while it hands one over: one that nobody holds is closed (`__del__`)."""
         output = worker.stdout
         assert output is not None
         try:
@@ -308,12 +316,18 @@ class MoonshineTranscriber:
                 for _ in range(count):
                     size = struct.unpack("<I", _read(output, 4))[0]
                     texts.append(_read(output, size).decode("utf-8", errors="replace"))
-                with self._lock:
-                    request = self._awaited.pop(number, None)
+                transcriber = reference()
+                if transcriber is None:
+                    return
+                with transcriber._lock:
+                    request = transcriber._awaited.pop(number, None)
                 if request is not None:  # else dropped by close()
-                    self._answered(request, texts)
+                    transcriber._answered(request, texts)
+                del transcriber
         except (OSError, ValueError, EOFError, struct.error):
-            self._fail(worker)
+            transcriber = reference()
+            if transcriber is not None:
+                transcriber._fail(worker)
         finally:
             output.close()
 
@@ -372,7 +386,9 @@ class MoonshineTranscriber:
             stderr=subprocess.PIPE,
         )
         self._worker = worker
-        self._reader = threading.Thread(target=self._read, args=(worker,), name="moonshine-answers", daemon=True)
+        self._reader = threading.Thread(
+            target=self._read, args=(weakref.ref(self), worker), name="moonshine-answers", daemon=True
+        )
         self._reader.start()
 
     def _stop(self, worker: subprocess.Popen[bytes] | None = None) -> str:
@@ -641,19 +657,21 @@ class SecondOpinionRecogniser:
 
     def _begin(self, audio: bytes) -> _Guess:
         """Start Moonshine on the spoken part of an utterance; when its first second chance is the other speeds,
-        start them too, before its words are known (`SPECULATE_SPEEDS`)."""
+        start them too, before its words are known (`STAGES_STARTED_EARLY`)."""
         guess = _Guess(audio, self._second.submit(pcm_to_samples(audio)))
-        if SPECULATE_SPEEDS and self.second_chances[:1] == (OTHER_SPEEDS,):
-            guess.chances = self._second_chances(guess)
+        if STAGES_STARTED_EARLY and self.second_chances[:1] == (OTHER_SPEEDS,):
+            guess.chances = self._second_chances(guess, STAGES_STARTED_EARLY)
         return guess
 
-    def _second_chances(self, guess: _Guess) -> SecondChances:
+    def _second_chances(self, guess: _Guess, speed_stages: int = 1) -> SecondChances:
         """The guess's second chances, started; those after the first are made once the guess's words are known
         (a chance comes only after the one before, which waits for them)."""
         samples = pcm_to_samples(guess.audio)
         chances: dict[str, Callable[[], _Chance]] = {
             LIKELY_SENTENCES: lambda: LikelySentences(self._second, samples, guess.words.result(), self._meaning),
-            OTHER_SPEEDS: partial(OtherSpeeds, self._second, samples, partial(self._understood_once, guess)),
+            OTHER_SPEEDS: partial(
+                OtherSpeeds, self._second, samples, partial(self._understood_once, guess), speed_stages
+            ),
         }
         return SecondChances([chances[name] for name in self.second_chances])
 
@@ -731,82 +749,81 @@ class _Guess:
     understood: tuple[str, str | None] | None = None
     """Its words and their meaning, once looked at."""
     chances: SecondChances | None = None
-    """Its second chances, once its words were refused (or from its start: `SPECULATE_SPEEDS`)."""
+    """Its second chances, once its words were refused (or from its start: `STAGES_STARTED_EARLY`)."""
     seen: dict[str, tuple[str, str | None]] = field(default_factory=dict)
     """The words heard in its audio (its own, at other speeds) with what they were understood as."""
 
 
 class OtherSpeeds:
     """Moonshine hearing an utterance again at SPEED_STAGES: a stage's speeds decoded at the same time, each
-    speed's words understood as soon as they come (while the other speed decodes); the next stage started once
-    the last one's words are understood, only when one of the speeds heard so far found a meaning and none agree
-    yet; the answer once AGREEING_SPEEDS speeds find the same meaning. The speeds' words count in the order of
-    SPEED_STAGES, never in the order they come: the same audio, the same answer."""
+    speed's words understood as soon as they come (while the other speed decodes); the next stage taken once the
+    last one's words are understood, only when one of the speeds heard so far found a meaning and none agree yet;
+    the answer once AGREEING_SPEEDS speeds find the same meaning. `ahead` stages are started at once, before they
+    are known to be needed, and stopped if they are not. The speeds' words count in the order of SPEED_STAGES,
+    never in the order they come: the same audio, the same answer."""
 
     def __init__(
         self,
         transcriber: MoonshineTranscriber,
         samples: Any,
         understood: Callable[[str], tuple[str, str | None]],
+        ahead: int = 1,
     ) -> None:
         self._transcriber = transcriber
         self._samples = samples
         self._understood = understood
         self._stages = list(SPEED_STAGES)
         self._heard: list[tuple[str, str | None]] = []
-        self._decoding: list[Future[str]] = []
-        """The stage's decodings, one a speed, in its order."""
+        self._started: list[list[Future[str]]] = []
+        """The decodings of the stages started and not yet decided on, one a speed, in order."""
         self._stage_heard: dict[int, tuple[str, str | None]] = {}
-        """The stage's words understood so far, by their speed's place in it."""
+        """The first started stage's words understood so far, by their speed's place in it."""
         self.answer: tuple[str, str | None] | None = None
         """Words that AGREEING_SPEEDS speeds found the meaning of, with it; ("", None) when none did."""
-        self._next_stage()
+        self._start(max(ahead, 1))
 
     def follow(self) -> None:
         """Understand the words that have come, and decide on a stage all of whose words have, without waiting."""
-        while self._decoding:
-            for number, decoding in enumerate(self._decoding):
+        while self._started:
+            stage = self._started[0]
+            for number, decoding in enumerate(stage):
                 if number not in self._stage_heard and decoding.done():
                     self._stage_heard[number] = self._understood(decoding.result())
-            if len(self._stage_heard) < len(self._decoding):
+            if len(self._stage_heard) < len(stage):
                 return
             self._decide()
 
     def result(self) -> tuple[str, str | None]:
         """The answer, waiting for the stages it needs (understanding each speed's words as they come)."""
-        while self._decoding:
-            waiting = [decoding for number, decoding in enumerate(self._decoding) if number not in self._stage_heard]
+        while self._started:
+            waiting = [decoding for number, decoding in enumerate(self._started[0]) if number not in self._stage_heard]
             if waiting:
                 wait(waiting, return_when=FIRST_COMPLETED)
             self.follow()
         return self.answer or ("", None)
 
     def stop(self) -> None:
-        decodings, self._decoding = self._decoding, []
-        for decoding in decodings:
+        started, self._started = self._started, []
+        for decoding in (decoding for stage in started for decoding in stage):
             self._transcriber.stop(decoding)
 
-    def _next_stage(self) -> None:
-        self._stage_heard = {}
-        if self._stages:
+    def _start(self, stages: int) -> None:
+        """Have `stages` stages started (those left)."""
+        while len(self._started) < stages and self._stages:
             speeds = self._stages.pop(0)
-            self._decoding = [self._transcriber.submit(at_speed(self._samples, speed)) for speed in speeds]
-        else:
-            self._decoding = []
-            self.answer = self.answer or ("", None)
+            self._started.append([self._transcriber.submit(at_speed(self._samples, speed)) for speed in speeds])
 
     def _decide(self) -> None:
-        self._heard += [self._stage_heard[number] for number in range(len(self._decoding))]
+        stage = self._started.pop(0)
+        self._heard += [self._stage_heard[number] for number in range(len(stage))]
+        self._stage_heard = {}
         counts = Counter(meaning for _, meaning in self._heard if meaning is not None)
         agreed = [(text, meaning) for text, meaning in self._heard if meaning and counts[meaning] >= AGREEING_SPEEDS]
-        if agreed:
-            self.answer = agreed[0]
-            self._decoding = []
-        elif counts:
-            self._next_stage()
-        else:
-            self._decoding = []
-            self.answer = ("", None)
+        if counts and not agreed:
+            self._start(1)
+        if agreed or not counts or not self._started:
+            self.answer = agreed[0] if agreed else ("", None)
+            self.stop()
 
 
 class LikelySentences:
