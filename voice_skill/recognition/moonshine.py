@@ -131,9 +131,17 @@ runs in turn on the shared machine at loads of 5 to 7: about 1.7 times as long, 
 
 STAGES_STARTED_EARLY = 1
 """Stages of SPEED_STAGES started with Moonshine's first decoding of an utterance, not once its words are refused:
-the first decoding takes one core and leaves the other idle, so the first speed decodes beside it; the speeds
-are stopped (at their next token) when its words, or the misheard domain words put back, are understood. The
-decisions do not change: the speeds count only where the words were refused, as before."""
+the first decoding takes one core and leaves the other idle, so the first speed decodes beside it (a decoding's
+CPU time is the same beside another: 198 ms for a 3 s question, alone or beside its 0.9 speed, 8 of each); the
+speeds are stopped (at their next token) when the words, or the misheard domain words put back, are understood.
+What is decided does not change: the speeds count only where the words were refused (the dev split's spoken
+paraphrases and off-topic questions in eSpeak NG en-us+f4 and en-gb, 128 files, the same words and answers as
+before). benchmarks/listen_latency.py in turn with the version before (speeds started once the words were
+refused), on the shared 2-core machine at loads of 10 to 17, four pairs: p90 4703 -> 4095, 3807 -> 2937,
+4429 -> 3608, 4823 -> 3870 ms (0.77-0.87); the answers that waited for the speeds, median 0.69-0.84 of before.
+On a machine that busy the early speeds also take CPU from the first decoding: the answers from Moonshine's
+words took 0.82-1.39 times as long (median). 2 (the second stage too, stopped where not needed): p90 4066 and
+4680 ms beside 4095 and 2937, no better; 0 starts the speeds once the words are refused."""
 
 PADDED_KEPT = 8
 """Samples remembered as heard only after LEADING_SILENCE: more than a question's decodings at other speeds."""
@@ -164,7 +172,7 @@ class MoonshineTranscriber:
     Requests go to the worker as they are made (`submit`), written by a thread that runs while there are any, and
     are decoded there without waiting for each other, one core each: the caller goes on while Moonshine decodes,
     and a request made while another is decoded starts at once on the core the other leaves idle. `transcribe`
-    waits for the words. A request may hold several utterances (`submit_together`); `stop` ends a request in the
+    waits for the words. `stop` ends a request in the
     middle of its decoding, so words nobody wants do not keep a core from the next. The threads are daemons: a
     command never waits at exit for words nobody wants (the worker ends when its input closes with this
     process)."""
@@ -195,17 +203,13 @@ class MoonshineTranscriber:
     def submit(self, samples: Any) -> Future[str]:
         """Start transcribing; the future's result is what transcribe() returns, or its EngineUnavailableError.
         Cancelling it drops the request if it has not gone to the worker yet."""
-        return self._submit([samples], single=True)
-
-    def submit_together(self, utterances: list[Any]) -> Future[list[str]]:
-        """Start transcribing the utterances at the same time; the future's result is their words in order."""
-        return self._submit(utterances, single=False)
+        return self._submit(samples)
 
     def submit_hypotheses(self, samples: Any) -> Future[list[tuple[str, float]]]:
         """Start finding Moonshine's likeliest sentences for the audio (a beam search: `MoonshineModel.hypotheses`):
         their words, each with its log-probability, likeliest first. For audio just transcribed, on the audio its
         words came from and from the encoding kept (about 1.7 times the CPU time of transcribing it)."""
-        return self._submit([samples], single=True, sentences=True)
+        return self._submit(samples, sentences=True)
 
     def stop(self, future: Future[Any]) -> None:
         """Drop a request not yet sent; end one being decoded at its next token (its future then holds the words
@@ -243,23 +247,19 @@ class MoonshineTranscriber:
         # A request being written may have started a worker on the way out.
         self._stop()
 
-    def _submit(self, utterances: list[Any], single: bool, sentences: bool = False) -> Future[Any]:
+    def _submit(self, samples: Any, sentences: bool = False) -> Future[Any]:
         import numpy as np
 
         from .moonshine_worker import REQUEST
 
-        utterances = [np.ascontiguousarray(samples, dtype="<f4") for samples in utterances]
+        samples = np.ascontiguousarray(samples, dtype="<f4")
         future: Future[Any] = Future()
-        if all(len(samples) < SAMPLE_RATE // 10 for samples in utterances):
-            nothing: Any = [] if sentences else ""
-            future.set_result(nothing if single else [nothing] * len(utterances))
+        if len(samples) < SAMPLE_RATE // 10:
+            future.set_result([] if sentences else "")
             return future
         with self._lock:
-            asked = utterances
-            if sentences:
-                kept = set(self._padded)
-                asked = [padded(samples) if samples.tobytes() in kept else samples for samples in utterances]
-            self._send(REQUEST, _Request(utterances, future, single, sentences, asked))
+            asked = padded(samples) if sentences and samples.tobytes() in set(self._padded) else samples
+            self._send(REQUEST, _Request([samples], future, sentences, [asked]))
         return future
 
     def _send(self, kind: bytes, request: _Request) -> None:
@@ -359,7 +359,7 @@ class MoonshineTranscriber:
                 result[number] = words(text)
                 self._padded.append(request.utterances[number].tobytes())
         with contextlib.suppress(InvalidStateError):  # closed meanwhile
-            request.future.set_result(result[0] if request.single else result)
+            request.future.set_result(result[0])
 
     def _fail(self, worker: subprocess.Popen[bytes]) -> None:
         """The worker stopped: the requests it was sent get an EngineUnavailableError; the next one starts
@@ -423,7 +423,7 @@ def _drop(request: _Request) -> None:
     """A request taken back before it was sent: cancelled, or if it was being asked again, its words so far."""
     if request.heard is not None:
         with contextlib.suppress(InvalidStateError):
-            request.future.set_result(request.heard[0] if request.single else request.heard)
+            request.future.set_result(request.heard[0])
     else:
         request.future.cancel()
 
@@ -433,9 +433,8 @@ class _Request:
     """Utterances sent to the worker together, and what came of them."""
 
     utterances: list[Any]
+    """One utterance (the worker would decode several at once)."""
     future: Future[Any]
-    single: bool
-    """Its future gives its one result, not a list."""
     sentences: bool
     """Moonshine's likeliest sentences are wanted rather than its words."""
     asked: list[Any]
