@@ -137,11 +137,14 @@ speeds are stopped (at their next token) when the words, or the misheard domain 
 What is decided does not change: the speeds count only where the words were refused (the dev split's spoken
 paraphrases and off-topic questions in eSpeak NG en-us+f4 and en-gb, 128 files, the same words and answers as
 before). benchmarks/listen_latency.py in turn with the version before (speeds started once the words were
-refused), on the shared 2-core machine at loads of 10 to 17, four pairs: p90 4703 -> 4095, 3807 -> 2937,
-4429 -> 3608, 4823 -> 3870 ms (0.77-0.87); the answers that waited for the speeds, median 0.69-0.84 of before.
-On a machine that busy the early speeds also take CPU from the first decoding: the answers from Moonshine's
-words took 0.82-1.39 times as long (median). 2 (the second stage too, stopped where not needed): p90 4066 and
-4680 ms beside 4095 and 2937, no better; 0 starts the speeds once the words are refused."""
+refused, after one another's words): on the shared 2-core machine once it was nearly idle (loads 0.9 to 1.6), two
+pairs in either order, p90 843 -> 565 and 822 -> 522 ms, the answers that waited for the speeds median 740 -> 421
+and 731 -> 409 ms, p90 900 -> 621 and 834 -> 545 ms; at loads of 10
+to 17, four pairs, p90 0.77-0.87 of before, the answers that waited for the speeds median 0.69-0.84, but there
+the early speeds also take CPU from the first decoding (Moonshine's words taken: median 0.82-1.39 times as long).
+2 (the second stage too, stopped where not needed), at those loads: p90 4066 and 4680 ms beside 4095 and 2937, no
+better; 0 starts the speeds once the words are refused (the worker and the understanding as here: p90 731 ms at
+load 3 to 1.6)."""
 
 PADDED_KEPT = 8
 """Samples remembered as heard only after LEADING_SILENCE: more than a question's decodings at other speeds."""
