@@ -57,6 +57,18 @@ developers' jobs and a spoken accuracy benchmark running): p90 1824 -> 3140 and 
 1506 -> 2146 and 862 -> 1796 ms. Not the default for it. The default
 after that merge (the speeds alone, started while pocketsphinx checks the refused words rather than after), in
 turn with main at loads of 7 to 10: p90 1928 -> 2499 and 2761 -> 2539 ms, median 696 -> 578 and 752 -> 731 ms.
+
+Moonshine's worker decoding requests side by side, and the other speeds' first stage started with the first
+decoding rather than once its words are refused (recognition/moonshine.py STAGES_STARTED_EARLY), each speed's words
+understood as they come, in turn with main on the shared 2-core machine, main -> this. Nearly idle (loads 0.9 to
+1.6), two pairs in either order: p90 843 -> 565 and 822 -> 522 ms (each run's 882/816/900 -> 669/596/490 and
+858/775/822 -> 549/522/496), median 239 -> 115 and 200 -> 144 ms; the answers that waited for the speeds
+(pocketsphinx's words kept, 30 of 57) median 740 -> 421 and 731 -> 409, p90 900 -> 621 and 834 -> 545 ms;
+Moonshine's words taken, median 193 -> 101 and 165 -> 97 ms. At loads of 10 to 17,
+four pairs: p90 4703 -> 4095, 3807 -> 2937, 4429 -> 3608, 4823 -> 3870 ms; the answers that waited for the speeds,
+median 3153 -> 2563, 2412 -> 2024, 2891 -> 2280, 3349 -> 2296 ms; Moonshine's words taken, median 819 -> 1141,
+630 -> 790, 628 -> 811, 1017 -> 836 ms (on a machine that busy the early speeds take CPU from the first decoding;
+on an idle one they have the core it leaves).
 """
 
 from __future__ import annotations

@@ -18,6 +18,7 @@ from scripted_primary import ScriptedPrimary
 from voice_skill.audio.endpointer import END_SILENCE
 from voice_skill.audio.source import FileAudioSource
 from voice_skill.errors import EngineUnavailableError
+from voice_skill.recognition import moonshine
 from voice_skill.recognition.moonshine import (
     QUIET_KEPT,
     SPEED_STAGES,
@@ -52,6 +53,7 @@ class ScriptedMoonshine:
     def __init__(self, delay: float = 0.0) -> None:
         self.delay = delay
         self.requests: list[tuple[Any, Future[str]]] = []
+        self.stopped: list[Future[Any]] = []
 
     def submit(self, samples: Any) -> Future[str]:
         future: Future[str] = Future()
@@ -65,11 +67,6 @@ class ScriptedMoonshine:
         threading.Thread(target=answer, daemon=True).start()
         return future
 
-    def submit_together(self, utterances: list[Any]) -> Future[list[str]]:
-        future: Future[list[str]] = Future()
-        future.set_result([self.submit(samples).result() for samples in utterances])
-        return future
-
     def transcribe(self, samples: Any) -> str:
         return self.submit(samples).result()
 
@@ -79,10 +76,15 @@ class ScriptedMoonshine:
         return future
 
     def stop(self, future: Future[Any]) -> None:
+        self.stopped.append(future)
         future.cancel()
 
     def close(self) -> None:
         """Nothing to stop."""
+
+    def decoded(self) -> list[Any]:
+        """The audio of the requests that were not stopped."""
+        return [samples for samples, future in self.requests if future not in self.stopped]
 
 
 def scripted(skill: Skill, delay: float = 0.0) -> tuple[SecondOpinionRecogniser, ScriptedMoonshine]:
@@ -169,11 +171,15 @@ def test_a_worker_that_dies_is_one_clear_error(tmp_path: Path) -> None:
     question = speak_to_wav("what is sciatica", tmp_path / "question.wav", voice="en-gb")
     samples, _ = soundfile.read(question, dtype="float32")
     transcriber = MoonshineTranscriber()
-    assert transcriber._worker is not None
-    transcriber._worker.kill()
+    worker = transcriber._worker
+    assert worker is not None
+    decoding = transcriber.submit(samples)
+    while not decoding.running() and not decoding.done():
+        time.sleep(0.001)
+    worker.kill()
 
     with pytest.raises(EngineUnavailableError, match="Moonshine stopped"):
-        transcriber.transcribe(samples)
+        decoding.result()
     assert transcriber.transcribe(samples) == "what is sciatica", "the next call starts a new worker"
     transcriber.close()
 
@@ -259,7 +265,7 @@ def test_moonshine_is_asked_unless_pocketsphinx_is_sure_of_words_the_skill_under
 
     assert (transcript.text, transcript.engine) == answered
     assert recogniser.asked == (answered[1] == "moonshine")
-    assert len(stand_in.requests) == recogniser.asked
+    assert len(stand_in.decoded()) == recogniser.asked, "the speeds started with it were stopped"
 
 
 @pytest.mark.parametrize("heard", ["words 16000", "words that mean the same"])
@@ -307,7 +313,7 @@ def test_moonshine_starts_during_the_endpointers_wait_on_the_audio_it_is_asked_a
         pytest.fail("the question never ended")
 
     primary = recogniser.primary
-    assert len(stand_in.requests) == 1, "one early start, and its words were used: no second decoding"
+    assert len(stand_in.decoded()) == 1, "one early start, and its words were used: no second decoding"
     assert asked_at is not None and (number - asked_at) * 0.03 >= END_SILENCE - QUIET_KEPT - 0.05, (
         "Moonshine started while the endpointer was still waiting for the end of the question"
     )
@@ -327,9 +333,10 @@ def test_speech_that_resumes_after_a_pause_drops_the_early_start(skill: Skill, t
     transcript = finals[0][1]
     primary = recogniser.primary
     audio = pcm_to_samples(spoken_part(primary.last_utterance, primary.last_quiet))
-    assert len(stand_in.requests) >= 2, "an early start in the pause, then one after the question"
-    assert all(future.cancelled() for _, future in stand_in.requests[:-1]), "the pause's start was dropped"
-    assert np.array_equal(stand_in.requests[-1][0], audio)
+    decoded = stand_in.decoded()
+    pause_start, dropped = stand_in.requests[0]
+    assert len(pause_start) < len(audio) and dropped in stand_in.stopped, "an early start in the pause, dropped"
+    assert len(decoded) == 1 and np.array_equal(decoded[0], audio), "the one decoding used: the whole question"
     assert transcript.text == f"words {len(audio)}", "the words of the whole question"
 
 
@@ -371,17 +378,16 @@ def test_closing_in_the_middle_of_a_decoding_leaves_no_process_and_drops_what_wa
     transcriber.close()
 
     assert worker is not None and worker.returncode is not None, "the worker was ended"
-    assert transcriber._worker is None and transcriber._thread is None
-    assert waiting.cancelled(), "the request not started was dropped"
-    assert decoding.cancelled() or decoding.exception() is not None or decoding.result()
+    assert transcriber._worker is None and transcriber._writer is None
+    for request in (decoding, waiting):
+        assert request.cancelled() or isinstance(request.exception(), EngineUnavailableError), "dropped"
     assert transcriber.transcribe(samples) == "what is sciatica", "a later request starts a new worker"
     transcriber.close()
 
 
 class SpeedDependentMoonshine(ScriptedMoonshine):
     """Hears a second of audio (16000 samples) as refused words, and other lengths (other speeds) as `at_speed`
-    says: the words for the length, or refused words. A request of several utterances is decoded only when its
-    words are waited for, as a worker would have by then, unless it was stopped before."""
+    says: the words for the length, or refused words."""
 
     def __init__(self, at_speed: dict[int, str]) -> None:
         super().__init__()
@@ -396,21 +402,13 @@ class SpeedDependentMoonshine(ScriptedMoonshine):
         future.set_result(self.heard(samples))
         return future
 
-    def submit_together(self, utterances: list[Any]) -> Future[list[str]]:
-        future = DecodedWhenWaitedFor([self.heard(samples) for samples in utterances])
-        self.requests.append((utterances, future))
-        return future
 
-    def stop(self, future: Future[Any]) -> None:
-        future.cancel()
-
-
-class DecodedWhenWaitedFor(Future[list[str]]):
-    def __init__(self, heard: list[str]) -> None:
+class DecodedWhenWaitedFor(Future[Any]):
+    def __init__(self, heard: Any) -> None:
         super().__init__()
         self.heard = heard
 
-    def result(self, timeout: float | None = None) -> list[str]:
+    def result(self, timeout: float | None = None) -> Any:
         if not self.done() and self.set_running_or_notify_cancel():
             self.set_result(self.heard)
         return super().result(timeout)
@@ -438,9 +436,11 @@ BURSITIS = "what is bursitis"
         ({length_at(1.1): SCIATICA, length_at(1.05): SCIATICA}, "something else entirely", 1),
     ],
 )
+@pytest.mark.parametrize("started_early", [0, 1, 2])
 def test_refused_words_are_heard_again_at_other_speeds_until_two_agree(
-    at_speed: dict[int, str], answered: str, stages: int
+    at_speed: dict[int, str], answered: str, stages: int, started_early: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr(moonshine, "STAGES_STARTED_EARLY", started_early)
     primary = ScriptedPrimary("what causes hip pain", 0.3)
     meanings = {SCIATICA: "sciatica", BURSITIS: "bursitis", "what causes hip pain": "causes"}
     stand_in = SpeedDependentMoonshine(at_speed)
@@ -452,11 +452,67 @@ def test_refused_words_are_heard_again_at_other_speeds_until_two_agree(
         assert (transcript.text, transcript.engine) == (answered, "moonshine")
     else:
         assert transcript.engine == "pocketsphinx"
-    decoded = [request for request in stand_in.requests[1:] if not request[1].cancelled()]
-    assert [[len(samples) for samples in utterances] for utterances, _ in decoded] == [
-        [length_at(speed) for speed in stage] for stage in SPEED_STAGES[:stages]
-    ], "the stages decoded, each stage's speeds together"
-    assert len(stand_in.requests) == 1 + stages, "no stage asked for once it cannot change the answer"
+    assert [len(samples) for samples in stand_in.decoded()[1:]] == [
+        length_at(speed) for stage in SPEED_STAGES[:stages] for speed in stage
+    ], "the stages decoded; one started before it was known to be needed, stopped once it could not change the answer"
+
+
+class SlowFirstDecoding(ScriptedMoonshine):
+    """Hears the first utterance it is given as `first` and every later one (the other speeds) as "what is
+    sciatica"; the first decoding ends only when its words are waited for, as a worker still decoding would."""
+
+    def __init__(self, first: str) -> None:
+        super().__init__()
+        self.first = first
+
+    def submit(self, samples: Any) -> Future[str]:
+        future: Future[str] = DecodedWhenWaitedFor(self.first) if not self.requests else Future()
+        if self.requests:
+            future.set_result(SCIATICA)
+        self.requests.append((samples, future))
+        return future
+
+
+def speeds_asked_during_the_wait(skill: Skill, tmp_path: Path, first: str) -> tuple[Any, SlowFirstDecoding, int]:
+    """A question fed in blocks to pocketsphinx (whose words are never understood here) with SlowFirstDecoding
+    as Moonshine: the final transcript, the stand-in, and how many blocks before the end of the question the
+    speeds were asked for."""
+    primary = PocketsphinxRecogniser(skill.sentences)
+    stand_in = SlowFirstDecoding(first)
+    meanings = {SCIATICA: "sciatica", BURSITIS: "bursitis"}
+    recogniser = SecondOpinionRecogniser(primary, lambda: primary.last_utterance, meanings.get, transcriber=stand_in)
+    pcm = question_then_silence(tmp_path, "what causes pain in my hip")
+    speeds_at = None
+    for number, start in enumerate(range(0, len(pcm), BLOCK)):
+        transcript = recogniser.accept(pcm[start : start + BLOCK])
+        if len(stand_in.requests) > 1 and speeds_at is None:
+            speeds_at = number
+        if transcript is not None:
+            return transcript, stand_in, number - (number if speeds_at is None else speeds_at)
+    pytest.fail("the question never ended")
+
+
+def test_the_speeds_start_with_the_first_decoding_during_the_endpointers_wait(skill: Skill, tmp_path: Path) -> None:
+    transcript, stand_in, blocks_before = speeds_asked_during_the_wait(skill, tmp_path, "something else entirely")
+
+    guess = stand_in.requests[0][0]
+    assert [len(samples) for samples, _ in stand_in.requests[1:]] == [
+        round(len(guess) / speed) for speed in SPEED_STAGES[0]
+    ], "the first stage's speeds, of the audio Moonshine was first given"
+    assert blocks_before * 0.03 >= END_SILENCE - QUIET_KEPT - 0.05, (
+        "the speeds were asked for while the first decoding went on, before the endpointer's wait was over"
+    )
+    assert (transcript.text, transcript.engine) == (SCIATICA, "moonshine"), "two speeds agree: their words"
+
+
+def test_speeds_started_early_are_stopped_and_unused_when_the_first_words_are_understood(
+    skill: Skill, tmp_path: Path
+) -> None:
+    transcript, stand_in, blocks_before = speeds_asked_during_the_wait(skill, tmp_path, BURSITIS)
+
+    assert blocks_before > 0, "the speeds had started"
+    assert (transcript.text, transcript.engine) == (BURSITIS, "moonshine")
+    assert [future for _, future in stand_in.requests[1:]] == stand_in.stopped, "the speeds were stopped"
 
 
 def test_a_recording_played_faster_is_shorter_and_higher() -> None:
@@ -479,17 +535,18 @@ def test_utterances_decoded_together_get_the_words_they_get_alone_and_a_stopped_
     alone = [transcriber.transcribe(utterance) for utterance in samples]
     whole = transcriber.transcribe(long_speech)
 
-    together = transcriber.submit_together(samples).result()
+    together = [decoding.result() for decoding in [transcriber.submit(utterance) for utterance in samples]]
     stopped = transcriber.submit(long_speech)
     while not stopped.running():
         time.sleep(0.001)
     transcriber.stop(stopped)
     after = transcriber.transcribe(samples[0])
+    stopped.result()
     transcriber.close()
 
     assert together == alone == ["what is sciatica", "my hip hurts when i walk"]
     assert len(whole.split()) > len(alone[1].split()) * 2
-    assert len(stopped.result().split()) < len(whole.split()), "stopped in the middle of its decoding"
+    assert len(stopped.result().split()) < len(whole.split()), "stopped before or in the middle of its decoding"
     assert after == "what is sciatica", "the next request is answered as if nothing had been stopped"
 
 
@@ -506,9 +563,10 @@ def test_a_beam_search_in_the_worker_gives_the_likely_sentences_and_a_stopped_on
         time.sleep(0.001)
     transcriber.stop(stopped)
     after = transcriber.transcribe(samples)
+    stopped.result()
     transcriber.close()
 
     assert likely[0][0] == heard == "my hip hurts when i walk" and len(likely) > 1
-    longest = [max(len(sentence.split()) for sentence, _ in sentences) for sentences in (stopped.result(), whole)]
-    assert longest[0] < longest[1], "stopped in the middle of its search"
+    longest = [max((len(s.split()) for s, _ in sentences), default=0) for sentences in (stopped.result(), whole)]
+    assert longest[0] < longest[1], "stopped before or in the middle of its search"
     assert after == heard, "the next request is answered as if nothing had been stopped"

@@ -43,11 +43,6 @@ class HeardAs:
         future.set_result(self.words)
         return future
 
-    def submit_together(self, utterances: list[Any]) -> Future[list[str]]:
-        future: Future[list[str]] = Future()
-        future.set_result([self.words for _ in utterances])
-        return future
-
     def transcribe(self, samples: Any) -> str:
         return self.words
 

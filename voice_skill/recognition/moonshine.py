@@ -12,21 +12,28 @@ wait. It is hidden behind that wait instead (`SecondOpinionRecogniser`): Moonshi
 (`spoken_part`: the utterance up to QUIET_KEPT after the speech stopped), which is all there is once the
 speech has been quiet for QUIET_KEPT, so it starts then, while the endpointer waits for the rest of its
 END_SILENCE; speech that resumes drops the guess. Its audio is the same whether it started early or late,
-and the guess is waited for, never raced: the same audio always gets the same words.
+and the guess is waited for, never raced: the same audio always gets the same words. The worker decodes
+requests side by side, one core each, so the first decoding leaves a core for the other speeds' first stage
+(`OtherSpeeds`), which starts with it (STAGES_STARTED_EARLY) instead of once its words are refused, and is
+stopped when they are understood: where they are not, the speeds too are mostly decoded during the wait. What
+is started early changes when the words come, never which: the speeds count only where the skill refuses the
+words, in the order of SPEED_STAGES.
 """
 
 from __future__ import annotations
 
 import contextlib
+import itertools
 import re
 import struct
 import subprocess
 import sys
 import threading
+import weakref
 from collections import Counter, deque
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future
-from dataclasses import dataclass
+from concurrent.futures import FIRST_COMPLETED, Future, InvalidStateError, wait
+from dataclasses import dataclass, field
 from functools import partial
 from typing import IO, TYPE_CHECKING, Any, Protocol
 
@@ -122,6 +129,23 @@ of benchmarks/listen_latency.py, whose p90 went from 1824 and 1609 ms (the speed
 runs in turn on the shared machine at loads of 5 to 7: about 1.7 times as long, which on the idle machine
 (the speeds alone: 647 ms) would be over the 800 ms allowed."""
 
+STAGES_STARTED_EARLY = 1
+"""Stages of SPEED_STAGES started with Moonshine's first decoding of an utterance, not once its words are refused:
+the first decoding takes one core and leaves the other idle, so the first speed decodes beside it (a decoding's
+CPU time is the same beside another: 198 ms for a 3 s question, alone or beside its 0.9 speed, 8 of each); the
+speeds are stopped (at their next token) when the words, or the misheard domain words put back, are understood.
+What is decided does not change: the speeds count only where the words were refused (the dev split's spoken
+paraphrases and off-topic questions in eSpeak NG en-us+f4 and en-gb, 128 files, the same words and answers as
+before). benchmarks/listen_latency.py in turn with the version before (speeds started once the words were
+refused, after one another's words): on the shared 2-core machine once it was nearly idle (loads 0.9 to 1.6), two
+pairs in either order, p90 843 -> 565 and 822 -> 522 ms, the answers that waited for the speeds median 740 -> 421
+and 731 -> 409 ms, p90 900 -> 621 and 834 -> 545 ms; at loads of 10
+to 17, four pairs, p90 0.77-0.87 of before, the answers that waited for the speeds median 0.69-0.84, but there
+the early speeds also take CPU from the first decoding (Moonshine's words taken: median 0.82-1.39 times as long).
+2 (the second stage too, stopped where not needed), at those loads: p90 4066 and 4680 ms beside 4095 and 2937, no
+better; 0 starts the speeds once the words are refused (the worker and the understanding as here: p90 731 ms at
+load 3 to 1.6)."""
+
 PADDED_KEPT = 8
 """Samples remembered as heard only after LEADING_SILENCE: more than a question's decodings at other speeds."""
 
@@ -148,29 +172,29 @@ class MoonshineTranscriber:
     (`python -m voice_skill.recognition.moonshine_worker`: length-prefixed samples on stdin, text on stdout).
     The worker starts loading at once, in parallel with whatever the caller loads next.
 
-    Requests are answered in order by a thread that runs while there are any (`submit`), so the caller can go
-    on while Moonshine decodes; `transcribe` waits for the words. A request may hold several utterances, decoded at
-    the same time on the worker's threads (`submit_together`); `stop` ends a request in the middle of its decoding,
-    so words nobody wants do not keep the worker from the next. The thread is a daemon: a command never waits
-    at exit for words nobody wants (the worker ends when its input closes with this process)."""
+    Requests go to the worker as they are made (`submit`), written by a thread that runs while there are any, and
+    are decoded there without waiting for each other, one core each: the caller goes on while Moonshine decodes,
+    and a request made while another is decoded starts at once on the core the other leaves idle. `transcribe`
+    waits for the words. `stop` ends a request in the
+    middle of its decoding, so words nobody wants do not keep a core from the next. The threads are daemons: a
+    command never waits at exit for words nobody wants (the worker ends when its input closes with this
+    process)."""
 
     def __init__(self) -> None:
         self._worker: subprocess.Popen[bytes] | None = None
         self._lock = threading.Lock()
-        """Guards the worker's replacement and the requests, shared by the caller and the requests' thread."""
-        self._requests: deque[tuple[list[Any], Future[Any], bool, bool]] = deque()
-        """Each request's utterances, its future, whether it is one utterance (its future gives its result, not a
-        list) and whether Moonshine's likeliest sentences are wanted rather than its words."""
+        """Guards the worker's replacement, the requests and what is to be written, shared by the caller and the
+        threads that write and read."""
+        self._outbox: deque[tuple[bytes, _Request]] = deque()
+        """What is to be written to the worker, in order: each request (REQUEST) and each STOP for one sent."""
+        self._awaited: dict[int, _Request] = {}
+        """The requests sent and not yet answered, by their numbers."""
+        self._numbers = itertools.count()
+        self._writer: threading.Thread | None = None
+        self._reader: threading.Thread | None = None
         self._padded: deque[bytes] = deque(maxlen=PADDED_KEPT)
         """The last samples whose words came after LEADING_SILENCE: their likeliest sentences are asked for the
         same way."""
-        self._thread: threading.Thread | None = None
-        self._writing = threading.Lock()
-        """Guards what is written to the worker: a request, then a STOP for it, never the other way round."""
-        self._current: Future[Any] | None = None
-        """The request the worker is decoding (guarded by _writing)."""
-        self._stopping: Future[Any] | None = None
-        """The request that stop() was asked to end."""
         if not available():
             raise EngineUnavailableError("moonshine-cpp, onnxruntime or onnx is not installed; reinstall voice-skill")
         self._start()
@@ -180,165 +204,201 @@ class MoonshineTranscriber:
         return self.submit(samples).result()
 
     def submit(self, samples: Any) -> Future[str]:
-        """Start transcribing after the requests before it; the future's result is what transcribe() returns,
-        or its EngineUnavailableError. Cancelling it drops the request if Moonshine has not started on it."""
-        return self._submit([samples], single=True)
-
-    def submit_together(self, utterances: list[Any]) -> Future[list[str]]:
-        """Start transcribing the utterances at the same time, after the requests before them; the future's
-        result is their words in order."""
-        return self._submit(utterances, single=False)
+        """Start transcribing; the future's result is what transcribe() returns, or its EngineUnavailableError.
+        Cancelling it drops the request if it has not gone to the worker yet."""
+        return self._submit(samples)
 
     def submit_hypotheses(self, samples: Any) -> Future[list[tuple[str, float]]]:
-        """Start finding Moonshine's likeliest sentences for the audio (a beam search: `MoonshineModel.hypotheses`)
-        after the requests before it: their words, each with its log-probability, likeliest first. For audio just
-        transcribed, on the audio its words came from and from the encoding kept (about 1.7 times the CPU time
-        of transcribing it)."""
-        return self._submit([samples], single=True, sentences=True)
+        """Start finding Moonshine's likeliest sentences for the audio (a beam search: `MoonshineModel.hypotheses`):
+        their words, each with its log-probability, likeliest first. For audio just transcribed, on the audio its
+        words came from and from the encoding kept (about 1.7 times the CPU time of transcribing it)."""
+        return self._submit(samples, sentences=True)
 
     def stop(self, future: Future[Any]) -> None:
-        """Drop a request not started; end one being decoded at its next token (its future then holds the words
+        """Drop a request not yet sent; end one being decoded at its next token (its future then holds the words
         so far, which are not Moonshine's words for the utterance: nobody should use them)."""
-        with self._lock:
-            for request in self._requests:
-                if request[1] is future:
-                    self._requests.remove(request)
-                    future.cancel()
-                    return
-            if future.done():
-                return
-            self._stopping = future
-        # Without waiting: the requests' thread may be writing the request itself, and then sends the STOP after it.
-        if self._writing.acquire(blocking=False):
-            try:
-                self._send_stop(future)
-            finally:
-                self._writing.release()
-
-    def close(self) -> None:
-        """Drop the requests not started, stop the worker (a request being decoded ends with it); a later
-        transcribe() starts a new one."""
-        with self._lock:
-            dropped, self._requests = list(self._requests), deque()
-            thread = self._thread
-        for _, future, _, _ in dropped:
-            future.cancel()
-        self._stop()
-        if thread is not None and thread is not threading.current_thread():
-            thread.join()
-            # The request being decoded may have replaced its worker on the way out.
-            self._stop()
-
-    def _submit(self, utterances: list[Any], single: bool, sentences: bool = False) -> Future[Any]:
-        import numpy as np
-
-        utterances = [np.ascontiguousarray(samples, dtype="<f4") for samples in utterances]
-        future: Future[Any] = Future()
-        if all(len(samples) < SAMPLE_RATE // 10 for samples in utterances):
-            nothing: Any = [] if sentences else ""
-            future.set_result(nothing if single else [nothing] * len(utterances))
-            return future
-        with self._lock:
-            self._requests.append((utterances, future, single, sentences))
-            if self._thread is None:
-                self._thread = threading.Thread(target=self._serve, name="moonshine-requests", daemon=True)
-                self._thread.start()
-        return future
-
-    def _serve(self) -> None:
-        """The requests' thread: the only one that talks to the worker while it runs; ends when none are left."""
-        while True:
-            with self._lock:
-                if not self._requests:
-                    self._thread = None
-                    return
-                utterances, future, single, sentences = self._requests.popleft()
-            if not future.set_running_or_notify_cancel():
-                continue
-            try:
-                heard = self._likely(utterances, future) if sentences else self._heard(utterances, future)
-                future.set_result(heard[0] if single else heard)
-            except EngineUnavailableError as error:
-                future.set_exception(error)
-            with self._lock:
-                if self._stopping is future:
-                    self._stopping = None
-
-    def _heard(self, utterances: list[Any], future: Future[Any]) -> list[str]:
-        heard = [words(text) for text in self._exchange(utterances, future)]
-        unheard = [number for number, text in enumerate(heard) if not text and len(utterances[number])]
-        if unheard and self._stopping is not future:
-            again = self._exchange([padded(utterances[number]) for number in unheard], future)
-            for number, text in zip(unheard, again, strict=True):
-                heard[number] = words(text)
-                self._padded.append(utterances[number].tobytes())
-        return heard
-
-    def _likely(self, utterances: list[Any], future: Future[Any]) -> list[list[tuple[str, float]]]:
-        kept = set(self._padded)
-        asked = [padded(samples) if samples.tobytes() in kept else samples for samples in utterances]
-        likely = []
-        for reply in self._exchange(asked, future, sentences=True):
-            sentences: dict[str, float] = {}
-            for line in reply.splitlines():
-                score, _, text = line.partition("\t")
-                sentences.setdefault(words(text), float(score))
-            likely.append(list(sentences.items()))
-        return likely
-
-    def _exchange(self, utterances: list[Any], future: Future[Any], sentences: bool = False) -> list[str]:
-        """The worker's replies for the utterances, as it writes them."""
-        from .moonshine_worker import HYPOTHESES, REQUEST
-
-        if self._worker is None:
-            self._start()
-        worker = self._worker
-        assert worker is not None and worker.stdin is not None and worker.stdout is not None
-        try:
-            with self._writing:
-                self._current = future
-                request = [REQUEST, struct.pack("<I", len(utterances))]
-                for samples in utterances:
-                    data = samples.tobytes()
-                    request += [struct.pack("<I", len(data) | (HYPOTHESES if sentences else 0)), data]
-                worker.stdin.write(b"".join(request))
-                worker.stdin.flush()
-                self._send_stop(future)
-            replies = []
-            for _ in utterances:
-                size = struct.unpack("<I", _read(worker.stdout, 4))[0]
-                replies.append(_read(worker.stdout, size).decode("utf-8", errors="replace"))
-        except (OSError, ValueError, EOFError, struct.error):
-            problem = self._stop() or "no reason given"
-            raise EngineUnavailableError(f"Moonshine stopped ({problem}); reinstall voice-skill") from None
-        finally:
-            with self._writing:
-                self._current = None
-        return replies
-
-    def _send_stop(self, future: Future[Any]) -> None:
-        """Tell the worker to end the request it decodes, if that is the one to stop (the caller holds _writing)."""
         from .moonshine_worker import STOP
 
-        worker = self._worker
-        if self._stopping is not future or self._current is not future or worker is None or worker.stdin is None:
-            return
-        with contextlib.suppress(OSError, ValueError):  # a worker that died: the exchange says so
-            worker.stdin.write(STOP)
-            worker.stdin.flush()
+        with self._lock:
+            for item in self._outbox:
+                if item[1].future is future:
+                    self._outbox.remove(item)
+                    _drop(item[1])
+                    return
+            request = next((sent for sent in self._awaited.values() if sent.future is future), None)
+            if request is None or request.stopped:
+                return
+            request.stopped = True
+            self._send(STOP, request)
+
+    def close(self) -> None:
+        """Drop the requests not sent, stop the worker (the requests being decoded end with an
+        EngineUnavailableError); a later transcribe() starts a new one."""
+        with self._lock:
+            dropped, self._outbox = list(self._outbox), deque()
+            awaited, self._awaited = list(self._awaited.values()), {}
+            writer = self._writer
+        for _, request in dropped:
+            _drop(request)
+        for request in awaited:
+            with contextlib.suppress(InvalidStateError):
+                request.future.set_exception(EngineUnavailableError("Moonshine was closed"))
+        self._stop()
+        for thread in (writer, self._reader):
+            if thread is not None and thread is not threading.current_thread():
+                thread.join()
+        # A request being written may have started a worker on the way out.
+        self._stop()
+
+    def _submit(self, samples: Any, sentences: bool = False) -> Future[Any]:
+        import numpy as np
+
+        from .moonshine_worker import REQUEST
+
+        samples = np.ascontiguousarray(samples, dtype="<f4")
+        future: Future[Any] = Future()
+        if len(samples) < SAMPLE_RATE // 10:
+            future.set_result([] if sentences else "")
+            return future
+        with self._lock:
+            asked = padded(samples) if sentences and samples.tobytes() in set(self._padded) else samples
+            self._send(REQUEST, _Request([samples], future, sentences, [asked]))
+        return future
+
+    def _send(self, kind: bytes, request: _Request) -> None:
+        """Put a request or a STOP for it in the outbox, and start the thread that writes it (the caller holds
+        _lock)."""
+        self._outbox.append((kind, request))
+        if self._writer is None:
+            self._writer = threading.Thread(target=self._write, name="moonshine-requests", daemon=True)
+            self._writer.start()
+
+    def _write(self) -> None:
+        """The writing thread: writes what is in the outbox (waiting, at a first start, while the worker loads
+        its model); ends when nothing is left."""
+        from .moonshine_worker import HYPOTHESES, STOP
+
+        while True:
+            with self._lock:
+                if not self._outbox:
+                    self._writer = None
+                    return
+                kind, request = self._outbox.popleft()
+                if kind != STOP:
+                    if request.number is None and not request.future.set_running_or_notify_cancel():
+                        continue
+                    request.number = next(self._numbers)
+                    if self._worker is None:
+                        self._start_locked()
+                    request.worker = self._worker
+                    self._awaited[request.number] = request
+                worker = request.worker
+            assert worker is not None and worker.stdin is not None and request.number is not None
+            message = [kind, struct.pack("<I", request.number)]
+            if kind != STOP:
+                message.append(struct.pack("<I", len(request.asked)))
+                for samples in request.asked:
+                    data = samples.tobytes()
+                    message += [struct.pack("<I", len(data) | (HYPOTHESES if request.sentences else 0)), data]
+            try:
+                worker.stdin.write(b"".join(message))
+                worker.stdin.flush()
+            except (OSError, ValueError):
+                self._fail(worker)
+
+    @staticmethod
+    def _read(reference: weakref.ref[MoonshineTranscriber], worker: subprocess.Popen[bytes]) -> None:
+        """The reading thread of one worker: hands each answer to its request until the worker's output ends.
+        It holds the transcriber only while it hands one over: one that nobody holds is closed (`__del__`)."""
+        output = worker.stdout
+        assert output is not None
+        try:
+            while True:
+                number, count = struct.unpack("<II", _read(output, 8))
+                texts = []
+                for _ in range(count):
+                    size = struct.unpack("<I", _read(output, 4))[0]
+                    texts.append(_read(output, size).decode("utf-8", errors="replace"))
+                transcriber = reference()
+                if transcriber is None:
+                    return
+                with transcriber._lock:
+                    request = transcriber._awaited.pop(number, None)
+                if request is not None:  # else dropped by close()
+                    transcriber._answered(request, texts)
+                del transcriber
+        except (OSError, ValueError, EOFError, struct.error):
+            transcriber = reference()
+            if transcriber is not None:
+                transcriber._fail(worker)
+        finally:
+            output.close()
+
+    def _answered(self, request: _Request, texts: list[str]) -> None:
+        """Give the request its words or likeliest sentences; where an utterance got no words, ask once more with
+        LEADING_SILENCE before it."""
+        from .moonshine_worker import REQUEST
+
+        if request.sentences:
+            result: list[Any] = []
+            for reply in texts:
+                sentences: dict[str, float] = {}
+                for line in reply.splitlines():
+                    score, _, text = line.partition("\t")
+                    sentences.setdefault(words(text), float(score))
+                result.append(list(sentences.items()))
+        elif request.heard is None:
+            result = [words(text) for text in texts]
+            unheard = [number for number, text in enumerate(result) if not text and len(request.utterances[number])]
+            with self._lock:
+                if unheard and not request.stopped:
+                    request.heard, request.unheard = result, unheard
+                    request.asked = [padded(request.utterances[number]) for number in unheard]
+                    self._send(REQUEST, request)
+                    return
+        else:
+            result = request.heard
+            for number, text in zip(request.unheard, texts, strict=True):
+                result[number] = words(text)
+                self._padded.append(request.utterances[number].tobytes())
+        with contextlib.suppress(InvalidStateError):  # closed meanwhile
+            request.future.set_result(result[0])
+
+    def _fail(self, worker: subprocess.Popen[bytes]) -> None:
+        """The worker stopped: the requests it was sent get an EngineUnavailableError; the next one starts
+        another."""
+        problem = self._stop(worker) or "no reason given"
+        with self._lock:
+            failed = [sent for sent in self._awaited.values() if sent.worker is worker]
+            self._awaited = {number: sent for number, sent in self._awaited.items() if sent.worker is not worker}
+        error = EngineUnavailableError(f"Moonshine stopped ({problem}); reinstall voice-skill")
+        for sent in failed:
+            with contextlib.suppress(InvalidStateError):
+                sent.future.set_exception(error)
 
     def _start(self) -> None:
         with self._lock:
-            self._worker = subprocess.Popen(
-                [sys.executable, "-m", "voice_skill.recognition.moonshine_worker"],
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-            )
+            self._start_locked()
 
-    def _stop(self) -> str:
-        """End the worker; the last line it wrote on stderr, if any."""
+    def _start_locked(self) -> None:
+        """Start a worker and the thread that reads its answers (the caller holds _lock)."""
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "voice_skill.recognition.moonshine_worker"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        self._worker = worker
+        self._reader = threading.Thread(
+            target=self._read, args=(weakref.ref(self), worker), name="moonshine-answers", daemon=True
+        )
+        self._reader.start()
+
+    def _stop(self, worker: subprocess.Popen[bytes] | None = None) -> str:
+        """End the worker (the given one, if it is still the worker); the last line it wrote on stderr, if any."""
         with self._lock:
+            if worker is not None and worker is not self._worker:
+                return ""
             worker, self._worker = self._worker, None
         if worker is None:
             return ""
@@ -354,13 +414,41 @@ class MoonshineTranscriber:
 
             remove_unfinished()
         problem = worker.stderr.read().decode("utf-8", errors="replace").strip() if worker.stderr else ""
-        for stream in (worker.stdout, worker.stderr):
-            if stream is not None:
-                stream.close()
+        if worker.stderr is not None:
+            worker.stderr.close()
         return problem.splitlines()[-1] if problem else ""
 
     def __del__(self) -> None:
         self.close()
+
+
+def _drop(request: _Request) -> None:
+    """A request taken back before it was sent: cancelled, or if it was being asked again, its words so far."""
+    if request.heard is not None:
+        with contextlib.suppress(InvalidStateError):
+            request.future.set_result(request.heard[0])
+    else:
+        request.future.cancel()
+
+
+@dataclass
+class _Request:
+    """Utterances sent to the worker together, and what came of them."""
+
+    utterances: list[Any]
+    """One utterance (the worker would decode several at once)."""
+    future: Future[Any]
+    sentences: bool
+    """Moonshine's likeliest sentences are wanted rather than its words."""
+    asked: list[Any]
+    """The samples sent: the utterances, or those that got no words, after LEADING_SILENCE."""
+    number: int | None = None
+    """Its number at the worker, once sent."""
+    worker: subprocess.Popen[bytes] | None = None
+    stopped: bool = False
+    heard: list[str] | None = None
+    """The words of its utterances, while those that got none are asked about again."""
+    unheard: list[int] = field(default_factory=list)
 
 
 def padded(samples: Any) -> Any:
@@ -560,7 +648,7 @@ class SecondOpinionRecogniser:
         if guess is not None and not self.started_early:
             self._stop(guess)
         if guess is None or not self.started_early:
-            guess = _Guess(audio, self._second.submit(pcm_to_samples(audio)))
+            guess = self._begin(audio)
         if guess.understood is None:
             self._look_at(guess, guess.words.result())
         assert guess.understood is not None
@@ -569,19 +657,41 @@ class SecondOpinionRecogniser:
         again = guess.chances.result()
         return again if again[1] is not None else guess.understood
 
+    def _begin(self, audio: bytes) -> _Guess:
+        """Start Moonshine on the spoken part of an utterance; when its first second chance is the other speeds,
+        start them too, before its words are known (`STAGES_STARTED_EARLY`)."""
+        guess = _Guess(audio, self._second.submit(pcm_to_samples(audio)))
+        if STAGES_STARTED_EARLY and self.second_chances[:1] == (OTHER_SPEEDS,):
+            guess.chances = self._second_chances(guess, STAGES_STARTED_EARLY)
+        return guess
+
+    def _second_chances(self, guess: _Guess, speed_stages: int = 1) -> SecondChances:
+        """The guess's second chances, started; those after the first are made once the guess's words are known
+        (a chance comes only after the one before, which waits for them)."""
+        samples = pcm_to_samples(guess.audio)
+        chances: dict[str, Callable[[], _Chance]] = {
+            LIKELY_SENTENCES: lambda: LikelySentences(self._second, samples, guess.words.result(), self._meaning),
+            OTHER_SPEEDS: partial(
+                OtherSpeeds, self._second, samples, partial(self._understood_once, guess), speed_stages
+            ),
+        }
+        return SecondChances([chances[name] for name in self.second_chances])
+
+    def _understood_once(self, guess: _Guess, text: str) -> tuple[str, str | None]:
+        """`_understood` for the guess's audio, once for each of the words heard in it: speeds often hear the same."""
+        if text not in guess.seen:
+            guess.seen[text] = self._understood(guess.audio, text)
+        return guess.seen[text]
+
     def _look_at(self, guess: _Guess, text: str) -> None:
-        """Understand the guess's words; where the skill refuses them, start its second chances, before the
-        check for misheard domain words, so that Moonshine works on them while pocketsphinx checks; stopped if
-        the check finds a meaning."""
+        """Understand the guess's words; where the skill refuses them, start its second chances (if they are not
+        yet), before the check for misheard domain words, so that Moonshine works on them while pocketsphinx
+        checks; stopped if the words or the check find a meaning."""
         second = self._meaning(text) if text else None
-        if second is None:
-            samples = pcm_to_samples(guess.audio)
-            chances: dict[str, Callable[[], _Chance]] = {
-                LIKELY_SENTENCES: partial(LikelySentences, self._second, samples, text, self._meaning),
-                OTHER_SPEEDS: partial(OtherSpeeds, self._second, samples, partial(self._understood, guess.audio)),
-            }
-            guess.chances = SecondChances([chances[name] for name in self.second_chances])
+        if second is None and guess.chances is None:
+            guess.chances = self._second_chances(guess)
         guess.understood = (text, second) if second is not None else self._misheard(guess.audio, text)
+        guess.seen[text] = guess.understood
         if guess.understood[1] is not None and guess.chances is not None:
             guess.chances.stop()
             guess.chances = None
@@ -608,7 +718,7 @@ class SecondOpinionRecogniser:
             return
         audio = spoken_part(utterance, quiet)
         if len(audio) <= SECOND_OPINION_SECONDS * self.sample_rate * 2:
-            self._guess = _Guess(audio, self._second.submit(pcm_to_samples(audio)))
+            self._guess = self._begin(audio)
 
     def _follow_guess(self, guess: _Guess) -> None:
         """Without waiting: the guess's words understood once they come; its second chances started if the skill
@@ -641,63 +751,81 @@ class _Guess:
     understood: tuple[str, str | None] | None = None
     """Its words and their meaning, once looked at."""
     chances: SecondChances | None = None
-    """Its second chances, once its words were refused."""
+    """Its second chances, once its words were refused (or from its start: `STAGES_STARTED_EARLY`)."""
+    seen: dict[str, tuple[str, str | None]] = field(default_factory=dict)
+    """The words heard in its audio (its own, at other speeds) with what they were understood as."""
 
 
 class OtherSpeeds:
-    """Moonshine hearing an utterance again at SPEED_STAGES: a stage's speeds decoded at the same time; the next
-    stage started once the last one's words are understood, only when one of the speeds heard so far found a
-    meaning and none agree yet; the answer once AGREEING_SPEEDS speeds find the same meaning. The speeds' words
-    count in the order of SPEED_STAGES, never in the order they come: the same audio, the same answer."""
+    """Moonshine hearing an utterance again at SPEED_STAGES: a stage's speeds decoded at the same time, each
+    speed's words understood as soon as they come (while the other speed decodes); the next stage taken once the
+    last one's words are understood, only when one of the speeds heard so far found a meaning and none agree yet;
+    the answer once AGREEING_SPEEDS speeds find the same meaning. `ahead` stages are started at once, before they
+    are known to be needed, and stopped if they are not. The speeds' words count in the order of SPEED_STAGES,
+    never in the order they come: the same audio, the same answer."""
 
     def __init__(
         self,
         transcriber: MoonshineTranscriber,
         samples: Any,
         understood: Callable[[str], tuple[str, str | None]],
+        ahead: int = 1,
     ) -> None:
         self._transcriber = transcriber
         self._samples = samples
         self._understood = understood
         self._stages = list(SPEED_STAGES)
         self._heard: list[tuple[str, str | None]] = []
+        self._started: list[list[Future[str]]] = []
+        """The decodings of the stages started and not yet decided on, one a speed, in order."""
+        self._stage_heard: dict[int, tuple[str, str | None]] = {}
+        """The first started stage's words understood so far, by their speed's place in it."""
         self.answer: tuple[str, str | None] | None = None
         """Words that AGREEING_SPEEDS speeds found the meaning of, with it; ("", None) when none did."""
-        self._decoding: Future[list[str]] | None = self._next_stage()
+        self._start(max(ahead, 1))
 
     def follow(self) -> None:
-        """Take the words of a stage that has finished, without waiting."""
-        if self._decoding is not None and self._decoding.done():
-            self._take(self._decoding)
+        """Understand the words that have come, and decide on a stage all of whose words have, without waiting."""
+        while self._started:
+            stage = self._started[0]
+            for number, decoding in enumerate(stage):
+                if number not in self._stage_heard and decoding.done():
+                    self._stage_heard[number] = self._understood(decoding.result())
+            if len(self._stage_heard) < len(stage):
+                return
+            self._decide()
 
     def result(self) -> tuple[str, str | None]:
-        """The answer, waiting for the stages it needs."""
-        while self._decoding is not None:
-            self._take(self._decoding)
+        """The answer, waiting for the stages it needs (understanding each speed's words as they come)."""
+        while self._started:
+            waiting = [decoding for number, decoding in enumerate(self._started[0]) if number not in self._stage_heard]
+            if waiting:
+                wait(waiting, return_when=FIRST_COMPLETED)
+            self.follow()
         return self.answer or ("", None)
 
     def stop(self) -> None:
-        decoding, self._decoding = self._decoding, None
-        if decoding is not None:
+        started, self._started = self._started, []
+        for decoding in (decoding for stage in started for decoding in stage):
             self._transcriber.stop(decoding)
 
-    def _next_stage(self) -> Future[list[str]] | None:
-        if not self._stages:
-            return None
-        speeds = self._stages.pop(0)
-        return self._transcriber.submit_together([at_speed(self._samples, speed) for speed in speeds])
+    def _start(self, stages: int) -> None:
+        """Have `stages` stages started (those left)."""
+        while len(self._started) < stages and self._stages:
+            speeds = self._stages.pop(0)
+            self._started.append([self._transcriber.submit(at_speed(self._samples, speed)) for speed in speeds])
 
-    def _take(self, decoding: Future[list[str]]) -> None:
-        self._decoding = None
-        self._heard += [self._understood(text) for text in decoding.result()]
+    def _decide(self) -> None:
+        stage = self._started.pop(0)
+        self._heard += [self._stage_heard[number] for number in range(len(stage))]
+        self._stage_heard = {}
         counts = Counter(meaning for _, meaning in self._heard if meaning is not None)
         agreed = [(text, meaning) for text, meaning in self._heard if meaning and counts[meaning] >= AGREEING_SPEEDS]
-        if agreed:
-            self.answer = agreed[0]
-        elif counts:
-            self._decoding = self._next_stage()
-        if self._decoding is None:
-            self.answer = self.answer or ("", None)
+        if counts and not agreed:
+            self._start(1)
+        if agreed or not counts or not self._started:
+            self.answer = agreed[0] if agreed else ("", None)
+            self.stop()
 
 
 class LikelySentences:

@@ -1,25 +1,26 @@
 """The Moonshine worker process: loads Moonshine base English once (`moonshine_model.MoonshineModel`), then serves
 requests on stdin until it closes.
 
-A request is the byte REQUEST, a little-endian uint32 count of utterances, then for each a uint32 byte count and
-that many bytes of float32 samples at 16 kHz; a byte count with HYPOTHESES set asks for the utterance's likeliest
-sentences (`MoonshineModel.hypotheses`) instead of its words. The utterances are decoded at once, each on a thread
-of its own (up to DECODERS: one model, one core each), and the worker writes for each, in order, a uint32 byte
-count and its text in UTF-8: the words, or the likeliest sentences one a line after their log-probability and a
-tab. The byte STOP, sent while a request is being decoded, ends its decodings at their next token (what was found
-so far is written; the parent drops it); one that comes after the answer is ignored. Started by
-`moonshine.MoonshineTranscriber`.
+A request is the byte REQUEST, a little-endian uint32 number that names it, a uint32 count of utterances, then
+for each a uint32 byte count and that many bytes of float32 samples at 16 kHz; a byte count with HYPOTHESES set
+asks for the utterance's likeliest sentences (`MoonshineModel.hypotheses`) instead of its words. Requests do not
+wait for each other: their utterances are decoded in the order they came, each on a thread of its own as soon as
+one of DECODERS is free (one model, one core each), so a request sent while another is decoded starts on the
+core the other leaves idle. Once all of a request's utterances are decoded, the worker writes its number, their
+count as a uint32, and for each utterance, in order, a uint32 byte count and its text in UTF-8: the words, or the likeliest sentences one a
+line after their log-probability and a tab. The byte STOP and a request's number ends that request's decodings at
+their next token, and those not begun before they begin (what was found so far is written; the parent drops it);
+one that comes after the answer is ignored. Started by `moonshine.MoonshineTranscriber`.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
-import select
 import struct
 import sys
 import threading
-from concurrent.futures import ThreadPoolExecutor, wait
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -29,12 +30,9 @@ REQUEST = b"R"
 STOP = b"S"
 
 DECODERS = 2
-"""Utterances of one request decoded at the same time: the machine's two cores. Two threads on one model need no
-more memory than one (onnxruntime's sessions run in several threads at once); a second worker process would hold
-another 0.5 GB for the same speed."""
-
-POLL = 0.005
-"""Seconds between looks at stdin for STOP while a request is decoded (a decoder step takes about as long)."""
+"""Utterances decoded at the same time: the machine's two cores. Two threads on one model need no more memory
+than one (onnxruntime's sessions run in several threads at once); a second worker process would hold another
+0.5 GB for the same speed."""
 
 HYPOTHESES = 1 << 31
 """Set in a request's byte count (which is far below it) to ask for the likeliest sentences."""
@@ -53,12 +51,36 @@ def main() -> int:
     give_back_freed_memory()
     requests, replies = sys.stdin.buffer.fileno(), sys.stdout.buffer
     decoders = ThreadPoolExecutor(DECODERS, thread_name_prefix="moonshine-decoder")
+    decoding: dict[int, threading.Event] = {}
+    """The stop of each request not yet answered, by its number."""
+    writing = threading.Lock()
+
+    def answer(number: int, decodings: list[Future[str]]) -> None:
+        try:
+            texts = [decoded.result().encode("utf-8") for decoded in decodings]
+        except Exception as problem:  # the parent reads the end of its output and shows this line
+            print(f"Moonshine failed: {problem}", file=sys.stderr, flush=True)
+            os._exit(1)
+        with writing:
+            decoding.pop(number, None)
+            replies.write(
+                struct.pack("<II", number, len(texts)) + b"".join(struct.pack("<I", len(t)) + t for t in texts)
+            )
+            replies.flush()
+
     while True:
         kind = os.read(requests, 1)
         if not kind:
+            for stop in list(decoding.values()):
+                stop.set()
             return 0
-        if kind != REQUEST:
-            continue  # a STOP that came after the answer
+        (number,) = struct.unpack("<I", read_exactly(requests, 4))
+        if kind == STOP:
+            with writing:
+                stopping = decoding.get(number)
+            if stopping is not None:
+                stopping.set()
+            continue
         (count,) = struct.unpack("<I", read_exactly(requests, 4))
         utterances = []
         for _ in range(count):
@@ -66,30 +88,44 @@ def main() -> int:
             samples = np.frombuffer(read_exactly(requests, size & ~HYPOTHESES), dtype="<f4")
             utterances.append((samples, bool(size & HYPOTHESES)))
         stop = threading.Event()
+        with writing:
+            decoding[number] = stop
         decodings = [decoders.submit(decode, model, samples, sentences, stop) for samples, sentences in utterances]
-        closed = False
-        while wait(decodings, timeout=POLL).not_done:
-            if not stop.is_set() and select.select([requests], [], [], 0)[0]:
-                signal = os.read(requests, 1)
-                closed = not signal
-                stop.set()
-        texts = [decoding.result().encode("utf-8") for decoding in decodings]
-        if closed:
-            return 0
-        replies.write(b"".join(struct.pack("<I", len(text)) + text for text in texts))
-        replies.flush()
+        _when_all_done(decodings, lambda number=number, decodings=decodings: answer(number, decodings))
+
+
+def _when_all_done(futures: list[Future[str]], then: Any) -> None:
+    """Call `then` once, in the thread that finishes the last of the futures."""
+    if not futures:
+        then()
+        return
+    left = [len(futures)]
+    lock = threading.Lock()
+
+    def one_done(_: Future[str]) -> None:
+        with lock:
+            left[0] -= 1
+            last = left[0] == 0
+        if last:
+            then()
+
+    for future in futures:
+        future.add_done_callback(one_done)
 
 
 def decode(model: MoonshineModel, samples: Any, sentences: bool, stop: threading.Event) -> str:
-    """The utterance's words, or its likeliest sentences (one a line after their log-probability and a tab)."""
+    """The utterance's words, or its likeliest sentences (one a line after their log-probability and a tab); nothing
+    for a request stopped before its turn came."""
+    if stop.is_set():
+        return ""
     if not sentences:
         return model.transcribe(samples, stop)
     return "\n".join(f"{score!r}\t{' '.join(text.split())}" for text, score in model.hypotheses(samples, stop=stop))
 
 
 def read_exactly(stream: int, size: int) -> bytes:
-    """`size` bytes from the file descriptor, read unbuffered so that select() sees what is left; EOFError if it
-    closes first."""
+    """`size` bytes from the file descriptor, read unbuffered (a request may be followed by a STOP that nobody
+    writes until the request is decoding); EOFError if it closes first."""
     data = bytearray()
     while len(data) < size:
         chunk = os.read(stream, size - len(data))
