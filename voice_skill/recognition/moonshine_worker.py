@@ -1,9 +1,11 @@
 """The Moonshine worker process: loads Moonshine base English once (`moonshine_model.MoonshineModel`), then serves
-requests on stdin until it closes.
+requests on stdin until it closes. Its arguments are the domain words that a biased decoding leans toward
+(`biasing`).
 
 A request is the byte REQUEST, a little-endian uint32 count of utterances, then for each a uint32 byte count and
 that many bytes of float32 samples at 16 kHz; a byte count with HYPOTHESES set asks for the utterance's likeliest
-sentences (`MoonshineModel.hypotheses`) instead of its words. The utterances are decoded at once, each on a thread
+sentences (`MoonshineModel.hypotheses`) instead of its words, one with BIASED set a decoding leaned toward the
+domain words. The utterances are decoded at once, each on a thread
 of its own (up to DECODERS: one model, one core each), and the worker writes for each, in order, a uint32 byte
 count and its text in UTF-8: the words, or the likeliest sentences one a line after their log-probability and a
 tab. The byte STOP, sent while a request is being decoded, ends its decodings at their next token (what was found
@@ -39,6 +41,9 @@ POLL = 0.005
 HYPOTHESES = 1 << 31
 """Set in a request's byte count (which is far below it) to ask for the likeliest sentences."""
 
+BIASED = 1 << 30
+"""Set in a request's byte count to lean its decoding toward the domain words."""
+
 
 def main() -> int:
     import numpy as np
@@ -46,7 +51,7 @@ def main() -> int:
     try:
         from .moonshine_model import MoonshineModel
 
-        model = MoonshineModel()
+        model = MoonshineModel(domain_words=sys.argv[1:])
     except Exception as problem:  # the parent shows this line to the user
         print(f"Moonshine cannot be loaded: {problem}", file=sys.stderr)
         return 1
@@ -63,10 +68,10 @@ def main() -> int:
         utterances = []
         for _ in range(count):
             (size,) = struct.unpack("<I", read_exactly(requests, 4))
-            samples = np.frombuffer(read_exactly(requests, size & ~HYPOTHESES), dtype="<f4")
-            utterances.append((samples, bool(size & HYPOTHESES)))
+            samples = np.frombuffer(read_exactly(requests, size & ~(HYPOTHESES | BIASED)), dtype="<f4")
+            utterances.append((samples, bool(size & HYPOTHESES), bool(size & BIASED)))
         stop = threading.Event()
-        decodings = [decoders.submit(decode, model, samples, sentences, stop) for samples, sentences in utterances]
+        decodings = [decoders.submit(decode, model, *utterance, stop) for utterance in utterances]
         closed = False
         while wait(decodings, timeout=POLL).not_done:
             if not stop.is_set() and select.select([requests], [], [], 0)[0]:
@@ -80,10 +85,10 @@ def main() -> int:
         replies.flush()
 
 
-def decode(model: MoonshineModel, samples: Any, sentences: bool, stop: threading.Event) -> str:
+def decode(model: MoonshineModel, samples: Any, sentences: bool, biased: bool, stop: threading.Event) -> str:
     """The utterance's words, or its likeliest sentences (one a line after their log-probability and a tab)."""
     if not sentences:
-        return model.transcribe(samples, stop)
+        return model.transcribe(samples, stop, biased)
     return "\n".join(f"{score!r}\t{' '.join(text.split())}" for text, score in model.hypotheses(samples, stop=stop))
 
 

@@ -116,6 +116,7 @@ def open_recogniser(
             recogniser,
             lambda: recogniser.last_utterance,
             meaning,
+            transcriber=moonshine.MoonshineTranscriber(domain_words),
             sound_alike=SoundAlike(domain_words, sentences) if domain_words else None,
             second_chances=second_chances(settings),
         )
