@@ -33,12 +33,12 @@ ROOT = 0
 WEIGHT = 4.0
 """The bonus of a complete domain word, in log-probability. Chosen on the dev split's spoken paraphrases (48 a voice,
 6 voices; pocketsphinx's words kept from one decoding of each file, SecondOpinionRecogniser run on them with
-Moonshine decoding in process), the biased decoding as the first second chance (`moonshine.DomainWords`, its
+Moonshine decoding in process), the biased decoding tried before the other speeds (`moonshine.DomainWords`, its
 words taken only where they sound like the plain ones): without it 80.9% right, with a weight of 3 82.3%, 4 83.0%,
-6 82.6% (no question worse at 4; without the sound check 83.3% at 4 and 81.9% at 8, but 2 of the 53 real off-topic
-recordings answered). Spoken off-topic questions refused 72 of 96 and the real off-topic recordings 52 of 53 with
-and without it, at 4 and 6."""
-"""The state at the start of a word, before its letters (after a token that is only a space)."""
+6 82.6% (no question worse at 4); tried after the speeds, as it is, 83.0% at 4 too. Without the sound check 83.3% at
+4 and 81.9% at 8, but 2 of the 53 real off-topic recordings answered. Spoken off-topic questions refused 72 of 96
+and the real off-topic recordings 52 of 53 with and without it, at 4 and 6. A bonus the same for every letter
+instead favoured long words: at 2.5 a letter, robotic voices' questions became "training training training ..."."""
 
 
 class DomainBias:
