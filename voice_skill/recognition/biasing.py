@@ -10,7 +10,9 @@ The domain words are a trie over their letters. Each node holds what a word spel
 `weight` times the share of the shortest domain word through it that is spelt (its potential), so that every
 domain word, long or short and however the tokens cut it, gains `weight` once complete ("training" as much as
 "hip"), and a token gets the difference between the node it leads to and the node it leaves. For each node,
-the tokens that lead on from it are found once, so a decoding step adds a few arrays.
+the tokens that lead on from it are found once, so a decoding step adds a few arrays (at most about 15 µs, against
+milliseconds for the decoder's step): over 4 runs of 20 dev utterances, plain and biased decodings interleaved on
+the shared machine, a biased greedy decoding took 0.995 to 1.012 times the CPU time of a plain one.
 
 Shallow fusion with a prefix trie and the bonus cancelled on failure, as in "Shallow-fusion end-to-end contextual
 biasing" (Zhao et al., Interspeech 2019) and the context graphs of k2/icefall.

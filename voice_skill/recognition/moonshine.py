@@ -465,7 +465,8 @@ class SecondOpinionRecogniser:
     (`sound_alike`, given the skill's domain words: 78.1%, en-us+f4 50 -> 65%); and Moonshine's refusal stands
     against pocketsphinx's unsure words when the two heard different sentences (`_heard_otherwise`: 77.8%, one
     more real off-topic recording refused). Where the skill still refuses Moonshine's words, it is given
-    second chances (SECOND_CHANCES): the same audio heard at other speeds (`OtherSpeeds`), and if asked for,
+    second chances (SECOND_CHANCES): the same audio heard at other speeds (`OtherSpeeds`), then decoded leaning
+    toward the domain words the transcriber was given (`DomainWords`), and if asked for,
     Moonshine's next likeliest sentences before them (`LikelySentences`, WITH_LIKELY_SENTENCES). All of it starts as soon as its input is known, most often during the endpointer's
     wait, and what turns out not to be needed is stopped.
     """
