@@ -20,9 +20,11 @@ from voice_skill.audio.source import FileAudioSource
 from voice_skill.errors import EngineUnavailableError
 from voice_skill.recognition import moonshine
 from voice_skill.recognition.moonshine import (
+    OTHER_SPEEDS,
     QUIET_KEPT,
     SPEED_STAGES,
     SURE,
+    DomainWords,
     MoonshineTranscriber,
     SecondOpinionRecogniser,
     at_speed,
@@ -55,7 +57,7 @@ class ScriptedMoonshine:
         self.requests: list[tuple[Any, Future[str]]] = []
         self.stopped: list[Future[Any]] = []
 
-    def submit(self, samples: Any) -> Future[str]:
+    def submit(self, samples: Any, biased: bool = False) -> Future[str]:
         future: Future[str] = Future()
         self.requests.append((samples, future))
 
@@ -396,7 +398,7 @@ class SpeedDependentMoonshine(ScriptedMoonshine):
     def heard(self, samples: Any) -> str:
         return self.at_speed.get(len(samples), "something else entirely")
 
-    def submit(self, samples: Any) -> Future[str]:
+    def submit(self, samples: Any, biased: bool = False) -> Future[str]:
         future: Future[str] = Future()
         self.requests.append((samples, future))
         future.set_result(self.heard(samples))
@@ -444,7 +446,9 @@ def test_refused_words_are_heard_again_at_other_speeds_until_two_agree(
     primary = ScriptedPrimary("what causes hip pain", 0.3)
     meanings = {SCIATICA: "sciatica", BURSITIS: "bursitis", "what causes hip pain": "causes"}
     stand_in = SpeedDependentMoonshine(at_speed)
-    recogniser = SecondOpinionRecogniser(primary, lambda: primary.last_utterance, meanings.get, transcriber=stand_in)
+    recogniser = SecondOpinionRecogniser(
+        primary, lambda: primary.last_utterance, meanings.get, transcriber=stand_in, second_chances=(OTHER_SPEEDS,)
+    )
 
     transcript = recogniser.finish()
 
@@ -570,3 +574,90 @@ def test_a_beam_search_in_the_worker_gives_the_likely_sentences_and_a_stopped_on
     longest = [max((len(s.split()) for s, _ in sentences), default=0) for sentences in (stopped.result(), whole)]
     assert longest[0] < longest[1], "stopped before or in the middle of its search"
     assert after == heard, "the next request is answered as if nothing had been stopped"
+
+
+class HeardBiased:
+    """Stands in for Moonshine: hears every utterance as `plain`, and as `biased` when its decoding leans toward
+    the domain words."""
+
+    def __init__(self, plain: str, biased: str) -> None:
+        self.plain = plain
+        self.biased = biased
+        self.biased_asked = 0
+        self.plain_asked = 0
+
+    @property
+    def speeds_asked(self) -> int:
+        """Plain decodings after the utterance's own."""
+        return max(self.plain_asked - 1, 0)
+
+    def submit(self, samples: Any, biased: bool = False) -> Future[str]:
+        self.biased_asked += biased
+        self.plain_asked += not biased
+        future: Future[str] = Future()
+        future.set_result(self.biased if biased else self.plain)
+        return future
+
+    def stop(self, future: Future[Any]) -> None:
+        """Its words are there at once: nothing to stop."""
+
+    def close(self) -> None:
+        """Nothing to stop."""
+
+
+@pytest.mark.parametrize(
+    ("plain", "biased", "answered"),
+    [
+        # eSpeak NG en-us: the biased decoding hears the domain word and sounds like the plain one.
+        ("what causes gabe pain", "but causes hip pain", ("but causes hip pain", "moonshine")),
+        # A real off-topic recording ("it's the name of the name of the name"): the bias rewrote the sentence around a
+        # domain word, which is no mishearing.
+        ("it's the name of the name of the name", "it's a new buttocks", ("what is sitting", "pocketsphinx")),
+        ("what causes gear cups", "what causes gear cups", ("what is sitting", "pocketsphinx")),
+    ],
+)
+def test_refused_words_are_heard_again_leaning_toward_the_domain_words_after_other_speeds(
+    skill: Skill, plain: str, biased: str, answered: tuple[str, str]
+) -> None:
+    assert skill.meaning(plain) is None
+    moonshine = HeardBiased(plain, biased)
+    primary = ScriptedPrimary("what is sitting", 0.3, seconds=2.0)
+    recogniser = SecondOpinionRecogniser(
+        primary,
+        lambda: primary.last_utterance,
+        skill.meaning,
+        transcriber=moonshine,  # type: ignore[arg-type]
+    )
+
+    transcript = recogniser.finish()
+
+    assert (transcript.text, transcript.engine) == answered
+    assert (moonshine.biased_asked, moonshine.speeds_asked) == (1, 2), "the speeds' first stage found nothing"
+
+
+def test_the_worker_leans_toward_the_domain_words_only_when_asked(skill: Skill, tmp_path: Path) -> None:
+    question = speak_to_wav("what causes hip pain", tmp_path / "question.wav", voice="en-us")
+    samples = soundfile.read(question, dtype="float32")[0]
+    transcriber = MoonshineTranscriber(skill.domain_words)
+    plain = transcriber.transcribe(samples)
+    biased = transcriber.submit(samples, biased=True).result()
+    transcriber.close()
+
+    assert (plain, skill.meaning(plain)) == ("what causes gabe pain", None)
+    assert (biased, skill.meaning(biased)) == ("but causes hip pain", "causes_overview")
+
+
+@pytest.mark.parametrize("voice", ["en-us", "en-gb", "en-us+f4"])
+def test_leaning_toward_the_domain_words_invents_none_in_real_english_words(
+    skill: Skill, tmp_path: Path, voice: str
+) -> None:
+    # Issue 12, item 6: "hiccups" sounds near "hips"; the bias must not make a hip question of it.
+    transcriber = MoonshineTranscriber(skill.domain_words)
+    answers = []
+    for number, question in enumerate(["what causes hiccups", "how do i stop hiccups", "what is the weather like"]):
+        samples = soundfile.read(speak_to_wav(question, tmp_path / f"{number}.wav", voice=voice), dtype="float32")[0]
+        heard = transcriber.transcribe(samples)
+        answers.append(DomainWords(transcriber, samples, heard, lambda text: (text, skill.meaning(text))).result())
+    transcriber.close()
+
+    assert [meaning for _, meaning in answers] == [None] * 3

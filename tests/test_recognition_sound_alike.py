@@ -38,7 +38,7 @@ class HeardAs:
     def __init__(self, words: str) -> None:
         self.words = words
 
-    def submit(self, samples: Any) -> Future[str]:
+    def submit(self, samples: Any, biased: bool = False) -> Future[str]:
         future: Future[str] = Future()
         future.set_result(self.words)
         return future

@@ -31,7 +31,7 @@ import sys
 import threading
 import weakref
 from collections import Counter, deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, InvalidStateError, wait
 from dataclasses import dataclass, field
 from functools import partial
@@ -39,7 +39,7 @@ from typing import IO, TYPE_CHECKING, Any, Protocol
 
 from ..errors import EngineUnavailableError
 from ..intent import EMERGENCY, URGENT
-from .alternatives import understood_alternative
+from .alternatives import sounds_alike, understood_alternative
 from .transcript import Transcript
 
 if TYPE_CHECKING:
@@ -108,15 +108,22 @@ meaning most speeds agree on, refusals included, was worse too (75.0%)."""
 
 LIKELY_SENTENCES = "likely sentences"
 OTHER_SPEEDS = "other speeds"
+DOMAIN_WORDS = "domain words"
 
-SECOND_CHANCES = (OTHER_SPEEDS,)
+SECOND_CHANCES = (OTHER_SPEEDS, DOMAIN_WORDS)
 """What is tried, in this order, where the skill refuses Moonshine's words and their misheard domain words, the
-next only when the one before found no meaning: by default the audio heard at other speeds (`OtherSpeeds`);
-WITH_LIKELY_SENTENCES asks for more."""
+next only when the one before found no meaning: by default the audio heard at other speeds (`OtherSpeeds`), then
+Moonshine's decoding leaned toward the domain words (`DomainWords`); WITH_LIKELY_SENTENCES asks for more. On the dev
+split's spoken paraphrases (48 a voice, 6 voices; pocketsphinx's words kept from one decoding of each file, this
+recogniser run on them with Moonshine decoding in process): the speeds alone 80.9% right (piper 47, en-gb 40,
+en-us+f3 40, en-us+f4 32, slow 41, fast 33 of 48), the domain words after them 83.0% (47, 41, 40, 35, 42, 34: no
+voice and no question worse), the same before them; spoken off-topic questions refused 72 of 96 and the real
+off-topic recordings 52 of 53 in all three. After the speeds, so that nothing answered before is answered later;
+the price is one greedy decoding (one core) more for words that stay refused."""
 
-WITH_LIKELY_SENTENCES = (LIKELY_SENTENCES, OTHER_SPEEDS)
-"""Moonshine's next likeliest sentences (`LikelySentences`), then the other speeds where they found nothing: more
-answers, slower refusals (`RecognitionSettings.likely_sentences`, `--likely-sentences`). Chosen on the dev split's
+WITH_LIKELY_SENTENCES = (LIKELY_SENTENCES, OTHER_SPEEDS, DOMAIN_WORDS)
+"""Moonshine's next likeliest sentences (`LikelySentences`), then the other speeds and the domain words where they
+found nothing: more answers, slower refusals (`RecognitionSettings.likely_sentences`, `--likely-sentences`). Chosen on the dev split's
 spoken paraphrases (48 a voice, 6 voices; this recogniser run on every file, Moonshine's decodings kept and served
 to each combination; 21 of 21 files checked end to end): neither 74.7% right, the speeds alone 79.9%, the likely
 sentences alone 80.6%, both 83.0% in either order (piper 46, en-gb 41, en-us+f3 43, en-us+f4 32, slow 41, fast 36
@@ -127,7 +134,10 @@ words on the other, and the speeds, which take both, only where it found nothing
 find nothing the beam search comes on top of the speeds, and the refusals are a third to a half of the answers
 of benchmarks/listen_latency.py, whose p90 went from 1824 and 1609 ms (the speeds alone) to 3140 and 2616 ms,
 runs in turn on the shared machine at loads of 5 to 7: about 1.7 times as long, which on the idle machine
-(the speeds alone: 647 ms) would be over the 800 ms allowed."""
+(the speeds alone: 647 ms) would be over the 800 ms allowed. The domain words after them, measured as for
+SECOND_CHANCES on this release's dev sample: 83.0% -> 84.4% (en-us+f4 34 -> 36, slow 43 -> 44, fast 33 -> 34 of 48,
+no question worse), spoken off-topic questions refused 72 of 96 and the real off-topic recordings 52 of 53 either
+way."""
 
 STAGES_STARTED_EARLY = 1
 """Stages of SPEED_STAGES started with Moonshine's first decoding of an utterance, not once its words are refused:
@@ -180,7 +190,9 @@ class MoonshineTranscriber:
     command never waits at exit for words nobody wants (the worker ends when its input closes with this
     process)."""
 
-    def __init__(self) -> None:
+    def __init__(self, domain_words: Collection[str] = ()) -> None:
+        """domain_words are those a biased decoding (`submit(..., biased=True)`) leans toward (`biasing`)."""
+        self._domain_words = sorted(domain_words)
         self._worker: subprocess.Popen[bytes] | None = None
         self._lock = threading.Lock()
         """Guards the worker's replacement, the requests and what is to be written, shared by the caller and the
@@ -203,10 +215,11 @@ class MoonshineTranscriber:
         """The words of one utterance; empty for less than 0.1 s of audio."""
         return self.submit(samples).result()
 
-    def submit(self, samples: Any) -> Future[str]:
+    def submit(self, samples: Any, biased: bool = False) -> Future[str]:
         """Start transcribing; the future's result is what transcribe() returns, or its EngineUnavailableError.
-        Cancelling it drops the request if it has not gone to the worker yet."""
-        return self._submit(samples)
+        Cancelling it drops the request if it has not gone to the worker yet. `biased` leans the decoding toward
+        the domain words this transcriber was given."""
+        return self._submit(samples, biased=biased)
 
     def submit_hypotheses(self, samples: Any) -> Future[list[tuple[str, float]]]:
         """Start finding Moonshine's likeliest sentences for the audio (a beam search: `MoonshineModel.hypotheses`):
@@ -250,7 +263,7 @@ class MoonshineTranscriber:
         # A request being written may have started a worker on the way out.
         self._stop()
 
-    def _submit(self, samples: Any, sentences: bool = False) -> Future[Any]:
+    def _submit(self, samples: Any, sentences: bool = False, biased: bool = False) -> Future[Any]:
         import numpy as np
 
         from .moonshine_worker import REQUEST
@@ -262,7 +275,7 @@ class MoonshineTranscriber:
             return future
         with self._lock:
             asked = padded(samples) if sentences and samples.tobytes() in set(self._padded) else samples
-            self._send(REQUEST, _Request([samples], future, sentences, [asked]))
+            self._send(REQUEST, _Request([samples], future, sentences, [asked], biased))
         return future
 
     def _send(self, kind: bytes, request: _Request) -> None:
@@ -276,7 +289,7 @@ class MoonshineTranscriber:
     def _write(self) -> None:
         """The writing thread: writes what is in the outbox (waiting, at a first start, while the worker loads
         its model); ends when nothing is left."""
-        from .moonshine_worker import HYPOTHESES, STOP
+        from .moonshine_worker import BIASED, HYPOTHESES, STOP
 
         while True:
             with self._lock:
@@ -297,9 +310,10 @@ class MoonshineTranscriber:
             message = [kind, struct.pack("<I", request.number)]
             if kind != STOP:
                 message.append(struct.pack("<I", len(request.asked)))
+                flags = (HYPOTHESES if request.sentences else 0) | (BIASED if request.biased else 0)
                 for samples in request.asked:
                     data = samples.tobytes()
-                    message += [struct.pack("<I", len(data) | (HYPOTHESES if request.sentences else 0)), data]
+                    message += [struct.pack("<I", len(data) | flags), data]
             try:
                 worker.stdin.write(b"".join(message))
                 worker.stdin.flush()
@@ -383,7 +397,7 @@ class MoonshineTranscriber:
     def _start_locked(self) -> None:
         """Start a worker and the thread that reads its answers (the caller holds _lock)."""
         worker = subprocess.Popen(
-            [sys.executable, "-m", "voice_skill.recognition.moonshine_worker"],
+            [sys.executable, "-m", "voice_skill.recognition.moonshine_worker", *self._domain_words],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -442,6 +456,8 @@ class _Request:
     """Moonshine's likeliest sentences are wanted rather than its words."""
     asked: list[Any]
     """The samples sent: the utterances, or those that got no words, after LEADING_SILENCE."""
+    biased: bool = False
+    """Its decoding leans toward the domain words."""
     number: int | None = None
     """Its number at the worker, once sent."""
     worker: subprocess.Popen[bytes] | None = None
@@ -537,7 +553,8 @@ class SecondOpinionRecogniser:
     (`sound_alike`, given the skill's domain words: 78.1%, en-us+f4 50 -> 65%); and Moonshine's refusal stands
     against pocketsphinx's unsure words when the two heard different sentences (`_heard_otherwise`: 77.8%, one
     more real off-topic recording refused). Where the skill still refuses Moonshine's words, it is given
-    second chances (SECOND_CHANCES): the same audio heard at other speeds (`OtherSpeeds`), and if asked for,
+    second chances (SECOND_CHANCES): the same audio heard at other speeds (`OtherSpeeds`), then decoded leaning
+    toward the domain words the transcriber was given (`DomainWords`), and if asked for,
     Moonshine's next likeliest sentences before them (`LikelySentences`, WITH_LIKELY_SENTENCES). All of it starts as soon as its input is known, most often during the endpointer's
     wait, and what turns out not to be needed is stopped.
     """
@@ -673,6 +690,9 @@ class SecondOpinionRecogniser:
             LIKELY_SENTENCES: lambda: LikelySentences(self._second, samples, guess.words.result(), self._meaning),
             OTHER_SPEEDS: partial(
                 OtherSpeeds, self._second, samples, partial(self._understood_once, guess), speed_stages
+            ),
+            DOMAIN_WORDS: lambda: DomainWords(
+                self._second, samples, guess.words.result(), partial(self._understood_once, guess)
             ),
         }
         return SecondChances([chances[name] for name in self.second_chances])
@@ -856,6 +876,47 @@ class LikelySentences:
         decoding, self._decoding = self._decoding, None
         if decoding is not None:
             self.answer = understood_alternative(self._heard, decoding.result(), self._meaning) or ("", None)
+        return self.answer or ("", None)
+
+    def stop(self) -> None:
+        decoding, self._decoding = self._decoding, None
+        if decoding is not None:
+            self._transcriber.stop(decoding)
+
+
+class DomainWords:
+    """Moonshine hearing an utterance whose words the skill refuses once more, its decoding leaned toward the
+    skill's domain words (`biasing`); the words taken as `understood` takes them. The same interface as
+    OtherSpeeds."""
+
+    def __init__(
+        self,
+        transcriber: MoonshineTranscriber,
+        samples: Any,
+        heard: str,
+        understood: Callable[[str], tuple[str, str | None]],
+    ) -> None:
+        self._heard = heard
+        self._understood = understood
+        self._transcriber = transcriber
+        self.answer: tuple[str, str | None] | None = None
+        """The biased words with their meaning; ("", None) when the skill refuses them too."""
+        self._decoding: Future[str] | None = transcriber.submit(samples, biased=True)
+
+    def follow(self) -> None:
+        """Take the words once they have come, without waiting."""
+        if self._decoding is not None and self._decoding.done():
+            self.result()
+
+    def result(self) -> tuple[str, str | None]:
+        """The answer, waiting for the words."""
+        decoding, self._decoding = self._decoding, None
+        if decoding is not None:
+            text = decoding.result()
+            # Only words that sound like the ones heard without the bias, not a new sentence: on speech about
+            # anything, the bias otherwise rewrites whole sentences around a domain word.
+            alike = text != self._heard and sounds_alike(self._heard, text)
+            self.answer = self._understood(text) if alike else ("", None)
         return self.answer or ("", None)
 
     def stop(self) -> None:

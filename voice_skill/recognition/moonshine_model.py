@@ -13,7 +13,8 @@ and core/bin-tokenizer): the encoder turns the samples into hidden states; the d
 and picks the likeliest next token (greedy), fed back its key/value cache, until END or MAX_TOKENS_PER_SECOND
 tokens a second of audio; the tokens' bytes, special tokens (`<...>`) left out and SPACE read as a space, are
 the text. `hypotheses` keeps the likeliest token sequences instead (a beam search) for the sentences Moonshine
-found nearly as likely; its width 1 is the greedy decoding.
+found nearly as likely; its width 1 is the greedy decoding. A biased greedy decoding adds, at each step, the
+bonus of the tokens that spell the skill's domain words (`biasing`).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import math
 import os
 import tempfile
 import threading
+from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +33,7 @@ import numpy as np
 
 from ..cache import remove_leftovers
 from ..paths import cache_dir
+from .biasing import OUTSIDE, WEIGHT, DomainBias
 
 SAMPLE_RATE = 16000
 
@@ -182,7 +185,8 @@ def _name_branches(graph: Any) -> None:
 class MoonshineModel:
     """Moonshine base English loaded once; `transcribe` takes float32 samples at 16 kHz and gives its sentence."""
 
-    def __init__(self, threads: int = THREADS) -> None:
+    def __init__(self, threads: int = THREADS, domain_words: Collection[str] = (), weight: float = WEIGHT) -> None:
+        """domain_words are what a biased decoding leans toward, a complete one by `weight` (`biasing`)."""
         import onnxruntime
 
         folder = model_folder()
@@ -208,6 +212,7 @@ class MoonshineModel:
         self._decoder = session("decoder_model_merged.ort")
         self._tokens = read_tokens(folder / "tokenizer.bin")
         self._outputs = [output.name for output in self._decoder.get_outputs()]
+        self._bias = DomainBias(self._tokens, domain_words, weight, self._logits()) if domain_words else None
         self._encoded: tuple[bytes, Any] | None = None
         """The last samples encoded and their hidden states: the likeliest sentences are asked for on the audio
         just transcribed."""
@@ -223,16 +228,23 @@ class MoonshineModel:
         self._encoded = (data, hidden)
         return hidden
 
-    def transcribe(self, samples: Any, stop: threading.Event | None = None) -> str:
+    def _logits(self) -> int:
+        """How many tokens the decoder scores (32768: more than the tokenizer's 32000)."""
+        return int(self._decoder.get_outputs()[0].shape[-1])
+
+    def transcribe(self, samples: Any, stop: threading.Event | None = None, biased: bool = False) -> str:
         """Moonshine's sentence for the samples ("What is sciatica?"); empty when it hears no words. Once `stop` is
         set, it ends at the next token with the words so far: nobody wants them any more. onnxruntime's sessions
-        may run in several threads at once, so one model serves decodings in parallel."""
+        may run in several threads at once, so one model serves decodings in parallel. `biased` leans it toward
+        the domain words the model was given (`biasing`)."""
         samples = np.ascontiguousarray(samples, dtype=np.float32)
         if not len(samples):
             return ""
         hidden = self._hidden(samples)
         cache = _empty_cache()
         ids = [START]
+        bias = self._bias if biased else None
+        state = OUTSIDE
         for step in range(max_tokens(len(samples))):
             results = self._decoder.run(
                 self._outputs,
@@ -247,7 +259,13 @@ class MoonshineModel:
                 # The encoder's keys and values come from the first step; later steps return none.
                 if step == 0 or ".decoder." in name:
                     cache["past_key_values." + name.removeprefix("present.")] = value
-            token = int(np.argmax(results[0][0, -1]))
+            logits = results[0][0, -1]
+            if bias is None:
+                token = int(np.argmax(logits))
+            else:
+                # The bonus is in log-probabilities; the logits differ from them by the same amount for every token.
+                token = int(np.argmax(logits + bias.bonus(state)))
+                state = bias.after(state, token)
             ids.append(token)
             if token == END or (stop is not None and stop.is_set()):
                 break

@@ -1,9 +1,11 @@
 """The Moonshine worker process: loads Moonshine base English once (`moonshine_model.MoonshineModel`), then serves
-requests on stdin until it closes.
+requests on stdin until it closes. Its arguments are the domain words that a biased decoding leans toward
+(`biasing`).
 
 A request is the byte REQUEST, a little-endian uint32 number that names it, a uint32 count of utterances, then
 for each a uint32 byte count and that many bytes of float32 samples at 16 kHz; a byte count with HYPOTHESES set
-asks for the utterance's likeliest sentences (`MoonshineModel.hypotheses`) instead of its words. Requests do not
+asks for the utterance's likeliest sentences (`MoonshineModel.hypotheses`) instead of its words, one with BIASED set
+a decoding leaned toward the domain words. Requests do not
 wait for each other: their utterances are decoded in the order they came, each on a thread of its own as soon as
 one of DECODERS is free (one model, one core each), so a request sent while another is decoded starts on the
 core the other leaves idle. Once all of a request's utterances are decoded, the worker writes its number, their
@@ -37,6 +39,9 @@ than one (onnxruntime's sessions run in several threads at once); a second worke
 HYPOTHESES = 1 << 31
 """Set in a request's byte count (which is far below it) to ask for the likeliest sentences."""
 
+BIASED = 1 << 30
+"""Set in a request's byte count to lean its decoding toward the domain words."""
+
 
 def main() -> int:
     import numpy as np
@@ -44,7 +49,7 @@ def main() -> int:
     try:
         from .moonshine_model import MoonshineModel
 
-        model = MoonshineModel()
+        model = MoonshineModel(domain_words=sys.argv[1:])
     except Exception as problem:  # the parent shows this line to the user
         print(f"Moonshine cannot be loaded: {problem}", file=sys.stderr)
         return 1
@@ -85,12 +90,12 @@ def main() -> int:
         utterances = []
         for _ in range(count):
             (size,) = struct.unpack("<I", read_exactly(requests, 4))
-            samples = np.frombuffer(read_exactly(requests, size & ~HYPOTHESES), dtype="<f4")
-            utterances.append((samples, bool(size & HYPOTHESES)))
+            samples = np.frombuffer(read_exactly(requests, size & ~(HYPOTHESES | BIASED)), dtype="<f4")
+            utterances.append((samples, bool(size & HYPOTHESES), bool(size & BIASED)))
         stop = threading.Event()
         with writing:
             decoding[number] = stop
-        decodings = [decoders.submit(decode, model, samples, sentences, stop) for samples, sentences in utterances]
+        decodings = [decoders.submit(decode, model, *utterance, stop) for utterance in utterances]
         _when_all_done(decodings, lambda number=number, decodings=decodings: answer(number, decodings))
 
 
@@ -113,13 +118,13 @@ def _when_all_done(futures: list[Future[str]], then: Any) -> None:
         future.add_done_callback(one_done)
 
 
-def decode(model: MoonshineModel, samples: Any, sentences: bool, stop: threading.Event) -> str:
+def decode(model: MoonshineModel, samples: Any, sentences: bool, biased: bool, stop: threading.Event) -> str:
     """The utterance's words, or its likeliest sentences (one a line after their log-probability and a tab); nothing
     for a request stopped before its turn came."""
     if stop.is_set():
         return ""
     if not sentences:
-        return model.transcribe(samples, stop)
+        return model.transcribe(samples, stop, biased)
     return "\n".join(f"{score!r}\t{' '.join(text.split())}" for text, score in model.hypotheses(samples, stop=stop))
 
 

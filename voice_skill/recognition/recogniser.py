@@ -67,7 +67,7 @@ def open_recogniser(
     restricted pocketsphinx ask Moonshine about the utterances it may have misheard (settings.second_opinion, with
     its second chances where the skill refuses Moonshine's words too: settings.second_chances);
     domain_words (the loaded skill's `Skill.domain_words`) are those Moonshine's words are checked against
-    when the skill does not understand them (`sound_alike`).
+    when the skill does not understand them (`sound_alike`), and those its decoding then leans toward (`biasing`).
     """
     engine = settings.engine
     if engine not in (None, *ENGINES):
@@ -116,6 +116,7 @@ def open_recogniser(
             recogniser,
             lambda: recogniser.last_utterance,
             meaning,
+            transcriber=moonshine.MoonshineTranscriber(domain_words),
             sound_alike=SoundAlike(domain_words, sentences) if domain_words else None,
             second_chances=second_chances(settings),
         )
