@@ -147,7 +147,9 @@ def opener(skill: Skill, asked: list[str] | None = None) -> Recogniser:
             asked.append(text)
         return meaning(text)
 
-    return screened(open_recogniser(skill.sentences, meaning=noting, domain_words=skill.domain_words))
+    return screened(
+        open_recogniser(skill.sentences, meaning=noting, domain_words=skill.domain_words, paraphrases=skill.paraphrases)
+    )
 
 
 def main() -> None:
