@@ -27,7 +27,7 @@ from .. import cache, paths
 from ..errors import EngineUnavailableError
 from ..lexicon import cmudict_path
 
-FORMAT_VERSION = "1"
+FORMAT_VERSION = "2"
 """Bumped when the artefacts' format or the builder changes, so old cache entries are not reused."""
 
 LM_KINDS = ("trigram", "bigram", "jsgf")

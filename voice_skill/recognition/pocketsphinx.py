@@ -60,8 +60,7 @@ class PocketsphinxRecogniser:
                 model.discard()  # the decoder has read the files it needs
             self.description = (
                 f"pocketsphinx (bundled US English model, restricted by a {kind} model of the skill's "
-                f"{len(set(sentences))} example sentences"
-                + (f" and {len(set(paraphrases))} paraphrases in people's own words)" if paraphrases else ")")
+                f"{len(set(sentences))} example sentences)"
             )
         self._decoder.set_cmn(SPEECH_CEPSTRAL_MEAN)
         self._mean_before = SPEECH_CEPSTRAL_MEAN
