@@ -275,7 +275,13 @@ def main() -> None:
     # As `listen` opens it: the worker of the second opinion loads while the greeting is spoken.
     settings = RecognitionSettings(likely_sentences=args.likely_sentences)
     engine = screened(
-        open_recogniser(skill.sentences, settings, meaning=skill.meaning, domain_words=skill.domain_words)
+        open_recogniser(
+            skill.sentences,
+            settings,
+            meaning=skill.meaning,
+            domain_words=skill.domain_words,
+            paraphrases=skill.paraphrases,
+        )
     )
     print(f"engine: {engine.description}")
     latencies: list[float] = []

@@ -34,6 +34,7 @@ def test_the_wheel_carries_the_topics_and_pronunciations_and_runs_from_them(tmp_
     shipped = {Path(name).name for name in names if name.startswith("voice_skill/intents/")}
     assert shipped == {path.name for path in (REPO / "intents").glob("*.yaml")}
     assert "voice_skill/recognition/pronunciations.dict" in names and "voice_skill/py.typed" in names
+    assert "voice_skill/matching/paraphrases.tsv" in names
 
     site = tmp_path / "site"
     zipfile.ZipFile(wheel).extractall(site)
@@ -59,3 +60,13 @@ def test_the_wheel_carries_the_topics_and_pronunciations_and_runs_from_them(tmp_
         env=environment,
     )
     assert located.stdout.strip() == str(site / "voice_skill" / "intents")
+
+    # People's own wording reaches pocketsphinx's language model without the repository's tests/transcripts.
+    learnt = subprocess.run(
+        [sys.executable, "-c", "from voice_skill.skill import Skill; print(len(Skill.load().paraphrases))"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=environment,
+    )
+    assert int(learnt.stdout) > 700, learnt.stderr

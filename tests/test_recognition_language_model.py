@@ -16,6 +16,7 @@ from voice_skill.recognition.language_model import (
     jsgf_grammar,
     pocketsphinx_model,
     pronounce,
+    spoken_wording,
     vosk_grammar,
     words_of,
 )
@@ -91,6 +92,48 @@ def test_seen_word_sequences_are_likelier_than_unseen_ones() -> None:
     )
 
 
+def sentence_log_probability(sentence: str, arpa: str) -> float:
+    _, probabilities, backoffs = read_arpa(arpa)
+    padded = ("<s>", *words_of(sentence), "</s>")
+    return sum(
+        log_probability(padded[i], padded[max(0, i - 2) : i], probabilities, backoffs) for i in range(1, len(padded))
+    )
+
+
+def test_paraphrases_teach_their_wording_the_more_the_heavier() -> None:
+    paraphrase = "why does my bum ache after sitting"
+
+    alone = arpa_kneser_ney(SENTENCES)
+    once = arpa_kneser_ney(SENTENCES, paraphrases=[paraphrase])
+    thrice = arpa_kneser_ney(SENTENCES, paraphrases=[paraphrase], paraphrase_weight=3)
+
+    assert "\tbum\t" not in alone
+    assert sentence_log_probability(paraphrase, thrice) > sentence_log_probability(paraphrase, once) + 0.2
+    # The template sentences stay likely: a paraphrase is people's wording beside them, not instead of them.
+    assert sentence_log_probability("what causes hip pain", thrice) > sentence_log_probability(paraphrase, once)
+    _, probabilities, backoffs = read_arpa(thrice)
+    vocabulary = [gram[0] for gram in probabilities if len(gram) == 1 and gram != ("<s>",)]
+    for context in [(), ("my",), ("<s>", "why")]:
+        total = sum(10 ** log_probability(word, context, probabilities, backoffs) for word in vocabulary)
+        assert total == pytest.approx(1.0, abs=1e-4), context
+
+
+def test_mishearings_written_into_the_corpus_are_not_learnt_as_wording() -> None:
+    paraphrases = [
+        "what is sigh attica",
+        "what is ostio porosis",
+        "siatica flare",
+        "is sciatic a nerve",
+        "should i see my gp about my bum",
+        "what causes sciatica",
+    ]
+
+    assert spoken_wording(paraphrases, SENTENCES + ["what is sciatica nerve pain"]) == [
+        "should i see my gp about my bum",
+        "what causes sciatica",
+    ]
+
+
 def test_pocketsphinx_loads_the_model_and_its_dictionary(tmp_path: Path) -> None:
     from pocketsphinx import Decoder
 
@@ -159,13 +202,18 @@ def test_ipa_maps_to_cmu_phones() -> None:
     assert ipa_to_cmu("zo‍ʊldɹˈɑːnɪk") == "Z OW L D R AA N IH K"
 
 
-def test_every_word_of_the_skill_can_be_recognised(tmp_path: Path) -> None:
-    sentences = list(Skill.load().sentences)
-    model = pocketsphinx_model(sentences, cache_root=tmp_path)
+def test_every_word_of_the_skill_and_of_its_paraphrases_can_be_recognised(tmp_path: Path) -> None:
+    skill = Skill.load()
+    sentences = list(skill.sentences)
+    model = pocketsphinx_model(sentences, cache_root=tmp_path, paraphrases=skill.paraphrases, paraphrase_weight=3)
 
     assert model.missing == ()
     dictionary = {line.split()[0].split("(")[0] for line in model.dictionary.read_text(encoding="utf-8").splitlines()}
-    assert {word for sentence in sentences for word in words_of(sentence)} <= dictionary
+    wording = spoken_wording(skill.paraphrases, sentences)
+    assert {word for sentence in [*sentences, *wording] for word in words_of(sentence)} <= dictionary
+    # People say "receptionist" and "gp" about seeing a doctor; the topic templates never do.
+    assert {"receptionist", "gp"} <= dictionary - {word for sentence in sentences for word in words_of(sentence)}
+    assert "ostio" not in dictionary  # "what is ostio porosis" is in the corpus for the matcher, not for this
 
 
 def test_built_models_are_cached_by_their_inputs(tmp_path: Path) -> None:

@@ -213,3 +213,11 @@ def test_a_neural_voice_asking_in_its_own_words_is_understood(tmp_path: Path) ->
     ]
 
     assert topics == list(questions.values())
+
+
+def test_people_s_own_wording_reaches_the_decoder(skill: Skill, recogniser: PocketsphinxRecogniser) -> None:
+    learning = PocketsphinxRecogniser(skill.sentences, paraphrases=skill.paraphrases)
+
+    # "gp" is only in people's paraphrases ("should i see my gp about my hip"), never in the topic templates.
+    assert recogniser._decoder.lookup_word("gp") is None
+    assert learning._decoder.lookup_word("gp") is not None

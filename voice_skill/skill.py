@@ -13,6 +13,7 @@ from .knowledge.loader import load_knowledge
 from .knowledge.model import KnowledgeBase
 from .matching.index import DOMAIN, PAIN, WITH_PAIN, MatcherIndex
 from .matching.matcher import Matcher
+from .matching.paraphrases import shipped_paraphrases
 
 _MATCHING_CODE = Path(__file__).with_name("matching")
 """The matcher's index is cached under a hash of this code too: a change to it rebuilds the index."""
@@ -52,6 +53,18 @@ class Skill:
     def sentences(self) -> tuple[str, ...]:
         """Every sentence the loaded topics and the dialogue expect: what the recognisers are restricted to."""
         return tuple(self.knowledge.sentences)
+
+    @cached_property
+    def paraphrases(self) -> tuple[str, ...]:
+        """People's own wording of the loaded topics' questions, off-topic ones aside: the dev paraphrases shipped
+        with the package (`matching.paraphrases`) of the intents whose topic is loaded. What pocketsphinx's
+        language model learns beside `sentences` (`open_recogniser(..., paraphrases=)`)."""
+        return tuple(
+            sentence
+            for intent, sentences in shipped_paraphrases().items()
+            if intent != OUT_OF_SCOPE and intent.split(".")[0] in self.knowledge.topics
+            for sentence in sentences
+        )
 
     @cached_property
     def domain_words(self) -> frozenset[str]:

@@ -61,7 +61,9 @@ def _ask_audio(args: argparse.Namespace, save_to: Path | None) -> int:
     skill = load_skill(args)
     session = Session(skill)
     recogniser = screened(
-        open_recogniser(skill.sentences, recognition_settings(args), skill.meaning, skill.domain_words)
+        open_recogniser(
+            skill.sentences, recognition_settings(args), skill.meaning, skill.domain_words, skill.paraphrases
+        )
     )
     print(engine_notice(recogniser), file=sys.stderr)
     exit_code = 0

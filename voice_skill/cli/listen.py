@@ -68,7 +68,9 @@ def run_listen(args: argparse.Namespace) -> int:
     speech = speech_settings(args)
     listen(
         skill,
-        lambda: screened(open_recogniser(skill.sentences, recognition, skill.meaning, skill.domain_words)),
+        lambda: screened(
+            open_recogniser(skill.sentences, recognition, skill.meaning, skill.domain_words, skill.paraphrases)
+        ),
         lambda: open_cli_speaker(speech, speak=True),
         from_file=args.from_file,
         device=parse_device(args.device),

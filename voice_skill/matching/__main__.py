@@ -1,5 +1,6 @@
 """`python -m voice_skill.matching`: write the vectors of the shipped topics' examples, of the dev paraphrases and
-the topic model learnt from both into the package.
+the topic model learnt from both into the package, and the dev paraphrases themselves (for pocketsphinx's
+language model).
 
 Run it in a checkout of the repository after changing the topic files or the dev split of tests/transcripts;
 tests/test_matching_semantic.py says when the shipped ones are stale.
@@ -9,7 +10,7 @@ from __future__ import annotations
 
 from ..knowledge.loader import load_knowledge
 from .matcher import Matcher
-from .paraphrases import TRANSCRIPTS, dev_paraphrases
+from .paraphrases import TRANSCRIPTS, dev_paraphrases, write_shipped
 from .semantic import SHIPPED
 
 
@@ -20,7 +21,9 @@ def main() -> None:
         raise SystemExit("The sentence encoder is not installed: run script/setup.")
     if not TRANSCRIPTS.is_dir():
         raise SystemExit(f"No transcript corpus at {TRANSCRIPTS}: run this in a checkout of the repository.")
-    semantic = semantic.learning_from(dev_paraphrases())
+    paraphrases = dev_paraphrases()
+    print(write_shipped(paraphrases))
+    semantic = semantic.learning_from(paraphrases)
     kept = (semantic.file_name, semantic.model_file_name, semantic.paraphrases_file_name)
     for stale in SHIPPED.glob("*.npy"):
         if stale.name not in kept:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from .language_model import LM_KINDS, pocketsphinx_model
+from .language_model import LM_KINDS, PARAPHRASE_WEIGHT, pocketsphinx_model
 from .transcript import Transcript
 
 SPEECH_CEPSTRAL_MEAN = "61.0,3.3,-0.8,21.7,-15.8,1.1,-11.2,-10.6,-4.4,-3.6,2.9,-3.0,-1.0"
@@ -34,9 +34,10 @@ class PocketsphinxRecogniser:
     name = "pocketsphinx"
     sample_rate = 16000
 
-    def __init__(self, sentences: Sequence[str] = (), kind: str | None = None) -> None:
+    def __init__(self, sentences: Sequence[str] = (), kind: str | None = None, paraphrases: Sequence[str] = ()) -> None:
         """Restricted to the sentences (the loaded skill's) by a model of kind: one of LM_KINDS (default the
-        first), or "generic" for pocketsphinx's own open-vocabulary model, which needs no sentences."""
+        first), or "generic" for pocketsphinx's own open-vocabulary model, which needs no sentences. An n-gram
+        model also learns the paraphrases (the loaded skill's people's own wording), PARAPHRASE_WEIGHT times each."""
         from pocketsphinx import Decoder
 
         from ..audio.endpointer import Endpointer
@@ -49,7 +50,9 @@ class PocketsphinxRecogniser:
         else:
             if not sentences:
                 raise ValueError("a restricted pocketsphinx recogniser needs the skill's sentences")
-            model = pocketsphinx_model(list(sentences), kind)
+            model = pocketsphinx_model(
+                list(sentences), kind, paraphrases=list(paraphrases), paraphrase_weight=PARAPHRASE_WEIGHT
+            )
             restriction = {"jsgf": str(model.path)} if kind == "jsgf" else {"lm": str(model.path)}
             try:
                 self._decoder = Decoder(dict=str(model.dictionary), loglevel="FATAL", topn=TOP_GAUSSIANS, **restriction)

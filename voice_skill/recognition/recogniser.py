@@ -57,6 +57,7 @@ def open_recogniser(
     settings: RecognitionSettings = RecognitionSettings(),
     meaning: Callable[[str], str | None] | None = None,
     domain_words: Collection[str] = (),
+    paraphrases: Sequence[str] = (),
 ) -> Recogniser:
     """The recogniser settings ask for, restricted to the sentences (the loaded skill's `Skill.sentences`).
 
@@ -67,7 +68,9 @@ def open_recogniser(
     restricted pocketsphinx ask Moonshine about the utterances it may have misheard (settings.second_opinion, with
     its second chances where the skill refuses Moonshine's words too: settings.second_chances);
     domain_words (the loaded skill's `Skill.domain_words`) are those Moonshine's words are checked against
-    when the skill does not understand them (`sound_alike`), and those its decoding then leans toward (`biasing`).
+    when the skill does not understand them (`sound_alike`), and those its decoding then leans toward (`biasing`);
+    paraphrases (the loaded skill's `Skill.paraphrases`), people's own wording, are learnt by the restricted
+    pocketsphinx's language model beside the sentences.
     """
     engine = settings.engine
     if engine not in (None, *ENGINES):
@@ -100,7 +103,9 @@ def open_recogniser(
 
     try:
         recogniser = (
-            PocketsphinxRecogniser(kind="generic") if settings.open_vocabulary else PocketsphinxRecogniser(sentences)
+            PocketsphinxRecogniser(kind="generic")
+            if settings.open_vocabulary
+            else PocketsphinxRecogniser(sentences, paraphrases=paraphrases)
         )
     except ImportError as error:
         raise EngineUnavailableError(f"pocketsphinx cannot be loaded ({error}); reinstall voice-skill") from None

@@ -30,7 +30,7 @@ def new_recogniser(skill: Skill, settings: RecognitionSettings) -> Recogniser:
     """The recogniser the skill listens with, as the command line builds it: restricted to the skill's
     sentences, with the second opinion judged by the skill, behind the speech screen (its rejection of
     audio that holds no speech)."""
-    return screened(open_recogniser(skill.sentences, settings, skill.meaning, skill.domain_words))
+    return screened(open_recogniser(skill.sentences, settings, skill.meaning, skill.domain_words, skill.paraphrases))
 
 
 def new_synthesiser(settings: SpeechSettings) -> Synthesiser:
