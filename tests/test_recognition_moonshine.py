@@ -468,11 +468,18 @@ class SlowFirstDecoding(ScriptedMoonshine):
     def __init__(self, first: str) -> None:
         super().__init__()
         self.first = first
+        self.biased: list[Future[str]] = []
+        """The decodings leaned toward the domain words, which hear `first` again."""
+        self.speeds_done_when_biased: list[bool] = []
+        """For each of them, whether the speeds' words had all come when it was asked for."""
 
-    def submit(self, samples: Any) -> Future[str]:
-        future: Future[str] = DecodedWhenWaitedFor(self.first) if not self.requests else Future()
-        if self.requests:
-            future.set_result(SCIATICA)
+    def submit(self, samples: Any, biased: bool = False) -> Future[str]:
+        if biased:
+            self.speeds_done_when_biased.append(all(future.done() for _, future in self.requests[1:]))
+            self.biased.append(Future())
+            self.biased[-1].set_result(self.first)
+            return self.biased[-1]
+        future: Future[str] = DecodedWhenWaitedFor(self.first) if not self.requests else DecodedWhenWaitedFor(SCIATICA)
         self.requests.append((samples, future))
         return future
 
@@ -507,6 +514,16 @@ def test_the_speeds_start_with_the_first_decoding_during_the_endpointers_wait(sk
         "the speeds were asked for while the first decoding went on, before the endpointer's wait was over"
     )
     assert (transcript.text, transcript.engine) == (SCIATICA, "moonshine"), "two speeds agree: their words"
+
+
+def test_the_domain_words_decoding_starts_beside_the_speeds_once_the_words_are_refused(
+    skill: Skill, tmp_path: Path
+) -> None:
+    transcript, stand_in, _ = speeds_asked_during_the_wait(skill, tmp_path, "something else entirely")
+
+    assert stand_in.speeds_done_when_biased == [False], "asked for once, while the speeds were still decoding"
+    assert stand_in.biased == stand_in.stopped, "stopped: the speeds agreed, so the domain words were not needed"
+    assert (transcript.text, transcript.engine) == (SCIATICA, "moonshine"), "the speeds' words, as before"
 
 
 def test_speeds_started_early_are_stopped_and_unused_when_the_first_words_are_understood(
