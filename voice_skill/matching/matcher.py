@@ -26,7 +26,7 @@ from .alarms import Alarm, find_alarm
 from .index import DOMAIN, ELSEWHERE, EVERYDAY, PAIN, WITH_PAIN, MatcherIndex, Stems
 from .language import is_english
 from .semantic import Meaning, Neighbour, SemanticIndex, available, spread
-from .text import content_words, normalise
+from .text import content_words, dropped, normalise
 from .thresholds import Thresholds
 
 NOT_ENGLISH = "not_english"
@@ -75,9 +75,11 @@ class Utterance:
 
 def _frame_pattern(template: str) -> str:
     """A question frame ("how (can|could) ... injure ...") as a pattern over a normalised utterance in which
-    every word is followed by a space; words are normalised as utterances are ("so" is a filler)."""
+    every word is followed by a space; words are normalised as utterances are ("so" is a filler, and "like" is
+    dropped inside a sentence: "what does ... feel like" is "what does ... feel")."""
     return "".join(
-        _FRAME_SYNTAX.get(token) or "".join(f"{re.escape(word)} " for word in normalise(token).split())
+        _FRAME_SYNTAX.get(token)
+        or "".join(f"{re.escape(word)} " for word in normalise(token).split() if not dropped(word))
         for token in _FRAME_TOKEN.findall(template)
     )
 
