@@ -303,6 +303,13 @@ def test_a_question_s_opening_names_its_aspect(shipped: Matcher, utterance: str,
         ("what should i put on a strained glute from the gym", "improper_exercise.treatment"),
         ("how do i make my bottom feel better after a long drive", "prolonged_sitting.treatment"),
         ("how should i train so my hips don't get injured", "improper_exercise.prevention"),
+        ("what does a herniated disc feel like", "disc_herniation.symptoms"),  # "like" is dropped, as in the query
+        ("what kind of pain would you get with a slipped disc", "disc_herniation.symptoms"),
+        ("do stretches help with a slipped disc", "disc_herniation.treatment"),
+        ("what helps when my bum is sore from a long drive", "prolonged_sitting.treatment"),
+        ("how do i look after a pulled glute from the gym", "improper_exercise.treatment"),
+        ("does swimming help prevent weak bones", "osteoporosis.prevention"),
+        ("how does a disc burst", "disc_herniation.mechanism"),
     ],
 )
 def test_a_question_frame_names_its_aspect_whatever_the_topic_s_words(
@@ -319,6 +326,7 @@ def test_a_question_frame_names_its_aspect_whatever_the_topic_s_words(
         ("how would a gp treat hip pain", "causes_overview.treatment"),
         ("do i need to see a doctor for my sciatica", "see_doctor"),
         ("what kind of doctor treats sciatica", "see_doctor"),
+        ("can a gp help with my sciatica or do i need a specialist", "see_doctor"),  # who helps, not what
     ],
 )
 def test_a_treatment_asked_through_doctors_is_the_cause_s_treatment(

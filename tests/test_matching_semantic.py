@@ -215,6 +215,23 @@ def test_meaning_may_choose_a_named_topic_that_the_words_ranked_below_the_two_th
     assert (found.intent, found.reason) == ("osteoporosis", "closest in meaning of two")
 
 
+def test_the_topic_model_chooses_between_two_close_topics_when_no_single_example_does(skill: Skill) -> None:
+    question = "what way should i sit to take the weight off my tailbone"
+    assert skill.matcher._match_words(skill.matcher.read(question)).intent == "clarify"
+    found = _no_single_neighbour_decides(skill, semantic_choose=1.01).match(question)
+    assert (found.intent, found.reason) == ("daily_care", "the topic model chooses of two")
+    unsure = _no_single_neighbour_decides(skill, semantic_choose=1.01, semantic_topic_choose=1.01)
+    assert unsure.match(question).intent == "clarify"
+
+
+def test_meaning_answers_how_to_place_one_s_feet_when_sitting_and_leaves_foot_pain_refused(skill: Skill) -> None:
+    """Feet have a place in how one sits, for the meaning as for the words; pain in them is about the feet."""
+    question = "where do i put my feet when sitting at a computer"
+    assert skill.matcher._match_words(skill.matcher.read(question)).reason == "no word of the skill's domain"
+    assert skill.matcher.match(question).intent == "daily_care"
+    assert skill.matcher.match("my feet hurt when i sit at my computer").intent == "out_of_scope"
+
+
 def test_the_topic_model_learns_which_topic_examples_point_to() -> None:
     index = SemanticIndex(
         {

@@ -26,7 +26,7 @@ from .alarms import Alarm, find_alarm
 from .index import DOMAIN, ELSEWHERE, EVERYDAY, PAIN, WITH_PAIN, MatcherIndex, Stems
 from .language import is_english
 from .semantic import Meaning, Neighbour, SemanticIndex, available, spread
-from .text import content_words, normalise
+from .text import content_words, dropped, normalise
 from .thresholds import Thresholds
 
 NOT_ENGLISH = "not_english"
@@ -73,11 +73,20 @@ class Utterance:
     """False for a question in another language."""
 
 
+def _limbs_in_posture(labels: frozenset[str]) -> bool:
+    """Feet, knees and arms have a place in how one sits ("how should i position my feet when i'm sitting at my
+    computer"): without a pain word such a question is not about another part of the body, for the words or for
+    the meaning; pain there is about that part."""
+    return PAIN not in labels and bool(labels & {EVERYDAY, WITH_PAIN})
+
+
 def _frame_pattern(template: str) -> str:
     """A question frame ("how (can|could) ... injure ...") as a pattern over a normalised utterance in which
-    every word is followed by a space; words are normalised as utterances are ("so" is a filler)."""
+    every word is followed by a space; words are normalised as utterances are ("so" is a filler, and "like" is
+    dropped inside a sentence: "what does ... feel like" is "what does ... feel")."""
     return "".join(
-        _FRAME_SYNTAX.get(token) or "".join(f"{re.escape(word)} " for word in normalise(token).split())
+        _FRAME_SYNTAX.get(token)
+        or "".join(f"{re.escape(word)} " for word in normalise(token).split() if not dropped(word))
         for token in _FRAME_TOKEN.findall(template)
     )
 
@@ -168,7 +177,7 @@ class Matcher:
         everyday requests the encoder's start-up (numpy, the tokenizer, one query: about 0.15 s)."""
         return (
             (bool(said.labels) or found.reason != _NO_DOMAIN_WORD)
-            and (ELSEWHERE not in said.labels or DOMAIN in said.labels)
+            and (ELSEWHERE not in said.labels or DOMAIN in said.labels or _limbs_in_posture(said.labels))
             and "_" not in said.query
             and len(content_words(said.query)) >= self.thresholds.question_words
         )
@@ -214,10 +223,7 @@ class Matcher:
             return Match(IntentId(OUT_OF_SCOPE), confidence, alternatives, reason)
 
         said_as_written = max(letters.values(), default=0.0) >= thresholds.accept_without_domain
-        # Feet, knees and arms have a place in how one sits ("should my feet be flat on the floor when i sit"):
-        # without a pain word such a question goes on to the domain's gate; pain there is about that part.
-        limbs_in_posture = PAIN not in labels and bool(labels & {EVERYDAY, WITH_PAIN})
-        if ELSEWHERE in labels and DOMAIN not in labels and not said_as_written and not limbs_in_posture:
+        if ELSEWHERE in labels and DOMAIN not in labels and not said_as_written and not _limbs_in_posture(labels):
             return refused("about another part of the body")
         near_example = said_as_written or best_score >= thresholds.accept_without_domain
         if not in_domain and (not near_example or self._unknown_words(query)):
@@ -445,6 +451,14 @@ class Matcher:
             offered = {candidate.intent.topic for candidate in found.alternatives[:2]} | said.labels
             if intent.topic in offered and neighbour.similarity >= self.thresholds.semantic_choose:
                 return Match(intent, round(neighbour.similarity, 3), found.alternatives, "closest in meaning of two")
+            # No single example close, and the whole of one offered topic's examples plainly nearer ("what way
+            # should i sit to take the weight off my tailbone": posture, not the causes of pain).
+            offered = {candidate.intent.topic for candidate in found.alternatives[:2]}
+            if meaning.topic in offered and meaning.probability >= self.thresholds.semantic_topic_choose:
+                intent = self._asked_of(said, meaning.nearest_of_topic.intent)
+                return Match(
+                    intent, round(meaning.probability, 3), found.alternatives, "the topic model chooses of two"
+                )
             return None
         without_domain = found.reason == _NO_DOMAIN_WORD
         # Without a word of the domain, a word no example uses ("hernia") leaves the words nothing to agree with.

@@ -33,10 +33,15 @@ def normalise(text: str) -> str:
     text = _NON_WORD.sub(" ", text.lower().replace("’", "'"))
     for phrase in FILLER_PHRASES:
         text = re.sub(rf"(\w+'?\w* )?\b{phrase}\b", _unless_asked, text)
-    words = [word for word in text.replace("_", " ").split() if word not in FILLERS and word != "like"]
+    words = [word for word in text.replace("_", " ").split() if not dropped(word)]
     if not words:
         words = [word for word in text.split() if word == "like"]
     return " ".join(words)
+
+
+def dropped(word: str) -> bool:
+    """Whether `normalise` leaves a word out of a sentence of several words ("like" stays only on its own)."""
+    return word in FILLERS or word == "like"
 
 
 def _unless_asked(found: re.Match[str]) -> str:
