@@ -463,7 +463,8 @@ def test_refused_words_are_heard_again_at_other_speeds_until_two_agree(
 
 class SlowFirstDecoding(ScriptedMoonshine):
     """Hears the first utterance it is given as `first` and every later one (the other speeds) as "what is
-    sciatica"; the first decoding ends only when its words are waited for, as a worker still decoding would."""
+    sciatica"; the first decoding ends only when its words are waited for, as a worker still decoding would, and
+    the speeds only once the domain words' decoding is asked for."""
 
     def __init__(self, first: str) -> None:
         super().__init__()
@@ -475,11 +476,15 @@ class SlowFirstDecoding(ScriptedMoonshine):
 
     def submit(self, samples: Any, biased: bool = False) -> Future[str]:
         if biased:
+            # The speeds are still decoding when it is asked for; their words come right after.
             self.speeds_done_when_biased.append(all(future.done() for _, future in self.requests[1:]))
+            for _, speed in self.requests[1:]:
+                if speed.set_running_or_notify_cancel():
+                    speed.set_result(SCIATICA)
             self.biased.append(Future())
             self.biased[-1].set_result(self.first)
             return self.biased[-1]
-        future: Future[str] = DecodedWhenWaitedFor(self.first) if not self.requests else DecodedWhenWaitedFor(SCIATICA)
+        future: Future[str] = DecodedWhenWaitedFor(self.first) if not self.requests else Future()
         self.requests.append((samples, future))
         return future
 
@@ -674,7 +679,9 @@ def test_leaning_toward_the_domain_words_invents_none_in_real_english_words(
     for number, question in enumerate(["what causes hiccups", "how do i stop hiccups", "what is the weather like"]):
         samples = soundfile.read(speak_to_wav(question, tmp_path / f"{number}.wav", voice=voice), dtype="float32")[0]
         heard = transcriber.transcribe(samples)
-        answers.append(DomainWords(transcriber, samples, heard, lambda text: (text, skill.meaning(text))).result())
+        plain: Future[str] = Future()
+        plain.set_result(heard)
+        answers.append(DomainWords(transcriber, samples, plain, lambda text: (text, skill.meaning(text))).result())
     transcriber.close()
 
     assert [meaning for _, meaning in answers] == [None] * 3

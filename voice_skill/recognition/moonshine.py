@@ -157,9 +157,10 @@ better; 0 starts the speeds once the words are refused (the worker and the under
 load 3 to 1.6)."""
 
 NEXT_CHANCE_EARLY = True
-"""Whether the second chance after the first (by default the domain words after the other speeds) starts as soon
-as the skill refuses Moonshine's words, beside the first, rather than once the first found nothing: what is
-decided is the same (the chances are taken in their order), only sooner. With the domain words after the speeds,
+"""Whether, where the second chances begin with the other speeds and then the domain words (the default), the
+domain words start as soon as the skill refuses Moonshine's words, beside the speeds, rather than once they found
+nothing: what is decided is the same (the chances are taken in their order), only sooner. Only there: other
+orders (`--likely-sentences`) were not measured so. With the domain words after the speeds,
 benchmarks/listen_latency.py on the idle machine, two runs each, one after the other: p90 804 and 754 ms
 started after the speeds, 729 and 687 ms beside them (median 207 and 174 ms, 154 and 151 ms)."""
 
@@ -717,7 +718,7 @@ class SecondOpinionRecogniser:
         second = self._meaning(text) if text else None
         if second is None:
             chances = guess.chances = guess.chances or self._second_chances(guess)
-            if NEXT_CHANCE_EARLY:
+            if NEXT_CHANCE_EARLY and tuple(self.second_chances[:2]) == (OTHER_SPEEDS, DOMAIN_WORDS):
                 chances.start_next()
         guess.understood = (text, second) if second is not None else self._misheard(guess.audio, text)
         guess.seen[text] = guess.understood

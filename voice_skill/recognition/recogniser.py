@@ -169,14 +169,15 @@ def available_engines() -> list[EngineInfo]:
             "bundled US English model, restricted to the skill's sentences"
             + (
                 ", with Moonshine as a second opinion unless pocketsphinx is sure of words the skill understands,"
-                " its refused words heard again at other speeds (72% of held-out spoken questions right in 6 voices"
-                " on this release's harder sample, 69% with the previous release's code, pocketsphinx alone 44%)"
+                " its refused words heard again at other speeds and leaning toward the domain words (73% of held-out"
+                " spoken questions right in 6 voices on the previous release's sample, 72% before, pocketsphinx alone"
+                " 50%)"
                 if moonshine_ok
                 else ""
             )
             + "; the default without a Vosk model: pocketsphinx alone answers about 0.05 s after you stop"
             " speaking; Moonshine, asked about most questions, decodes in the 0.4 s pause it starts in; the other"
-            " speeds trade answer time for 5-9 points (p90 0.79-0.92 s on a quiet 2-core machine, at the 0.8 s limit,"
+            " speeds trade answer time for 5-9 points (p90 0.69-0.73 s on a quiet 2-core machine, under the 0.8 s limit,"
             " against 0.21 s without them; over 1.3 s on a busy one; its worker loads in about 2.5 s at the start);"
             " --likely-sentences also looks at Moonshine's next likeliest sentences (3 points more on the dev sample,"
             " p90 1.34-1.36 s); --no-second-chances answers refusals at once"
