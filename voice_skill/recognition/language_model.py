@@ -25,7 +25,7 @@ from pathlib import Path
 
 from .. import cache, paths
 from ..errors import EngineUnavailableError
-from ..lexicon import cmudict_path
+from ..lexicon import cmudict_path, english_words
 
 FORMAT_VERSION = "2"
 """Bumped when the artefacts' format or the builder changes, so old cache entries are not reused."""
@@ -226,7 +226,7 @@ def arpa_kneser_ney(
     return "\n".join(lines)
 
 
-def spoken_wording(paraphrases: Iterable[str], sentences: Iterable[str], cmudict: Path | None = None) -> list[str]:
+def spoken_wording(paraphrases: Iterable[str], sentences: Iterable[str]) -> list[str]:
     """The paraphrases that say the sentences' words as the sentences spell them.
 
     The transcript corpus also holds recognisers' mishearings of the skill's words ("what is sigh attica", "ostio
@@ -240,8 +240,7 @@ def spoken_wording(paraphrases: Iterable[str], sentences: Iterable[str], cmudict
     from ..matching.text import phonetic
 
     known = {word for sentence in sentences for word in words_of(sentence)}
-    with (cmudict or _cmudict_path()).open(encoding="utf-8") as lines:
-        english = {line.split(" ", 1)[0].split("(", 1)[0] for line in lines}
+    english = english_words()
     sounds = sorted({phonetic(word) for word in known if len(word) >= MISHEARD_LENGTH})
 
     def misheard(word: str) -> bool:
@@ -318,7 +317,7 @@ def pocketsphinx_model(
     except OSError as error:
         cache.rebuilt(directory.name, error)
 
-    paraphrases = spoken_wording(paraphrases, sentences, cmudict)
+    paraphrases = spoken_wording(paraphrases, sentences)
     vocabulary = sorted({word for sentence in [*sentences, *paraphrases] for word in words_of(sentence)})
     pronunciations = pronounce(vocabulary, cmudict)
     missing = tuple(word for word in vocabulary if word not in pronunciations)
