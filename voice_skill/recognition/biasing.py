@@ -25,7 +25,8 @@ from collections.abc import Iterable
 import numpy as np
 
 SPACE = "\u2581".encode()
-"""How a token's bytes spell a space (as in moonshine_model): a token that starts with it starts a word."""
+"""How a Moonshine token's bytes spell a space (SentencePiece's "lower one eighth block"): a token that starts
+with it starts a word."""
 
 OUTSIDE = -1
 """The state of a decoding whose word so far is no start of a domain word: nothing to give or take back."""

@@ -33,7 +33,7 @@ import numpy as np
 
 from ..cache import remove_leftovers
 from ..paths import cache_dir
-from .biasing import OUTSIDE, WEIGHT, DomainBias
+from .biasing import OUTSIDE, SPACE, WEIGHT, DomainBias
 
 SAMPLE_RATE = 16000
 
@@ -59,9 +59,6 @@ spoken paraphrases, 5 more of 288 understood through `alternatives`; its CPU tim
 against 1.45 (20 files, the encoder counted in both). With the other speeds after it (`moonshine.WITH_LIKELY_SENTENCES`),
 on the grown dev split: 83.0% against 81.6% (4 more of 288, among them the warning sign "saddle numbness"), the
 same off-topic refusals."""
-
-SPACE = "\u2581".encode()
-"""How a token's bytes spell a space (SentencePiece's "lower one eighth block")."""
 
 THREADS = 1
 """Cores onnxruntime uses inside one model run (intra-op threads). One: the decoder's steps are matrix-vector
