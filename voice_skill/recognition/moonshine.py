@@ -156,13 +156,13 @@ the early speeds also take CPU from the first decoding (Moonshine's words taken:
 better; 0 starts the speeds once the words are refused (the worker and the understanding as here: p90 731 ms at
 load 3 to 1.6)."""
 
-NEXT_CHANCE_EARLY = True
-"""Whether, where the second chances begin with the other speeds and then the domain words (the default), the
-domain words start as soon as the skill refuses Moonshine's words, beside the speeds, rather than once they found
-nothing: what is decided is the same (the chances are taken in their order), only sooner. Only there: other
-orders (`--likely-sentences`) were not measured so. With the domain words after the speeds,
-benchmarks/listen_latency.py on the idle machine, two runs each, one after the other: p90 804 and 754 ms
-started after the speeds, 729 and 687 ms beside them (median 207 and 174 ms, 154 and 151 ms)."""
+STARTED_TOGETHER = (OTHER_SPEEDS, DOMAIN_WORDS)
+"""Second chances that, where they begin the order tried (the default), start together as soon as the skill
+refuses Moonshine's words: the domain words beside the speeds, rather than once the speeds found nothing. What is
+decided is the same (the chances are taken in their order), only sooner. Only there: other orders
+(`--likely-sentences`) were not measured so. benchmarks/listen_latency.py on the idle machine, two runs each, one
+after the other: p90 804 and 754 ms with the domain words started after the speeds, 729 and 687 ms beside them
+(median 207 and 174 ms, 154 and 151 ms)."""
 
 PADDED_KEPT = 8
 """Samples remembered as heard only after LEADING_SILENCE: more than a question's decodings at other speeds."""
@@ -685,7 +685,8 @@ class SecondOpinionRecogniser:
     def _begin(self, audio: bytes) -> _Guess:
         """Start Moonshine on the spoken part of an utterance; when its first second chance is the other speeds,
         start them too, before its words are known (`STAGES_STARTED_EARLY`)."""
-        guess = _Guess(audio, self._second.submit(pcm_to_samples(audio)))
+        samples = pcm_to_samples(audio)
+        guess = _Guess(audio, samples, self._second.submit(samples))
         if STAGES_STARTED_EARLY and self.second_chances[:1] == (OTHER_SPEEDS,):
             guess.chances = self._second_chances(guess, STAGES_STARTED_EARLY)
         return guess
@@ -693,7 +694,7 @@ class SecondOpinionRecogniser:
     def _second_chances(self, guess: _Guess, speed_stages: int = 1) -> SecondChances:
         """The guess's second chances, started; those after the first are made once the guess's words are known
         (a chance comes only after the one before, which waits for them)."""
-        samples = pcm_to_samples(guess.audio)
+        samples = guess.samples
         chances: dict[str, Callable[[], _Chance]] = {
             LIKELY_SENTENCES: lambda: LikelySentences(self._second, samples, guess.words.result(), self._meaning),
             OTHER_SPEEDS: partial(
@@ -718,7 +719,7 @@ class SecondOpinionRecogniser:
         second = self._meaning(text) if text else None
         if second is None:
             chances = guess.chances = guess.chances or self._second_chances(guess)
-            if NEXT_CHANCE_EARLY and tuple(self.second_chances[:2]) == (OTHER_SPEEDS, DOMAIN_WORDS):
+            if tuple(self.second_chances[: len(STARTED_TOGETHER)]) == STARTED_TOGETHER:
                 chances.start_next()
         guess.understood = (text, second) if second is not None else self._misheard(guess.audio, text)
         guess.seen[text] = guess.understood
@@ -777,6 +778,8 @@ class _Guess:
     """Moonshine started early on the spoken part of the utterance in progress."""
 
     audio: bytes
+    samples: Any
+    """The audio as Moonshine hears it (`pcm_to_samples`), for its words and its second chances."""
     words: Future[str]
     understood: tuple[str, str | None] | None = None
     """Its words and their meaning, once looked at."""
@@ -959,7 +962,7 @@ class SecondChances:
 
     def start_next(self) -> None:
         """Start the chance after those started, before they have found nothing: its decoding takes a core that
-        would otherwise wait (NEXT_CHANCE_EARLY)."""
+        would otherwise wait (STARTED_TOGETHER)."""
         if self._waiting and self.answer is None:
             self._started.append(self._waiting.pop(0)())
 
