@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
+from voice_skill.recognition.moonshine import SecondOpinionRecogniser
 from voice_skill.recognition.transcript import Transcript
 
 
@@ -29,3 +33,14 @@ class ScriptedPrimary:
 
     def utterance_so_far(self) -> tuple[bytes, int]:
         return b"", 0
+
+
+def second_opinion(
+    primary: ScriptedPrimary, meaning: Callable[[str], str | None], moonshine: Any, **options: Any
+) -> Transcript:
+    """The transcript a SecondOpinionRecogniser (with `options`) gives for the scripted utterance, `moonshine`
+    standing in for Moonshine."""
+    recogniser = SecondOpinionRecogniser(
+        primary, lambda: primary.last_utterance, meaning, transcriber=moonshine, **options
+    )
+    return recogniser.finish()

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 import soundfile
-from scripted_primary import ScriptedPrimary
+from scripted_primary import ScriptedPrimary, second_opinion
 
 from voice_skill.cli.recognition import add_recogniser_arguments, recognition_settings
 from voice_skill.recognition.alternatives import MARGIN, sounds_alike, understood_alternative
@@ -166,14 +166,7 @@ def finish(
 ) -> tuple[str, str]:
     """What the second opinion answers for an unsure pocketsphinx refusal, Moonshine standing in."""
     primary = ScriptedPrimary("what is sitting", 0.3, seconds=2.0)
-    recogniser = SecondOpinionRecogniser(
-        primary,
-        lambda: primary.last_utterance,
-        skill.meaning,
-        transcriber=moonshine,  # type: ignore[arg-type]
-        second_chances=second_chances,
-    )
-    transcript = recogniser.finish()
+    transcript = second_opinion(primary, skill.meaning, moonshine, second_chances=second_chances)
     return transcript.text, transcript.engine
 
 

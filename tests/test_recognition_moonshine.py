@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import pytest
 import soundfile
-from scripted_primary import ScriptedPrimary
+from scripted_primary import ScriptedPrimary, second_opinion
 
 from voice_skill.audio.endpointer import END_SILENCE
 from voice_skill.audio.source import FileAudioSource
@@ -643,15 +643,7 @@ def test_refused_words_are_heard_again_leaning_toward_the_domain_words_after_oth
 ) -> None:
     assert skill.meaning(plain) is None
     moonshine = HeardBiased(plain, biased)
-    primary = ScriptedPrimary("what is sitting", 0.3, seconds=2.0)
-    recogniser = SecondOpinionRecogniser(
-        primary,
-        lambda: primary.last_utterance,
-        skill.meaning,
-        transcriber=moonshine,  # type: ignore[arg-type]
-    )
-
-    transcript = recogniser.finish()
+    transcript = second_opinion(ScriptedPrimary("what is sitting", 0.3, seconds=2.0), skill.meaning, moonshine)
 
     assert (transcript.text, transcript.engine) == answered
     assert (moonshine.biased_asked, moonshine.speeds_asked) == (1, 2), "the speeds' first stage found nothing"

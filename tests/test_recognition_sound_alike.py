@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from scripted_primary import ScriptedPrimary
+from scripted_primary import ScriptedPrimary, second_opinion
 
 from voice_skill.audio.source import FileAudioSource
 from voice_skill.recognition.moonshine import UNSURE, SecondOpinionRecogniser, spoken_part
@@ -223,15 +223,9 @@ def test_moonshines_refusal_stands_when_pocketsphinx_is_unsure_and_heard_another
     skill: Skill, pocketsphinx: str, confidence: float, moonshine: str, answered: str
 ) -> None:
     assert skill.meaning(pocketsphinx) is not None and skill.meaning(moonshine) is None
-    primary = ScriptedPrimary(pocketsphinx, confidence, seconds=2.0)
-    recogniser = SecondOpinionRecogniser(
-        primary,
-        lambda: primary.last_utterance,
-        skill.meaning,
-        transcriber=HeardAs(moonshine),  # type: ignore[arg-type]
+    transcript = second_opinion(
+        ScriptedPrimary(pocketsphinx, confidence, seconds=2.0), skill.meaning, HeardAs(moonshine)
     )
-
-    transcript = recogniser.finish()
 
     assert transcript.engine == answered
     assert skill.meaning(transcript.text) is None if answered == "moonshine" else transcript.text == pocketsphinx
