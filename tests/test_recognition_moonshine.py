@@ -27,7 +27,9 @@ from voice_skill.recognition.moonshine import (
     DomainWords,
     MoonshineTranscriber,
     SecondOpinionRecogniser,
+    _Request,
     at_speed,
+    padded,
     pcm_to_samples,
     spoken_part,
     words,
@@ -548,6 +550,23 @@ def test_a_recording_played_faster_is_shorter_and_higher() -> None:
 
     assert len(faster) == round(16000 / 1.1)
     assert abs(np.argmax(np.abs(np.fft.rfft(faster))) * 16000 / len(faster) - 484) < 2
+
+
+def test_an_utterance_that_got_no_words_is_asked_once_more_after_leading_silence(tmp_path: Path) -> None:
+    # Moonshine often hears nothing in speech that starts at once (LEADING_SILENCE); the worker is real, its first
+    # empty answer is handed to the transcriber as the worker would hand it.
+    samples = soundfile.read(speak_to_wav("what is sciatica", tmp_path / "q.wav", voice="en-gb"), dtype="float32")[0]
+    transcriber = MoonshineTranscriber()
+    after_silence = transcriber.transcribe(padded(samples))
+    asked: Future[str] = Future()
+
+    transcriber._answered(_Request(samples, asked, False, samples), [""])
+    heard = asked.result(timeout=60)
+    likely = transcriber.submit_hypotheses(samples).result()
+    transcriber.close()
+
+    assert heard == after_silence != "", "its words are those heard after the silence"
+    assert likely[0][0] == heard, "its likely sentences are asked for after the same silence"
 
 
 def test_utterances_decoded_together_get_the_words_they_get_alone_and_a_stopped_one_ends_early(

@@ -283,7 +283,7 @@ class MoonshineTranscriber:
             return future
         with self._lock:
             asked = padded(samples) if sentences and samples.tobytes() in set(self._padded) else samples
-            self._send(REQUEST, _Request([samples], future, sentences, [asked], biased))
+            self._send(REQUEST, _Request(samples, future, sentences, asked, biased))
         return future
 
     def _send(self, kind: bytes, request: _Request) -> None:
@@ -317,11 +317,9 @@ class MoonshineTranscriber:
             assert worker is not None and worker.stdin is not None and request.number is not None
             message = [kind, struct.pack("<I", request.number)]
             if kind != STOP:
-                message.append(struct.pack("<I", len(request.asked)))
                 flags = (HYPOTHESES if request.sentences else 0) | (BIASED if request.biased else 0)
-                for samples in request.asked:
-                    data = samples.tobytes()
-                    message += [struct.pack("<I", len(data) | flags), data]
+                data = request.asked.tobytes()
+                message += [struct.pack("<II", 1, len(data) | flags), data]
             try:
                 worker.stdin.write(b"".join(message))
                 worker.stdin.flush()
@@ -357,34 +355,29 @@ class MoonshineTranscriber:
             output.close()
 
     def _answered(self, request: _Request, texts: list[str]) -> None:
-        """Give the request its words or likeliest sentences; where an utterance got no words, ask once more with
-        LEADING_SILENCE before it."""
+        """Give the request its words or likeliest sentences (the worker's one reply); where the utterance got no
+        words, ask once more with LEADING_SILENCE before it."""
         from .moonshine_worker import REQUEST
 
+        (reply,) = texts
         if request.sentences:
-            result: list[Any] = []
-            for reply in texts:
-                sentences: dict[str, float] = {}
-                for line in reply.splitlines():
-                    score, _, text = line.partition("\t")
-                    sentences.setdefault(words(text), float(score))
-                result.append(list(sentences.items()))
-        elif request.heard is None:
-            result = [words(text) for text in texts]
-            unheard = [number for number, text in enumerate(result) if not text and len(request.utterances[number])]
-            with self._lock:
-                if unheard and not request.stopped:
-                    request.heard, request.unheard = result, unheard
-                    request.asked = [padded(request.utterances[number]) for number in unheard]
-                    self._send(REQUEST, request)
-                    return
+            sentences: dict[str, float] = {}
+            for line in reply.splitlines():
+                score, _, text = line.partition("\t")
+                sentences.setdefault(words(text), float(score))
+            result: Any = list(sentences.items())
         else:
-            result = request.heard
-            for number, text in zip(request.unheard, texts, strict=True):
-                result[number] = words(text)
-                self._padded.append(request.utterances[number].tobytes())
+            result = words(reply)
+            if request.padded:
+                self._padded.append(request.samples.tobytes())
+            elif not result and len(request.samples):
+                with self._lock:
+                    if not request.stopped:
+                        request.padded, request.asked = True, padded(request.samples)
+                        self._send(REQUEST, request)
+                        return
         with contextlib.suppress(InvalidStateError):  # closed meanwhile
-            request.future.set_result(result[0])
+            request.future.set_result(result)
 
     def _fail(self, worker: subprocess.Popen[bytes]) -> None:
         """The worker stopped: the requests it was sent get an EngineUnavailableError; the next one starts
@@ -445,34 +438,33 @@ class MoonshineTranscriber:
 
 
 def _drop(request: _Request) -> None:
-    """A request taken back before it was sent: cancelled, or if it was being asked again, its words so far."""
-    if request.heard is not None:
+    """A request taken back before it was sent: cancelled, or if it was being asked again after getting no words,
+    no words."""
+    if request.padded:
         with contextlib.suppress(InvalidStateError):
-            request.future.set_result(request.heard[0])
+            request.future.set_result("")
     else:
         request.future.cancel()
 
 
 @dataclass
 class _Request:
-    """Utterances sent to the worker together, and what came of them."""
+    """One utterance sent to the worker, and what came of it."""
 
-    utterances: list[Any]
-    """One utterance (the worker would decode several at once)."""
+    samples: Any
     future: Future[Any]
     sentences: bool
     """Moonshine's likeliest sentences are wanted rather than its words."""
-    asked: list[Any]
-    """The samples sent: the utterances, or those that got no words, after LEADING_SILENCE."""
+    asked: Any
+    """The samples sent: the utterance, or, when it got no words, the utterance after LEADING_SILENCE."""
     biased: bool = False
     """Its decoding leans toward the domain words."""
     number: int | None = None
     """Its number at the worker, once sent."""
     worker: subprocess.Popen[bytes] | None = None
     stopped: bool = False
-    heard: list[str] | None = None
-    """The words of its utterances, while those that got none are asked about again."""
-    unheard: list[int] = field(default_factory=list)
+    padded: bool = False
+    """It got no words and is asked about again after LEADING_SILENCE."""
 
 
 def padded(samples: Any) -> Any:
