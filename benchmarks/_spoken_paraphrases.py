@@ -135,8 +135,7 @@ from voice_skill.audio.source import FileAudioSource  # noqa: E402
 from voice_skill.dialogue import Session  # noqa: E402
 from voice_skill.evaluation import Case, load_cases  # noqa: E402
 from voice_skill.intent import OUT_OF_SCOPE  # noqa: E402
-from voice_skill.recognition.recogniser import Recogniser, open_recogniser, transcribe  # noqa: E402
-from voice_skill.recognition.screening import screened  # noqa: E402
+from voice_skill.recognition.recogniser import Recogniser, transcribe  # noqa: E402
 from voice_skill.recognition.transcript import Transcript  # noqa: E402
 from voice_skill.skill import Skill  # noqa: E402
 
@@ -170,9 +169,7 @@ def opener(skill: Skill, asked: list[str] | None = None) -> Recogniser:
             asked.append(text)
         return meaning(text)
 
-    return screened(
-        open_recogniser(skill.sentences, meaning=noting, domain_words=skill.domain_words, paraphrases=skill.paraphrases)
-    )
+    return skill.recogniser(meaning=noting)
 
 
 def main() -> None:

@@ -88,8 +88,7 @@ from voice_skill.audio.source import FileAudioSource
 from voice_skill.cli.console import Console
 from voice_skill.conversation import BLOCK_SECONDS, Conversation
 from voice_skill.dialogue import Session
-from voice_skill.recognition.recogniser import Recogniser, open_recogniser
-from voice_skill.recognition.screening import screened
+from voice_skill.recognition.recogniser import Recogniser
 from voice_skill.recognition.transcript import Transcript
 from voice_skill.settings import RecognitionSettings
 from voice_skill.skill import Skill
@@ -274,15 +273,7 @@ def main() -> None:
     questions += [case.text for case in held_out(skill)[:PARAPHRASES]]
     # As `listen` opens it: the worker of the second opinion loads while the greeting is spoken.
     settings = RecognitionSettings(likely_sentences=args.likely_sentences)
-    engine = screened(
-        open_recogniser(
-            skill.sentences,
-            settings,
-            meaning=skill.meaning,
-            domain_words=skill.domain_words,
-            paraphrases=skill.paraphrases,
-        )
-    )
+    engine = skill.recogniser(settings)
     print(f"engine: {engine.description}")
     latencies: list[float] = []
     paths: dict[str, list[float]] = {"pocketsphinx": [], "moonshine": [], "kept": []}

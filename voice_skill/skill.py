@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .cache import load_json, rebuilt, save_json
 from .intent import CLARIFY, OUT_OF_SCOPE
@@ -14,6 +16,10 @@ from .knowledge.model import KnowledgeBase
 from .matching.index import DOMAIN, PAIN, WITH_PAIN, MatcherIndex
 from .matching.matcher import Matcher
 from .matching.paraphrases import shipped_paraphrases
+from .settings import RecognitionSettings
+
+if TYPE_CHECKING:
+    from .recognition.recogniser import Recogniser
 
 _MATCHING_CODE = Path(__file__).with_name("matching")
 """The matcher's index is cached under a hash of this code too: a change to it rebuilds the index."""
@@ -64,6 +70,20 @@ class Skill:
             for intent, sentences in shipped_paraphrases().items()
             if intent != OUT_OF_SCOPE and intent.split(".")[0] in self.knowledge.topics
             for sentence in sentences
+        )
+
+    def recogniser(
+        self, settings: RecognitionSettings = RecognitionSettings(), meaning: Callable[[str], str | None] | None = None
+    ) -> Recogniser:
+        """The recogniser the skill listens with, the same for every front end: restricted to its sentences and
+        learning its paraphrases, the second opinion judged by its meaning (or `meaning`), Moonshine checked against
+        and leaning toward its domain words, behind the speech screen (its rejection of audio that holds no speech).
+        The speech libraries are imported only here, so typed questions never load them."""
+        from .recognition.recogniser import open_recogniser
+        from .recognition.screening import screened
+
+        return screened(
+            open_recogniser(self.sentences, settings, meaning or self.meaning, self.domain_words, self.paraphrases)
         )
 
     @cached_property

@@ -55,16 +55,11 @@ def _ask_audio(args: argparse.Namespace, save_to: Path | None) -> int:
     from ..audio.source import LONGEST_QUESTION, FileAudioSource, low_rate_warning
     from ..dialogue import Session
     from ..errors import AudioFileError
-    from ..recognition.recogniser import engine_notice, open_recogniser, transcribe
-    from ..recognition.screening import screened
+    from ..recognition.recogniser import engine_notice, transcribe
 
     skill = load_skill(args)
     session = Session(skill)
-    recogniser = screened(
-        open_recogniser(
-            skill.sentences, recognition_settings(args), skill.meaning, skill.domain_words, skill.paraphrases
-        )
-    )
+    recogniser = skill.recogniser(recognition_settings(args))
     print(engine_notice(recogniser), file=sys.stderr)
     exit_code = 0
     answers = []

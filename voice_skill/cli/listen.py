@@ -57,8 +57,6 @@ def register(commands: argparse._SubParsersAction[Any]) -> None:
 
 def run_listen(args: argparse.Namespace) -> int:
     from ..audio.microphone import parse_device
-    from ..recognition.recogniser import open_recogniser
-    from ..recognition.screening import screened
 
     if args.speed is not None and args.from_file is None:
         report("--speed only applies to a recording; add --from-file WAV")
@@ -68,9 +66,7 @@ def run_listen(args: argparse.Namespace) -> int:
     speech = speech_settings(args)
     listen(
         skill,
-        lambda: screened(
-            open_recogniser(skill.sentences, recognition, skill.meaning, skill.domain_words, skill.paraphrases)
-        ),
+        lambda: skill.recogniser(recognition),
         lambda: open_cli_speaker(speech, speak=True),
         from_file=args.from_file,
         device=parse_device(args.device),

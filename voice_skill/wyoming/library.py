@@ -6,11 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..intent import OUT_OF_SCOPE
-from ..recognition.recogniser import Recogniser, available_engines, open_recogniser, transcribe
-from ..recognition.screening import screened
+from ..recognition.recogniser import Recogniser, available_engines, transcribe
 from ..recognition.transcript import Transcript
-from ..settings import RecognitionSettings, SpeechSettings
-from ..skill import Skill
+from ..settings import SpeechSettings
 from ..speech.synthesiser import Synthesiser, read_wav, split_sentences
 from ..utterance import clean_utterance
 
@@ -24,13 +22,6 @@ __all__ = [
     "split_sentences",
     "transcribe",
 ]
-
-
-def new_recogniser(skill: Skill, settings: RecognitionSettings) -> Recogniser:
-    """The recogniser the skill listens with, as the command line builds it: restricted to the skill's
-    sentences, with the second opinion judged by the skill, behind the speech screen (its rejection of
-    audio that holds no speech)."""
-    return screened(open_recogniser(skill.sentences, settings, skill.meaning, skill.domain_words, skill.paraphrases))
 
 
 def new_synthesiser(settings: SpeechSettings) -> Synthesiser:

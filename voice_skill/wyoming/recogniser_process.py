@@ -16,7 +16,7 @@ from typing import Any
 from ..errors import EngineUnavailableError, SkillError
 from ..settings import RecognitionSettings
 from ..skill import Skill
-from .library import Transcript, new_recogniser, transcribe
+from .library import Transcript, transcribe
 
 _AUDIO, _END, _ABORT = b"A", b"E", b"X"
 """Each message to the worker is one tag byte, then for _AUDIO the 16-bit mono PCM."""
@@ -95,7 +95,7 @@ def _serve(connection: Connection, skill: Skill, settings: RecognitionSettings) 
     # Standard output may be the Wyoming stream itself (stdio://): nothing here may write to it.
     os.dup2(os.open(os.devnull, os.O_WRONLY), 1)
     try:
-        recogniser = new_recogniser(skill, settings)
+        recogniser = skill.recogniser(settings)
     except SkillError as error:
         connection.send(("error", str(error)))
         return
