@@ -448,12 +448,11 @@ class Matcher:
             intent = self._asked_of(said, neighbour.intent)
             # The two offered, or a topic the question names by its keyword that its other words pulled below them
             # ("can having thin bones make my hip hurt": sitting or a disc by the words, osteoporosis named).
-            offered = {candidate.intent.topic for candidate in found.alternatives[:2]} | said.labels
-            if intent.topic in offered and neighbour.similarity >= self.thresholds.semantic_choose:
+            offered = {candidate.intent.topic for candidate in found.alternatives[:2]}
+            if intent.topic in offered | said.labels and neighbour.similarity >= self.thresholds.semantic_choose:
                 return Match(intent, round(neighbour.similarity, 3), found.alternatives, "closest in meaning of two")
             # No single example close, and the whole of one offered topic's examples plainly nearer ("what way
             # should i sit to take the weight off my tailbone": posture, not the causes of pain).
-            offered = {candidate.intent.topic for candidate in found.alternatives[:2]}
             if meaning.topic in offered and meaning.probability >= self.thresholds.semantic_topic_choose:
                 intent = self._asked_of(said, meaning.nearest_of_topic.intent)
                 return Match(
