@@ -126,11 +126,15 @@ as "a glute dining chair"): the audio of robotic voices fits domain words as wel
 takes one domain word in any sentence. A margin on the near repairs (a domain word taken only where it fits clearly
 better than the word heard) separated nothing: wrong repairs fitted 0 to 13 better ("debt" as "butt" 3), right
 ones from 10 ("mom has dirt" as "hurts").
-Taken: only a part of the body after a possessive, in a sentence that names another domain word ("what causes pain
-in my cube"): 247 of 288 either way, spoken off-topic questions refused 73 of 96 and real recordings 50 of 53 either
-way, and of 600 typed off-topic questions (CLINC150 and MedQuAD dev lines the skill refuses, spoken by eSpeak NG en-us
-and en-us+f4, taken as heard right) none answered by it (the near repairs answer 6 of them). Tried on 8% of the
-refusals; mean 5 ms of CPU a refusal, at most about 170 ms (3 runs over 206 refused utterances).
+Tried last and not taken either: only a part of the body after a possessive, in a sentence that names another domain
+word ("what causes pain in my cube" as "my glute"): 247 of 288 either way, spoken off-topic questions refused 73 of 96
+and real recordings 50 of 53 either way, and of 600 typed off-topic questions (CLINC150 and MedQuAD dev lines the
+skill refuses, spoken by eSpeak NG en-us and en-us+f4, taken as heard right) none answered by it (the near repairs
+answer 6 of them); but of 30 spoken probes of off-topic speech in that very shape ("my kid hurt his knee", "my dog
+hurt his paw", "my phone hurts my eyes"; en-us, en-us+f4, en-gb), 8 answered ("my hips hurt his knee", "my phone
+hurts my thighs"). Robotic voices hear "hip" as "kid", so where the audio fits both, refusing is the honest answer.
+The near repairs themselves answer 4 of those 30 probes ("my kid hurt his knee" as "my hip" in en-us, "my dog" as
+"my jog", "my cat" as "my butts"): issue 12's item 6 is not done.
 """
 
 from __future__ import annotations

@@ -109,55 +109,24 @@ def test_a_real_english_word_heard_right_stays_itself(
     assert sound_alike.words(audio, question) == question
 
 
-CUBE = "what causes pain in my cube"
-"""Moonshine base's words for "what causes pain in my hip" in eSpeak NG en-us, at every speed (issue 12); biased
-toward the domain words, "but cars is pain in my cube"."""
-
-
-def test_a_part_of_the_body_after_my_is_put_back_where_moonshine_heard_a_word_far_from_it(
-    skill: Skill, tmp_path: Path
-) -> None:
-    # No domain word is near "cube" in sound, and the audio fits "cube" best; but after "my", in a sentence about
-    # pain, the parts of the body the skill's sentences name there fit nearly as well and all ask the same question.
-    audio = pcm(speak_to_wav("what causes pain in my hip", tmp_path / "question.wav", voice="en-us"))
-    refused = "what the the do"  # words of the skill's sentences that it refuses, as pocketsphinx hears such audio
-    assert skill.meaning(refused) is None and skill.meaning(CUBE) is None
-    sound_alike = SoundAlike(skill.domain_words, skill.sentences)
-    assert sound_alike.words(audio, CUBE) == CUBE
-
-    transcript = second_opinion(
-        ScriptedPrimary(refused, 0.3, audio=audio), skill.meaning, HeardAs(CUBE), sound_alike=sound_alike
-    )
-    plain = second_opinion(ScriptedPrimary(refused, 0.3, audio=audio), skill.meaning, HeardAs(CUBE))
-
-    assert transcript.engine == "moonshine"
-    assert skill.meaning(transcript.text) == "causes_overview"
-    assert skill.meaning(plain.text) is None
-
-
 @pytest.mark.parametrize(
     ("question", "voice"),
     [
         ("what causes hiccups", "en-us+f4"),  # issue 12, item 6
-        (
-            "what causes pain in my wrist",
-            "en-us+f4",
-        ),  # a part of the body, but another: "wrist" is a word the topics use
-        ("tell me the value of my current car", "en-us+f4"),  # CLINC150: no domain word to make it a question about one
+        # Off-topic speech that a repair trying the parts of the body after "my" in place of far words answered
+        # ("my hips hurt his knee", "my phone hurts my thighs"): measured, and not taken.
+        ("my kid hurt his knee", "en-us+f4"),
+        ("my phone hurts my eyes", "en-us"),
     ],
 )
 def test_speech_about_anything_else_heard_right_stays_refused(
-    skill: Skill, tmp_path: Path, question: str, voice: str
+    skill: Skill, sound_alike: SoundAlike, tmp_path: Path, question: str, voice: str
 ) -> None:
     audio = pcm(speak_to_wav(question, tmp_path / "question.wav", voice=voice))
-    refused = "what the the do"
     assert skill.meaning(question) is None
 
     transcript = second_opinion(
-        ScriptedPrimary(refused, 0.3, audio=audio),
-        skill.meaning,
-        HeardAs(question),
-        sound_alike=SoundAlike(skill.domain_words, skill.sentences),
+        ScriptedPrimary("what the the do", 0.3, audio=audio), skill.meaning, HeardAs(question), sound_alike=sound_alike
     )
 
     assert skill.meaning(transcript.text) is None

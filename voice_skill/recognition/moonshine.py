@@ -555,8 +555,7 @@ class SecondOpinionRecogniser:
     more real off-topic recording refused). Where the skill still refuses Moonshine's words, it is given
     second chances (SECOND_CHANCES): the same audio heard at other speeds (`OtherSpeeds`), then decoded leaning
     toward the domain words the transcriber was given (`DomainWords`), and if asked for,
-    Moonshine's next likeliest sentences before them (`LikelySentences`, WITH_LIKELY_SENTENCES); where those find
-    nothing either, a part of the body after a possessive in its words (`SoundAlike.owned_part`). All of it starts as soon as its input is known, most often during the endpointer's
+    Moonshine's next likeliest sentences before them (`LikelySentences`, WITH_LIKELY_SENTENCES). All of it starts as soon as its input is known, most often during the endpointer's
     wait, and what turns out not to be needed is stopped.
     """
 
@@ -670,19 +669,10 @@ class SecondOpinionRecogniser:
         if guess.understood is None:
             self._look_at(guess, guess.words.result())
         assert guess.understood is not None
-        if guess.understood[1] is not None:
+        if guess.understood[1] is not None or guess.chances is None:
             return guess.understood
-        again = guess.chances.result() if guess.chances is not None else guess.understood
-        return again if again[1] is not None else self._owned_part(guess.audio, guess.understood[0])
-
-    def _owned_part(self, audio: bytes, text: str) -> tuple[str, str | None]:
-        """Moonshine's refused words with a part of the body put back after a possessive (`SoundAlike.owned_part`),
-        and their meaning; the words as they were and None when that finds none. Last, once, on the utterance's own
-        words: on the dev split's spoken paraphrases (before the sentence had to name another domain word), tried on
-        every refused hearing (the other speeds' and the biased one too) it answered one more of the 96 spoken
-        off-topic questions and made no more right."""
-        owned = self._sound_alike.owned_part(audio, text, self._meaning) if self._sound_alike and text else None
-        return owned or (text, None)
+        again = guess.chances.result()
+        return again if again[1] is not None else guess.understood
 
     def _begin(self, audio: bytes) -> _Guess:
         """Start Moonshine on the spoken part of an utterance; when its first second chance is the other speeds,

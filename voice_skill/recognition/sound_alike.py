@@ -6,19 +6,12 @@ like a domain word for one would invent domain words ("what causes hiccups" is n
 Instead pocketsphinx decodes the same audio once more, restricted to Moonshine's words with, beside each word
 that is no domain word, the domain words whose sounds are near it (`near`): the acoustic model says which of
 them was said. Real words that were said stay, as the audio fits them better.
-
-Where that finds nothing, a part of the body the sentence names (`owned_part`): robotic voices turn "hip" and
-"buttock" into words far from them in sound ("what causes pain in my cube", "in my murder"), which no near domain
-word can put back. After a possessive ("my", "your"), the domain words that the skill's sentences put there are
-tried in that word's place, and one is taken when the audio fits it nearly as well and every one that fits means the
-same question.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Collection, Iterable
-from dataclasses import dataclass
+from collections.abc import Collection, Iterable
 from typing import Any
 
 NEAREST = 5
@@ -35,30 +28,6 @@ FARTHEST = 0.5
 Chosen on the dev split's spoken paraphrases (48 a voice, 6 voices; 73.3% right without this): 0.34 75.0%,
 0.4 76.4%, 0.5 78.1% (with 4 or 5 words offered 77.8%, before the other speeds), 0.6 and 0.7 78.1% with one more of the 96 spoken
 off-topic questions answered; at 0.5 as many of them are refused as without this."""
-
-WORSE_FIT = -600
-"""How much worse (pocketsphinx's path score, in its log units) the audio may fit a sentence with a domain word after
-a possessive than with the word heard there (`owned_part`): eSpeak NG en-us's "hip" fits "cube" better than "hip" (by
-450), so the domain word need only fit nearly as well; the meaning check does the rest. Chosen on the dev split's
-spoken paraphrases (48 a voice, 6 voices, replayed from one decoding of each file), before a sentence had to name
-another domain word: -300 one right question fewer than -600 (247 and 248 of 288), -1000 and -2000 as -600; no spoken
-off-topic question (96) or real off-topic recording (53) answered at any. With that requirement, at -600: 247 of 288
-with or without `owned_part` (the one it had made right, "i have an egg deep in my murder", names no other domain
-word), 73 of 96 and 50 of 53 refused either way; of 600 typed off-topic questions (CLINC150 out-of-scope and
-MedQuAD, 150 dev lines of each that the skill refuses, spoken by eSpeak NG en-us and en-us+f4 and taken as heard
-right) none answered, against 3 without the requirement ("the value on my current car" as "my buttocks car")."""
-
-FITTING = 10
-"""The best-fitting sentences with a domain word put back whose meanings are asked (each about 30 ms): all must mean
-the same question. 3 on the dev sample: a question about exercise answered as the causes of pain ("in your native"
-as "in your buttocks", while "in your tushy" and others meant exercise), one right answer fewer."""
-
-PATHS = 40
-"""Paths of a decoding (its n-best list, best first) whose words are scored: they hold about 5 to 10 domain words."""
-
-POSSESSIVES = frozenset("my your his her our their".split())
-SIDES = frozenset("left right lower upper".split())
-"""Words that may stand between a possessive and a part of the body ("my left buttock")."""
 
 _VOWELS = frozenset("AA AE AH AO AW AY EH ER EY IH IY OW OY UH UW".split())
 _ALIKE = (
@@ -106,12 +75,7 @@ class SoundAlike:
         from .language_model import words_of
 
         self._domain = frozenset(word for word in domain_words if word.isalpha())
-        said = [words_of(sentence) for sentence in sentences]
-        self._known = frozenset(word for words in said for word in words)
-        self._owned = frozenset(
-            word for words in said for place, word in enumerate(words) if word in self._domain and owned(words, place)
-        )
-        """The domain words the sentences put after a possessive: parts of the body, mostly ("my hip", "my bum")."""
+        self._known = frozenset(word for sentence in sentences for word in words_of(sentence))
         self._decoder: Any = None
         self._near: dict[str, tuple[str, ...]] = {}
         self._sounds: dict[str, tuple[str, ...]] = {}
@@ -144,57 +108,6 @@ class SoundAlike:
             if not all(choices) or all(len(choice) == 1 for choice in choices):
                 return heard
             return self._decode(pcm, choices) or heard
-
-    def owned_part(self, pcm: bytes, heard: str, meaning: Callable[[str], str | None]) -> tuple[str, str] | None:
-        """The words an engine heard as `heard`, with a domain word after a possessive in place of a word that is none,
-        and their meaning: where the audio fits it within WORSE_FIT of the word heard, and the FITTING sentences that
-        fit best, of all places, mean one question. Only in a sentence that names a domain word elsewhere ("what
-        causes pain in my cube"): speech about anything else ("the value of my current car") is not made a question
-        about one. None where nothing is put back."""
-        self._loaded.wait()
-        said = heard.split()
-        if self._decoder is None or not any(word in self._domain for word in said):
-            return None
-        fits: list[_Fit] = []
-        with self._lock:
-            if not all(self._pronunciations(word) for word in said):
-                return None
-            for place, word in enumerate(said):
-                if owned(said, place) and word not in self._domain and word not in self._known:
-                    fits += self._fits(pcm, said, place)
-        understood: dict[str, str] = {}
-        for fit in sorted(fits, key=lambda fit: -fit.better)[:FITTING]:
-            intent = meaning(fit.text)
-            if intent is not None:
-                understood.setdefault(intent, fit.text)
-        if len(understood) != 1:
-            return None
-        ((intent, text),) = understood.items()
-        return text, intent
-
-    def _fits(self, pcm: bytes, said: list[str], place: int) -> list[_Fit]:
-        """The sentences with a domain word of `_owned` at `place` whose paths, among the PATHS best of a decoding
-        that offers them all there, are within WORSE_FIT of the best path keeping the word heard (of the worst path,
-        if none keeps it)."""
-        from .pocketsphinx import hypothesis_words
-
-        choices = [[word] for word in said]
-        choices[place] = [said[place], *sorted(self._owned)]
-        decoder = self._decode_grammar(pcm, choices)
-        logmath = decoder.get_logmath()
-        scores: dict[str, int] = {}
-        for _, path in zip(range(PATHS), decoder.nbest(), strict=False):
-            if path is None:
-                break
-            words = hypothesis_words(path.hypstr).split()
-            if len(words) == len(said) and path.score > 0:
-                scores.setdefault(words[place], logmath.log(path.score))  # the paths come best first
-        own = scores.pop(said[place], min(scores.values(), default=0))
-        return [
-            _Fit(" ".join([*said[:place], word, *said[place + 1 :]]), score - own)
-            for word, score in scores.items()
-            if score - own >= WORSE_FIT
-        ]
 
     def _choices(self, word: str) -> list[str]:
         """The word (if pocketsphinx can pronounce it) and, if the skill's sentences never use it, the domain words
@@ -236,12 +149,6 @@ class SoundAlike:
         through to the end of it."""
         from .pocketsphinx import hypothesis_words
 
-        hypothesis = self._decode_grammar(pcm, choices).hyp()
-        words = hypothesis_words(hypothesis.hypstr) if hypothesis else ""
-        return words if len(words.split()) == len(choices) else None
-
-    def _decode_grammar(self, pcm: bytes, choices: list[list[str]]) -> Any:
-        """The decoder, having decoded the audio with the choices as a grammar, one word of each in turn."""
         rule = " ".join(f"({' | '.join(choice)})" for choice in choices)
         decoder = self._decoder
         decoder.add_jsgf_string("heard", f"#JSGF V1.0;\ngrammar heard;\npublic <heard> = {rule};\n")
@@ -255,20 +162,6 @@ class SoundAlike:
         decoder.start_utt()
         decoder.process_raw(pcm, full_utt=True)
         decoder.end_utt()
-        return decoder
-
-
-def owned(words: list[str], place: int) -> bool:
-    """Whether the word at `place` follows a possessive, maybe through SIDES ("my left buttock")."""
-    before = place - 1
-    while before >= 0 and words[before] in SIDES:
-        before -= 1
-    return before >= 0 and words[before] in POSSESSIVES
-
-
-@dataclass(frozen=True)
-class _Fit:
-    """A sentence with a domain word put back, and how much better the audio fits it than the words heard."""
-
-    text: str
-    better: int
+        hypothesis = decoder.hyp()
+        words = hypothesis_words(hypothesis.hypstr) if hypothesis else ""
+        return words if len(words.split()) == len(choices) else None
