@@ -10,7 +10,8 @@ from voice_skill.recognition.transcript import Transcript
 
 
 class ScriptedPrimary:
-    """One utterance of `seconds` of silence (16 kHz), heard as `text` with `confidence`."""
+    """One utterance of `seconds` of silence (16 kHz), or of `audio` (16 kHz, 16-bit mono PCM), heard as `text` with
+    `confidence`."""
 
     name = "pocketsphinx"
     sample_rate = 16000
@@ -18,9 +19,9 @@ class ScriptedPrimary:
     quiet_so_far = 0
     last_quiet = 0
 
-    def __init__(self, text: str, confidence: float, seconds: float = 1.0) -> None:
+    def __init__(self, text: str, confidence: float, seconds: float = 1.0, audio: bytes | None = None) -> None:
         self.heard = Transcript(text, engine="pocketsphinx", asr_confidence=confidence)
-        self.last_utterance = bytes(2 * round(self.sample_rate * seconds))
+        self.last_utterance = bytes(2 * round(self.sample_rate * seconds)) if audio is None else audio
 
     def accept(self, pcm: bytes) -> Transcript | None:
         return None

@@ -109,6 +109,29 @@ def test_a_real_english_word_heard_right_stays_itself(
     assert sound_alike.words(audio, question) == question
 
 
+@pytest.mark.parametrize(
+    ("question", "voice"),
+    [
+        ("what causes hiccups", "en-us+f4"),  # issue 12, item 6
+        # Off-topic speech that a repair trying the parts of the body after "my" in place of far words answered
+        # ("my hips hurt his knee", "my phone hurts my thighs"): measured, and not taken.
+        ("my kid hurt his knee", "en-us+f4"),
+        ("my phone hurts my eyes", "en-us"),
+    ],
+)
+def test_speech_about_anything_else_heard_right_stays_refused(
+    skill: Skill, sound_alike: SoundAlike, tmp_path: Path, question: str, voice: str
+) -> None:
+    audio = pcm(speak_to_wav(question, tmp_path / "question.wav", voice=voice))
+    assert skill.meaning(question) is None
+
+    transcript = second_opinion(
+        ScriptedPrimary("what the the do", 0.3, audio=audio), skill.meaning, HeardAs(question), sound_alike=sound_alike
+    )
+
+    assert skill.meaning(transcript.text) is None
+
+
 def test_words_the_skills_sentences_use_are_taken_as_heard(sound_alike: SoundAlike, tmp_path: Path) -> None:
     # "time" is near "bum" in sound, but a word the topics use is no mishearing of another.
     question = "what time does the doctor's surgery open"
