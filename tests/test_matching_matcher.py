@@ -13,7 +13,7 @@ import textwrap
 
 import pytest
 
-from voice_skill.intent import CLARIFY, OUT_OF_SCOPE, URGENT
+from voice_skill.intent import CLARIFY, OUT_OF_SCOPE, URGENT, IntentId
 from voice_skill.knowledge.loader import load_knowledge
 from voice_skill.knowledge.model import REQUIRED_TOPICS
 from voice_skill.matching.index import with_plurals
@@ -338,6 +338,16 @@ def test_a_treatment_asked_through_doctors_is_the_cause_s_treatment(
 def test_an_aspect_s_own_example_outweighs_a_follow_up_phrase_inside_it(shipped: Matcher) -> None:
     """ "what can i do" asks for treatment, but the whole sentence is a prevention example."""
     assert shipped.match("what can i do to keep my bones strong").intent == "osteoporosis.prevention"
+
+
+def test_an_aspect_s_example_barely_closer_in_letters_than_the_topic_s_does_not_name_the_aspect(
+    shipped: Matcher,
+) -> None:
+    """ "what causes buttock pain" is as close to "what helps buttock pain" as to the causes' own examples: the
+    words that differ are the ones that ask, and they ask for causes, not treatment."""
+    letters = shipped.read("what causes buttock pain").letters
+    assert letters[IntentId("causes_overview.treatment")] > letters[IntentId("causes_overview")]
+    assert shipped.match("what causes buttock pain").intent == "causes_overview"
 
 
 def test_a_keyword_s_plural_names_its_topic_too(shipped: Matcher) -> None:

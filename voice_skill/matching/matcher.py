@@ -676,7 +676,9 @@ class Matcher:
             return IntentId.of(topic_id, "mechanism")
         base = letters.get(IntentId(topic_id), 0.0)
         closest = max(aspects, key=lambda name: letters.get(IntentId.of(topic_id, name), 0.0))
-        if letters.get(IntentId.of(topic_id, closest), 0.0) > max(base, self.thresholds.aspect_example):
+        if letters.get(IntentId.of(topic_id, closest), 0.0) > max(
+            base + self.thresholds.aspect_example_margin, self.thresholds.aspect_example
+        ):
             # An aspect's own example said almost as written outweighs a phrase inside it ("what can i do so
             # my bones don't get weak" is prevention, though "what can i do" asks for treatment).
             return IntentId.of(topic_id, closest)
