@@ -310,6 +310,9 @@ def test_a_question_s_opening_names_its_aspect(shipped: Matcher, utterance: str,
         ("how do i look after a pulled glute from the gym", "improper_exercise.treatment"),
         ("does swimming help prevent weak bones", "osteoporosis.prevention"),
         ("how does a disc burst", "disc_herniation.mechanism"),
+        ("is losing height a sign of osteoporosis", "osteoporosis.symptoms"),
+        ("is numbness in the foot typical of sciatica", "sciatica.symptoms"),
+        ("are there any medicines for osteoporosis", "osteoporosis.treatment"),
     ],
 )
 def test_a_question_frame_names_its_aspect_whatever_the_topic_s_words(
@@ -324,6 +327,7 @@ def test_a_question_frame_names_its_aspect_whatever_the_topic_s_words(
         ("how do doctors usually treat sciatica", "sciatica.treatment"),
         ("which pills would a doctor give for a herniated disc", "disc_herniation.treatment"),
         ("how would a gp treat hip pain", "causes_overview.treatment"),
+        ("are there tablets a doctor can give for a slipped disc", "disc_herniation.treatment"),
         ("do i need to see a doctor for my sciatica", "see_doctor"),
         ("what kind of doctor treats sciatica", "see_doctor"),
         ("can a gp help with my sciatica or do i need a specialist", "see_doctor"),  # who helps, not what
