@@ -313,6 +313,9 @@ def test_a_question_s_opening_names_its_aspect(shipped: Matcher, utterance: str,
         ("is losing height a sign of osteoporosis", "osteoporosis.symptoms"),
         ("is numbness in the foot typical of sciatica", "sciatica.symptoms"),
         ("are there any medicines for osteoporosis", "osteoporosis.treatment"),
+        ("what causes a hip injury from exercise", "improper_exercise.mechanism"),  # not "what helps ..."
+        ("my left hip is aching for no reason, what might cause that", "causes_overview"),
+        ("can a slipped disc be cured", "disc_herniation.treatment"),
     ],
 )
 def test_a_question_frame_names_its_aspect_whatever_the_topic_s_words(
