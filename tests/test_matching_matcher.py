@@ -13,7 +13,7 @@ import textwrap
 
 import pytest
 
-from voice_skill.intent import CLARIFY, OUT_OF_SCOPE, URGENT
+from voice_skill.intent import CLARIFY, OUT_OF_SCOPE, URGENT, IntentId
 from voice_skill.knowledge.loader import load_knowledge
 from voice_skill.knowledge.model import REQUIRED_TOPICS
 from voice_skill.matching.index import with_plurals
@@ -310,6 +310,12 @@ def test_a_question_s_opening_names_its_aspect(shipped: Matcher, utterance: str,
         ("how do i look after a pulled glute from the gym", "improper_exercise.treatment"),
         ("does swimming help prevent weak bones", "osteoporosis.prevention"),
         ("how does a disc burst", "disc_herniation.mechanism"),
+        ("is losing height a sign of osteoporosis", "osteoporosis.symptoms"),
+        ("is numbness in the foot typical of sciatica", "sciatica.symptoms"),
+        ("are there any medicines for osteoporosis", "osteoporosis.treatment"),
+        ("what causes a hip injury from exercise", "improper_exercise.mechanism"),  # not "what helps ..."
+        ("my left hip is aching for no reason, what might cause that", "causes_overview"),
+        ("can a slipped disc be cured", "disc_herniation.treatment"),
     ],
 )
 def test_a_question_frame_names_its_aspect_whatever_the_topic_s_words(
@@ -324,6 +330,7 @@ def test_a_question_frame_names_its_aspect_whatever_the_topic_s_words(
         ("how do doctors usually treat sciatica", "sciatica.treatment"),
         ("which pills would a doctor give for a herniated disc", "disc_herniation.treatment"),
         ("how would a gp treat hip pain", "causes_overview.treatment"),
+        ("are there tablets a doctor can give for a slipped disc", "disc_herniation.treatment"),
         ("do i need to see a doctor for my sciatica", "see_doctor"),
         ("what kind of doctor treats sciatica", "see_doctor"),
         ("can a gp help with my sciatica or do i need a specialist", "see_doctor"),  # who helps, not what
@@ -338,6 +345,16 @@ def test_a_treatment_asked_through_doctors_is_the_cause_s_treatment(
 def test_an_aspect_s_own_example_outweighs_a_follow_up_phrase_inside_it(shipped: Matcher) -> None:
     """ "what can i do" asks for treatment, but the whole sentence is a prevention example."""
     assert shipped.match("what can i do to keep my bones strong").intent == "osteoporosis.prevention"
+
+
+def test_an_aspect_s_example_barely_closer_in_letters_than_the_topic_s_does_not_name_the_aspect(
+    shipped: Matcher,
+) -> None:
+    """ "what causes buttock pain" is as close to "what helps buttock pain" as to the causes' own examples: the
+    words that differ are the ones that ask, and they ask for causes, not treatment."""
+    letters = shipped.read("what causes buttock pain").letters
+    assert letters[IntentId("causes_overview.treatment")] > letters[IntentId("causes_overview")]
+    assert shipped.match("what causes buttock pain").intent == "causes_overview"
 
 
 def test_a_keyword_s_plural_names_its_topic_too(shipped: Matcher) -> None:

@@ -224,6 +224,19 @@ def test_the_topic_model_chooses_between_two_close_topics_when_no_single_example
     assert unsure.match(question).intent == "clarify"
 
 
+def test_meaning_answers_a_general_question_instead_of_offering_two_causes_it_does_not_name(skill: Skill) -> None:
+    """Asked about hip pain in general, "sciatica, or a herniated disc?" offers two wrong answers."""
+    question = "what is the best treatment for hip pain"
+    said = skill.matcher.read(question)
+    offered = skill.matcher._match_words(said)
+    assert offered.intent == "clarify"
+    assert {candidate.intent.topic for candidate in offered.alternatives[:2]} == {"sciatica", "disc_herniation"}
+    found = skill.matcher.match(said)
+    assert (found.intent, found.reason) == ("causes_overview.treatment", "meaning names a topic neither offered is")
+    strict = dataclasses.replace(skill.matcher.thresholds, reconsider_similarity=1.01)
+    assert Matcher(skill.knowledge, strict, skill.matcher.index).match(question).intent == "clarify"
+
+
 def test_meaning_answers_how_to_place_one_s_feet_when_sitting_and_leaves_foot_pain_refused(skill: Skill) -> None:
     """Feet have a place in how one sits, for the meaning as for the words; pain in them is about the feet."""
     question = "where do i put my feet when sitting at a computer"

@@ -458,12 +458,35 @@ class Matcher:
                 return Match(
                     intent, round(meaning.probability, 3), found.alternatives, "the topic model chooses of two"
                 )
-            return None
+            return self._third_topic(said, found, meaning)
         without_domain = found.reason == _NO_DOMAIN_WORD
         # Without a word of the domain, a word no example uses ("hernia") leaves the words nothing to agree with.
         words_understood = not without_domain or not self._strange_words(said.query)
         return self._by_nearest(said, found, neighbour, without_domain, words_understood) or (
             self._by_topic_model(said, found, meaning, without_domain) if words_understood else None
+        )
+
+    def _third_topic(self, said: Utterance, found: Match, meaning: Meaning) -> Match | None:
+        """A topic the words did not offer, when the question names neither offered one and the meaning plainly
+        points elsewhere: "what is the best treatment for hip pain" is close by words to the treatments of
+        sciatica and of a disc alike, and asks about hip pain in general. Asking "sciatica, or a herniated disc?"
+        would offer two wrong answers. The same bar as the meaning overruling the words' close call."""
+        offered = {candidate.intent.topic for candidate in found.alternatives[:2]}
+        topic = IntentId(meaning.nearest.intent).topic
+        thresholds = self.thresholds
+        if (
+            offered & said.labels
+            or topic in offered
+            or topic not in self.topics
+            or not self.topics[topic].is_medical
+            or meaning.topic != topic
+            or meaning.nearest.similarity < thresholds.reconsider_similarity
+            or meaning.probability < thresholds.reconsider_probability
+        ):
+            return None
+        intent = self._asked_of(said, meaning.nearest.intent)
+        return Match(
+            intent, round(meaning.nearest.similarity, 3), found.alternatives, "meaning names a topic neither offered is"
         )
 
     def _asked_of(self, said: Utterance, intent: str) -> IntentId:
@@ -653,7 +676,9 @@ class Matcher:
             return IntentId.of(topic_id, "mechanism")
         base = letters.get(IntentId(topic_id), 0.0)
         closest = max(aspects, key=lambda name: letters.get(IntentId.of(topic_id, name), 0.0))
-        if letters.get(IntentId.of(topic_id, closest), 0.0) > max(base, self.thresholds.aspect_example):
+        if letters.get(IntentId.of(topic_id, closest), 0.0) > max(
+            base + self.thresholds.aspect_example_margin, self.thresholds.aspect_example
+        ):
             # An aspect's own example said almost as written outweighs a phrase inside it ("what can i do so
             # my bones don't get weak" is prevention, though "what can i do" asks for treatment).
             return IntentId.of(topic_id, closest)
