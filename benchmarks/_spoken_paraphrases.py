@@ -134,6 +134,22 @@ hurt his paw", "my phone hurts my eyes"; en-us, en-us+f4, en-gb), 8 answered ("m
 hurts my thighs"). Robotic voices hear "hip" as "kid", so where the audio fits both, refusing is the honest answer.
 The near repairs themselves answer 4 of those 30 probes ("my kid hurt his knee" as "my hip" in en-us, "my dog" as
 "my jog", "my cat" as "my butts"): issue 12's item 6 is not done.
+
+Measured (issue 12), after the language model learnt the paraphrases, on one machine in turn: speech longer than a
+question heard by Moonshine too (its first 8 s; recognition/moonshine.py `_long_and_refused`) and pocketsphinx
+scoring 16 Gaussians a frame instead of 8 (recognition/pocketsphinx.py TOP_GAUSSIANS). Real off-topic recordings,
+end to end as here: refused 50 -> 52 of 53 (98%), all 11 non-speech; two of the three answered were readings of
+8-10 s whose words pocketsphinx had bent into topics. Dev sample (pocketsphinx decoded once, the second opinion
+replayed with Moonshine in process, /tmp scripts not in the repo; the sample's own sentences left out of the
+language model): no dev utterance is longer than 5.5 s, so the first change cannot move it; the second, pocketsphinx
+alone 150 -> 155 of 288, with the second opinion 236 -> 235 (piper 46 -> 46, en-gb 41 -> 43, en-us+f3 38 -> 37,
+en-us+f4 33 -> 32, slow 43 -> 43, fast 35 -> 34), and eSpeak NG en-us at its default 175 wpm (not one of VOICES)
+36 -> 38 of 48; "what causes pain in my hip" in that voice, the question a new user tries first, goes from
+"what causes the do" (refused) to causes_overview. PARAPHRASE_WEIGHT 1 or 0 got that question right too, by luck:
+on the dev sample they were worse (weight 1: 234 of 288, en-us at 175 wpm 35 of 48; weight 0: 34 of 48).
+On the test sample, once at the end, the same way (8 -> 16 Gaussians): pocketsphinx alone 149 -> 151 of 288 and
+en-us at 175 wpm 23 -> 29 of 48; with the second opinion 234 -> 231 of 288 (piper 42 -> 42, en-gb 39 -> 39,
+en-us+f3 42 -> 39, en-us+f4 36 -> 37, slow 39 -> 39, fast 36 -> 35) and 36 -> 36 of 48 at 175 wpm.
 """
 
 from __future__ import annotations

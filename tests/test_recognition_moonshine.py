@@ -22,8 +22,10 @@ from voice_skill.recognition import moonshine
 from voice_skill.recognition.moonshine import (
     OTHER_SPEEDS,
     QUIET_KEPT,
+    SECOND_OPINION_SECONDS,
     SPEED_STAGES,
     SURE,
+    UNSURE,
     DomainWords,
     MoonshineTranscriber,
     SecondOpinionRecogniser,
@@ -286,6 +288,25 @@ def test_moonshines_words_that_mean_the_same_keep_pocketsphinxs_transcript(heard
 
     assert recogniser.asked
     assert (transcript.text, transcript.engine, transcript.asr_confidence) == (heard, "pocketsphinx", 0.5)
+
+
+@pytest.mark.parametrize(
+    ("seconds", "understood", "answered"),
+    [(4.0, "sciatica", "pocketsphinx"), (12.0, "sciatica", "moonshine"), (12.0, "urgent_symptoms", "pocketsphinx")],
+)
+def test_moonshines_refusal_of_speech_longer_than_a_question_stands_against_pocketsphinxs_unsure_words(
+    seconds: float, understood: str, answered: str
+) -> None:
+    # A talk read aloud: pocketsphinx turns it into the skill's words but keeps its small words, so the two
+    # engines' sentences share words; in a question-long utterance that keeps pocketsphinx's words.
+    primary = ScriptedPrimary("words you can do for your hip", UNSURE + 0.1, seconds)
+    stand_in = ScriptedMoonshine()
+
+    transcript = second_opinion(primary, lambda text: understood if "hip" in text else None, stand_in)
+
+    assert transcript.engine == answered
+    first_heard = stand_in.requests[0][0]
+    assert len(first_heard) == 16000 * min(seconds, SECOND_OPINION_SECONDS), "Moonshine hears its first seconds"
 
 
 def test_moonshine_hears_the_speech_a_little_quiet_and_at_least_a_second() -> None:

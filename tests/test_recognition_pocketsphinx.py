@@ -153,6 +153,22 @@ def test_cli_answers_each_file_in_order(tmp_path: Path) -> None:
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.parametrize("voice", ["en-us", "en-gb-x-rp", "en-us+f4", "piper"])
+def test_a_first_question_in_espeak_ng_s_default_voice_and_others_gets_its_topic(voice: str, tmp_path: Path) -> None:
+    # The question people try first, as `espeak-ng -v en-us -w q.wav "..."` speaks it (its default rate, 175
+    # words a minute) and sox makes it 16 kHz mono: Moonshine hears "hip" as "cube", so pocketsphinx must hear it.
+    question = "what causes pain in my hip"
+    if voice == "piper":
+        recording = spoken(question, Voice("piper joe", "piper"), tmp_path)
+    else:
+        recording = speak_to_wav(question, tmp_path / "question.wav", voice=voice, words_per_minute=175)
+
+    result = run_cli("ask", "--audio", str(recording), "--json")
+
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["intent"] == "causes_overview"
+
+
 def test_cli_refuses_text_and_audio_together(tmp_path: Path) -> None:
     question = speak_to_wav("what is sciatica", tmp_path / "question.wav")
 
