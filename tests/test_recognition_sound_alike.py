@@ -171,6 +171,19 @@ def test_the_same_audio_and_words_get_the_same_words_alone_after_other_speech_an
     assert heard == [alone] * 3
 
 
+def test_an_emergency_moonshine_half_heard_is_not_repaired_into_a_topic(tmp_path: Path) -> None:
+    # Moonshine hears eSpeak NG en-us's "chest" as "cast"; the sound-alike check decided between "cast" and the
+    # domain words near it with the recogniser's 16 Gaussians a frame and took "desk": "i have desk pain right now"
+    # was answered as pain from sitting.
+    question = speak_to_wav("i have chest pain right now", tmp_path / "question.wav")
+
+    result = run_cli("ask", "--audio", str(question), "--json")
+
+    assert result.returncode == 0, result.stderr
+    answer = json.loads(result.stdout)
+    assert answer["intent"] == "emergency", answer["transcript"]
+
+
 def test_the_default_engine_hears_a_question_alone_as_after_a_question_in_noise(tmp_path: Path) -> None:
     # End to end as `ask --audio` hears it: pocketsphinx, Moonshine's second opinion, the sound-alike check. Before
     # each sound-alike decode started afresh, the question in noise before it made "mug" "butt", and Moonshine's
