@@ -177,7 +177,7 @@ def available_engines() -> list[EngineInfo]:
             )
             + "; the default without a Vosk model: pocketsphinx alone answers about 0.05 s after you stop"
             " speaking; Moonshine, asked about most questions, decodes in the 0.4 s pause it starts in; the other"
-            " speeds trade answer time for 5-9 points (p90 0.69-0.73 s on a quiet 2-core machine, under the 0.8 s limit,"
+            " speeds trade answer time for 5-9 points (p90 0.47-0.73 s on a quiet 2-core machine, under the 0.8 s limit,"
             " against 0.21 s without them; over 1.3 s on a busy one; its worker loads in about 2.5 s at the start);"
             " --likely-sentences also looks at Moonshine's next likeliest sentences (3 points more on the dev sample,"
             " p90 1.34-1.36 s); --no-second-chances answers refusals at once"
