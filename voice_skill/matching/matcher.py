@@ -458,7 +458,7 @@ class Matcher:
                 return Match(
                     intent, round(meaning.probability, 3), found.alternatives, "the topic model chooses of two"
                 )
-            return self._third_topic(said, found, meaning)
+            return self._third_topic(said, found, meaning, offered)
         without_domain = found.reason == _NO_DOMAIN_WORD
         # Without a word of the domain, a word no example uses ("hernia") leaves the words nothing to agree with.
         words_understood = not without_domain or not self._strange_words(said.query)
@@ -466,12 +466,12 @@ class Matcher:
             self._by_topic_model(said, found, meaning, without_domain) if words_understood else None
         )
 
-    def _third_topic(self, said: Utterance, found: Match, meaning: Meaning) -> Match | None:
+    def _third_topic(self, said: Utterance, found: Match, meaning: Meaning, offered: set[str]) -> Match | None:
         """A topic the words did not offer, when the question names neither offered one and the meaning plainly
         points elsewhere: "what is the best treatment for hip pain" is close by words to the treatments of
         sciatica and of a disc alike, and asks about hip pain in general. Asking "sciatica, or a herniated disc?"
-        would offer two wrong answers. The same bar as the meaning overruling the words' close call."""
-        offered = {candidate.intent.topic for candidate in found.alternatives[:2]}
+        would offer two wrong answers (`offered`: the two topics). The same bar as the meaning overruling the words'
+        close call."""
         topic = IntentId(meaning.nearest.intent).topic
         thresholds = self.thresholds
         if (

@@ -38,7 +38,7 @@ from functools import partial
 from typing import IO, TYPE_CHECKING, Any, Protocol
 
 from ..errors import EngineUnavailableError
-from ..intent import EMERGENCY, URGENT
+from ..intent import EMERGENCY, URGENT, IntentId
 from .alternatives import sounds_alike, understood_alternative
 from .transcript import Transcript
 
@@ -631,13 +631,14 @@ class SecondOpinionRecogniser:
             self._drop_guess()
             return transcript
         self.asked = True
-        text, second = self._moonshine_words(heard_part(spoken))
+        part = heard_part(spoken)
+        text, second = self._moonshine_words(part)
         if text == transcript.text:
             second = None
         if second is not None and second != heard:
             return Transcript(text, engine="moonshine", speech=transcript.speech)
         if second is None and heard is not None:
-            long = len(spoken) > len(heard_part(spoken))
+            long = len(spoken) > len(part)
             if _heard_otherwise(transcript, text, heard) or (long and _long_and_refused(text, heard)):
                 return Transcript(text, engine="moonshine", speech=transcript.speech)
         return transcript
@@ -1004,7 +1005,7 @@ def _heard_otherwise(transcript: Transcript, text: str, heard: str) -> bool:
     the dev split's spoken paraphrases (6 voices): one question of 288 less right (78.1% -> 77.8%), one more of 96
     spoken off-topic questions refused, and one more of the 53 real off-topic recordings (51)."""
     confidence = transcript.asr_confidence
-    if confidence is None or confidence >= UNSURE or heard.split(".")[0] in (URGENT, EMERGENCY):
+    if confidence is None or confidence >= UNSURE or _warning_sign(heard):
         return False
     said, other = set(transcript.text.split()), text.split()
     return len(other) >= FULL_SENTENCE and len(said & set(other)) < SHARED * len(said)
@@ -1019,7 +1020,12 @@ def _long_and_refused(text: str, heard: str) -> bool:
     sentence. A warning sign is never given up for a refusal; no words from Moonshine are no refusal. Real
     off-topic recordings refused 50 -> 52 of 53, all 11 non-speech; the dev sample's spoken paraphrases cannot
     change (none lasts more than 5.5 s)."""
-    return bool(text) and heard.split(".")[0] not in (URGENT, EMERGENCY)
+    return bool(text) and not _warning_sign(heard)
+
+
+def _warning_sign(meaning: str) -> bool:
+    """Whether the skill takes words for a warning sign or an emergency, never given up for a refusal."""
+    return IntentId(meaning).topic in (URGENT, EMERGENCY)
 
 
 def heard_part(spoken: bytes) -> bytes:
