@@ -718,6 +718,10 @@ class Matcher:
         for phrase, aspect in self._aspect_phrases:
             if aspect in aspects and f" {phrase} " in padded:
                 return IntentId.of(topic_id, aspect)
+        if self._tells_pain(query):
+            # Pain told asks for no aspect: "my buttock aches" shares "aches" with "what helps a buttock that aches",
+            # and is about the cause, not about its treatment.
+            return IntentId(topic_id)
         cues = self.index.aspect_words.scores(self._stems.content(query))
         if cues:
             ranked = [*sorted(cues.values(), reverse=True), 0.0]
