@@ -238,7 +238,7 @@ def test_meaning_answers_a_general_question_instead_of_offering_two_causes_it_do
 
 
 def test_meaning_that_agrees_with_the_words_first_topic_outweighs_a_keyword_of_another(skill: Skill) -> None:
-    """"Numb" names sciatica, while the words and the meaning both rank sitting first."""
+    """The keyword "numb" names sciatica, while the words and the meaning both rank sitting first."""
     question = "my rear end is numb and aching after a three hour drive"
     said = skill.matcher.read(question)
     assert skill.matcher._match_words(said).intent == "sciatica"
