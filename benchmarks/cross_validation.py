@@ -6,7 +6,8 @@ order) is answered by a matcher whose neighbours and topic model learnt from the
 fifths only, and every dev sentence is answered once that way. Each fifth of the dev half (odd lines) of the
 public out-of-scope sets in ../shared/eval is measured beside it: they are never learnt from (they may not ship).
 Side by side: the examples alone (as before), and the examples with the paraphrases (as shipped). "Newest batch"
-is the twelfth paraphrase batch's dev half, written before the matcher saw it: wording the rules never saw either.
+is the twelfth paraphrase batch's dev half, written before the matcher saw it, with the dev-only thirteenth and fourteenth
+batches written after it (the fourteenth: probes seen while tuning).
 
     nice .venv/bin/python benchmarks/cross_validation.py      (a few minutes a side on a busy machine)
 """
