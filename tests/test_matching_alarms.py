@@ -134,3 +134,18 @@ def test_through_the_whole_skill_recall_is_at_least_97_and_false_alarms_at_most_
     alarms = [s for _, s in look_alikes if Session(skill).respond(s).intent in (URGENT, EMERGENCY)]
     assert recalled / len(signs) >= 0.97
     assert len(alarms) / len(look_alikes) <= 0.02, alarms
+
+
+@pytest.mark.parametrize(
+    ("sentence", "urgent"),
+    [
+        ("my grandad broke his hip and he can't get up", True),
+        ("she has fractured her hip and cannot stand", True),
+        ("my mum broke her hip two years ago, how do we stop it happening again", False),
+        ("after her hip fracture she can't walk far", False),
+    ],
+)
+def test_a_broken_hip_without_a_fall_said_is_urgent_only_with_not_standing_or_walking(
+    sentence: str, urgent: bool
+) -> None:
+    assert (_intent(sentence) == URGENT) == urgent

@@ -563,3 +563,14 @@ def test_what_people_sit_through_names_the_sitting_topic(shipped: Matcher, utter
 )
 def test_time_words_numbers_and_common_verbs_name_no_other_subject(shipped: Matcher, utterance: str) -> None:
     assert shipped.match(utterance).intent == "daily_care"
+
+
+@pytest.mark.parametrize(
+    ("utterance", "intent"),
+    [
+        ("my butock aches", "causes_overview"),  # "aches" is a word of a treatment example, and no question
+        ("sciatica treatment", "sciatica.treatment"),  # no pain told: the aspect's words still name it
+    ],
+)
+def test_pain_told_asks_for_no_aspect(shipped: Matcher, utterance: str, intent: str) -> None:
+    assert shipped.match(utterance).intent == intent

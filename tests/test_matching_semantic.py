@@ -237,6 +237,18 @@ def test_meaning_answers_a_general_question_instead_of_offering_two_causes_it_do
     assert Matcher(skill.knowledge, strict, skill.matcher.index).match(question).intent == "clarify"
 
 
+def test_meaning_that_agrees_with_the_words_first_topic_outweighs_a_keyword_of_another(skill: Skill) -> None:
+    """The keyword "numb" names sciatica, while the words and the meaning both rank sitting first."""
+    question = "my rear end is numb and aching after a three hour drive"
+    said = skill.matcher.read(question)
+    assert skill.matcher._match_words(said).intent == "sciatica"
+    assert said.scores["prolonged_sitting"] > said.scores["sciatica"]
+    found = skill.matcher.match(said)
+    assert (found.intent, found.reason) == ("prolonged_sitting", "meaning agrees with the words")
+    unsure = dataclasses.replace(skill.matcher.thresholds, semantic_topic_choose=1.01)
+    assert Matcher(skill.knowledge, unsure, skill.matcher.index).match(question).intent == "sciatica"
+
+
 def test_meaning_answers_how_to_place_one_s_feet_when_sitting_and_leaves_foot_pain_refused(skill: Skill) -> None:
     """Feet have a place in how one sits, for the meaning as for the words; pain in them is about the feet."""
     question = "where do i put my feet when sitting at a computer"

@@ -583,6 +583,13 @@ _CANNOT_BEAR_WEIGHT = _compiled(
     r"\b(?:cannot|unable to|not able to|will not)\b(?: \w+){0,2} (?:put|bear|take) (?:any |my |his |her )?weight\b"
 )
 _LOOKS_WRONG_CONTEXT = _compiled(rf"\b{_LOOKS_WRONG}\b|\bheard\b(?: \w+){{0,4}} (?:crack|snap|pop)")
+# A broken hip or leg is itself the fall's harm: with not standing or walking it is as urgent, without a fall said
+# ("my mum broke her hip and can't walk"); alone it may be long past ("she broke her hip last winter").
+_BROKEN_CONTEXT = _compiled(
+    r"\b(?:broke|broken|fractured?) (?:my |his |her |their |a )?(?:hip|leg|pelvis|thigh)\b",
+    r"\b(?:hip|leg|pelvis) (?:is |was |might be |may be )?(?:broken|fractured)\b",
+    r"\bhip fracture\b",
+)
 _FEVER_SIGN = _compiled(rf"(?<!no )(?<!not )(?<!without )\b{_FEVER}\b")
 _INFLAMED_JOINT = _compiled(
     rf"\b{_INFLAMED}\b(?: \w+){{0,3}} {_INFLAMED}\b", r"\bhot to (?:the )?touch\b", r"\bred hot\b"
@@ -646,7 +653,7 @@ def _warning_sign(said: str) -> str | None:
     fall = _FALL_CONTEXT.search(said)
     if fall and (_CANNOT_STAND.search(said) or _LOOKS_WRONG_CONTEXT.search(said)):
         return "fall_cannot_stand"
-    if _CANNOT_BEAR_WEIGHT.search(said):
+    if _CANNOT_BEAR_WEIGHT.search(said) or (_BROKEN_CONTEXT.search(said) and _CANNOT_STAND.search(said)):
         return "fall_cannot_stand"
     about_the_domain = _DOMAIN_OR_PAIN_CONTEXT.search(said)
     if about_the_domain and (_FEVER_SIGN.search(said) or _INFLAMED_JOINT.search(said)):

@@ -129,7 +129,40 @@ class Matcher:
             return self._by_meaning(said, found) or found
         if found.reason == _CLOSEST_TOPIC and self._close_call(said, found) and self.semantic is not None:
             return self._reconsidered(said, found) or found
+        if found.reason == _CLOSEST_TOPIC and self._named_over_closer(said, found) and self.semantic is not None:
+            return self._closer_by_meaning(said, found) or found
         return found
+
+    def _named_over_closer(self, said: Utterance, found: Match) -> str | None:
+        """The topic the words rank first, when the answer is another topic only because the question names it by a
+        keyword ("my rear end is numb and sore after a four hour drive": sciatica by "numb", sitting by the words)."""
+        if found.intent.topic not in said.labels:
+            return None
+        chosen = said.scores.get(found.intent.topic, 0.0)
+        closer = [
+            topic
+            for topic, score in said.scores.items()
+            if score > chosen and topic not in said.labels and self.topics[topic].is_medical
+        ]
+        return max(closer, key=said.scores.__getitem__) if closer else None
+
+    def _closer_by_meaning(self, said: Utterance, found: Match) -> Match | None:
+        """The topic the words rank first, over the one a keyword named, when the meaning plainly agrees with it:
+        its closest example and the topic model both point to it, at the bar that lets meaning choose of two."""
+        assert self.semantic is not None
+        closer = self._named_over_closer(said, found)
+        meaning = self.semantic.read(normalise(said.text))
+        thresholds = self.thresholds
+        if (
+            closer is None
+            or IntentId(meaning.nearest.intent).topic != closer
+            or meaning.topic != closer
+            or meaning.nearest.similarity < thresholds.semantic_choose
+            or meaning.probability < thresholds.semantic_topic_choose
+        ):
+            return None
+        intent = self._with_aspect(closer, said.query, said.letters)
+        return Match(intent, round(meaning.nearest.similarity, 3), found.alternatives, "meaning agrees with the words")
 
     def _close_call(self, said: Utterance, found: Match) -> bool:
         """The words chose a topic they do not name, with another one not far behind ("my buttock hurts and i don't
@@ -685,6 +718,10 @@ class Matcher:
         for phrase, aspect in self._aspect_phrases:
             if aspect in aspects and f" {phrase} " in padded:
                 return IntentId.of(topic_id, aspect)
+        if self._tells_pain(query):
+            # Pain told asks for no aspect: "my buttock aches" shares "aches" with "what helps a buttock that aches",
+            # and is about the cause, not about its treatment.
+            return IntentId(topic_id)
         cues = self.index.aspect_words.scores(self._stems.content(query))
         if cues:
             ranked = [*sorted(cues.values(), reverse=True), 0.0]
