@@ -330,8 +330,9 @@ class MoonshineTranscriber:
             message = [kind, struct.pack("<I", request.number)]
             if kind != STOP:
                 flags = (HYPOTHESES if request.sentences else 0) | (BIASED if request.biased else 0)
+                flags |= SCORED if request.scored else 0
                 data = request.asked.tobytes()
-                message += [struct.pack("<II", 1, len(data) | flags | (SCORED if request.scored else 0)), data]
+                message += [struct.pack("<II", 1, len(data) | flags), data]
                 if request.scored:
                     scored = "\n".join(request.scored).encode("utf-8")
                     message += [struct.pack("<I", len(scored)), scored]
