@@ -25,6 +25,7 @@ import math
 import os
 import tempfile
 import threading
+from collections import OrderedDict
 from collections.abc import Collection
 from pathlib import Path
 from typing import Any
@@ -59,6 +60,13 @@ spoken paraphrases, 5 more of 288 understood through `alternatives`; its CPU tim
 against 1.45 (20 files, the encoder counted in both). With the other speeds after it (`moonshine.WITH_LIKELY_SENTENCES`),
 on the grown dev split: 83.0% against 81.6% (4 more of 288, among them the warning sign "saddle numbness"), the
 same off-topic refusals."""
+
+ENCODINGS_KEPT = 4
+"""Encodings of utterances kept (`MoonshineModel._hidden`): an utterance's, and those of the other speeds decoded
+beside it (`moonshine.SPEED_STAGES`, two at a time), so that its biased decoding and the sentences scored on it
+after them need no encoding of their own (50 of the 90 ms of CPU time that scoring two sentences on a 2.3 s
+question took, and of the 175 ms of its biased decoding, the speeds decoded before each; about 0.13 MB a second of
+audio kept)."""
 
 THREADS = 1
 """Cores onnxruntime uses inside one model run (intra-op threads). One: the decoder's steps are matrix-vector
@@ -238,19 +246,23 @@ class MoonshineModel:
         self._ids = token_ids(self._tokens)
         self._outputs = [output.name for output in self._decoder.get_outputs()]
         self._bias = DomainBias(self._tokens, domain_words, weight, self._logits()) if domain_words else None
-        self._encoded: tuple[bytes, Any] | None = None
-        """The last samples encoded and their hidden states: the likeliest sentences are asked for on the audio
-        just transcribed."""
+        self._encoded: OrderedDict[bytes, Any] = OrderedDict()
+        """The last ENCODINGS_KEPT samples encoded and their hidden states, the last used last: the likeliest
+        sentences, the biased decoding and the sentences scored are asked for on the audio just transcribed."""
+        self._encoding = threading.Lock()
 
     def _hidden(self, samples: Any) -> Any:
         """The encoder's hidden states for the samples (1, frames, 416)."""
         data = samples.tobytes()
-        # Read once: another thread may be keeping the encoding of other samples meanwhile.
-        encoded = self._encoded
-        if encoded is not None and encoded[0] == data:
-            return encoded[1]
+        with self._encoding:  # other threads keep the encodings of other samples meanwhile
+            if data in self._encoded:
+                self._encoded.move_to_end(data)
+                return self._encoded[data]
         (hidden,) = self._encoder.run(["last_hidden_state"], {"input_values": samples[np.newaxis]})
-        self._encoded = (data, hidden)
+        with self._encoding:
+            self._encoded[data] = hidden
+            while len(self._encoded) > ENCODINGS_KEPT:
+                self._encoded.popitem(last=False)
         return hidden
 
     def _logits(self) -> int:
