@@ -69,6 +69,14 @@ four pairs: p90 4703 -> 4095, 3807 -> 2937, 4429 -> 3608, 4823 -> 3870 ms; the a
 median 3153 -> 2563, 2412 -> 2024, 2891 -> 2280, 3349 -> 2296 ms; Moonshine's words taken, median 819 -> 1141,
 630 -> 790, 628 -> 811, 1017 -> 836 ms (on a machine that busy the early speeds take CPU from the first decoding;
 on an idle one they have the core it leaves).
+
+The sound-alike check asking Moonshine how likely the repaired words are (recognition/sound_alike.py LESS_LIKELY)
+runs on one of the 19 questions ("what's the condition where bones turn spongy and break easily", heard
+"...tangy...", repaired "...tushy..." and answered as osteoporosis by chance). The score took 266-695 ms of wall
+time at loads of 3 to 5, 120-263 ms once Moonshine kept the utterance's encoding (ENCODINGS_KEPT); it refuses
+the repair, so that answer now waits for the other speeds like any refused question: 1339 -> 2665 ms and 516 ->
+3147 ms in turn. Pairs of runs in turn, check off -> on, loads 2 to 5: p90 2227 -> 2235, 2163 -> 2748,
+1251 -> 1888 ms, the machine's load moving as much as that.
 """
 
 from __future__ import annotations

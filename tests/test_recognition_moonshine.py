@@ -616,6 +616,19 @@ def test_utterances_decoded_together_get_the_words_they_get_alone_and_a_stopped_
     assert after == "what is sciatica", "the next request is answered as if nothing had been stopped"
 
 
+def test_the_worker_scores_sentences_on_the_audio_moonshine_heard_them_in(tmp_path: Path) -> None:
+    samples = soundfile.read(speak_to_wav("what is sciatica", tmp_path / "q.wav", voice="en-gb"), dtype="float32")[0]
+    transcriber = MoonshineTranscriber()
+    heard = transcriber.transcribe(samples)
+    scores = transcriber.submit_scores(samples, [heard, "what is sciatic", "what is ultimate"]).result()
+    short = transcriber.submit_scores(samples[:800], [heard]).result()
+    transcriber.close()
+
+    assert heard == "what is sciatica"
+    assert scores[0] > scores[1] and scores[0] > scores[2] and len(scores) == 3
+    assert short == [-float("inf")], "too short to be heard"
+
+
 def test_a_beam_search_in_the_worker_gives_the_likely_sentences_and_a_stopped_one_ends_early(tmp_path: Path) -> None:
     question = speak_to_wav("my hip hurts when i walk", tmp_path / "question.wav", voice="en-gb")
     samples = soundfile.read(question, dtype="float32")[0]

@@ -23,6 +23,8 @@ from voice_skill.recognition.moonshine_model import (
     onnx_folder,
     onnx_form,
     read_tokens,
+    spelling,
+    token_ids,
     token_text,
 )
 
@@ -94,6 +96,33 @@ def test_a_beam_of_one_is_the_greedy_decoding_and_a_wider_one_gives_the_likelies
     assert len(sentences) > 1 and scores == sorted(scores, reverse=True) and scores[0] <= 0
     assert len({sentence for sentence, _ in sentences}) == len(sentences)
     assert model.hypotheses(np.zeros(0, dtype=np.float32)) == []
+
+
+def test_a_sentence_is_spelt_in_the_tokens_moonshine_writes_it_with() -> None:
+    tokens = read_tokens(model_folder() / "tokenizer.bin")
+    ids = token_ids(tokens)
+
+    spelt = spelling(ids, "what is sciatica")
+
+    assert token_text(tokens, [START, *spelt, END]) == "What is sciatica"
+    assert spelt[:2] == [tokens.index("\u2581What".encode()), tokens.index("\u2581is".encode())], "a token a word"
+    assert token_text(tokens, [START, *spelling(ids, "what is \u2603")]) == "What is \u2603", "by its bytes"
+
+
+def test_moonshine_finds_the_words_it_heard_likelier_than_a_domain_word_in_place_of_one(
+    model: MoonshineModel, tmp_path: Path
+) -> None:
+    samples, _ = soundfile.read(speak_to_wav("how do i stop hiccups", tmp_path / "q.wav"), dtype="float32")
+    assert model.transcribe(samples) == "How do I stop hiccups?"
+
+    heard, hips, buttocks = model.log_probabilities(
+        samples, ["how do i stop hiccups", "how do i stop hips", "how do i stop buttocks"]
+    )
+    alone = model.log_probabilities(samples, ["how do i stop buttocks"])
+
+    assert buttocks < hips < heard < 0
+    assert alone == pytest.approx([buttocks]), "a sentence scored with others is scored as alone"
+    assert model.log_probabilities(np.zeros(0, dtype=np.float32), ["what"]) == [-np.inf]
 
 
 def test_the_onnx_form_is_made_once_and_kept_in_the_cache_folder(monkeypatch: pytest.MonkeyPatch) -> None:

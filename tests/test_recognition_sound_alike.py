@@ -4,6 +4,7 @@ Moonshine's refusal standing against pocketsphinx's unsure words when the two he
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator, Sequence
 from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
@@ -12,7 +13,7 @@ import pytest
 from scripted_primary import ScriptedPrimary, second_opinion
 
 from voice_skill.audio.source import FileAudioSource
-from voice_skill.recognition.moonshine import UNSURE, SecondOpinionRecogniser, spoken_part
+from voice_skill.recognition.moonshine import UNSURE, MoonshineTranscriber, SecondOpinionRecogniser, spoken_part
 from voice_skill.recognition.pocketsphinx import PocketsphinxRecogniser
 from voice_skill.recognition.recogniser import transcribe
 from voice_skill.recognition.sound_alike import FARTHEST, SoundAlike, distance
@@ -32,11 +33,20 @@ def sound_alike(skill: Skill) -> SoundAlike:
     return SoundAlike(skill.domain_words, skill.sentences)
 
 
-class HeardAs:
-    """Stands in for Moonshine: hears every utterance as the same words (what the real one heard in the voice)."""
+@pytest.fixture(scope="module")
+def moonshine() -> Iterator[MoonshineTranscriber]:
+    transcriber = MoonshineTranscriber()
+    yield transcriber
+    transcriber.close()
 
-    def __init__(self, words: str) -> None:
+
+class HeardAs:
+    """Stands in for Moonshine: hears every utterance as the same words (what the real one heard in the voice), and
+    scores sentences with the real Moonshine if given one, else finds every sentence as likely."""
+
+    def __init__(self, words: str, scorer: MoonshineTranscriber | None = None) -> None:
         self.words = words
+        self.scorer = scorer
 
     def submit(self, samples: Any, biased: bool = False) -> Future[str]:
         future: Future[str] = Future()
@@ -49,6 +59,13 @@ class HeardAs:
     def submit_hypotheses(self, samples: Any) -> Future[list[tuple[str, float]]]:
         future: Future[list[tuple[str, float]]] = Future()
         future.set_result([(self.words, 0.0)])
+        return future
+
+    def submit_scores(self, samples: Any, sentences: Sequence[str]) -> Future[list[float]]:
+        if self.scorer is not None:
+            return self.scorer.submit_scores(samples, sentences)
+        future: Future[list[float]] = Future()
+        future.set_result([0.0] * len(sentences))
         return future
 
     def stop(self, future: Future[Any]) -> None:
@@ -130,6 +147,110 @@ def test_speech_about_anything_else_heard_right_stays_refused(
     )
 
     assert skill.meaning(transcript.text) is None
+
+
+@pytest.mark.parametrize(
+    ("question", "voice", "words_per_minute", "repaired"),
+    [
+        # Issue 12, item 6: words heard right that pocketsphinx fits to domain words, answered before as treatment of
+        # buttock pain, as a herniated disc and as seeing a doctor. Moonshine, given the same audio, finds the repairs
+        # far less likely. 175 words a minute: eSpeak NG's own rate, as the off-topic questions were measured.
+        ("explain how to reduce my debt burden", "en-us+f4", 175, "explain how to reduce my butt burden"),
+        ("can you locate the television remote", "en-us+f4", 175, "can you locate the herniation remote"),
+        (
+            "do i need to see a doctor for squamous cell skin cancer",
+            "en-us+f4",
+            160,
+            "do i need to see a doctor for squats cell sting cancer",
+        ),
+    ],
+)
+def test_a_repair_moonshine_finds_far_less_likely_than_the_words_heard_is_not_answered(
+    skill: Skill,
+    sound_alike: SoundAlike,
+    moonshine: MoonshineTranscriber,
+    tmp_path: Path,
+    question: str,
+    voice: str,
+    words_per_minute: int,
+    repaired: str,
+) -> None:
+    audio = pcm(speak_to_wav(question, tmp_path / "question.wav", voice=voice, words_per_minute=words_per_minute))
+    assert sound_alike.words(audio, question) == repaired and skill.meaning(repaired) is not None
+
+    transcript = second_opinion(
+        ScriptedPrimary("what the the do", 0.3, audio=audio),
+        skill.meaning,
+        HeardAs(question, moonshine),
+        sound_alike=sound_alike,
+        second_chances=(),
+    )
+
+    assert skill.meaning(transcript.text) is None, transcript.text
+
+
+@pytest.mark.parametrize(
+    ("said", "voice", "heard", "meant"),
+    [
+        # What Moonshine base heard in eSpeak NG's robotic voices; it finds the domain words nearly as likely.
+        ("why do my hips ache", "en-us+f3", "why do my gip take", "causes_overview"),
+        ("what helps sciatica", "en-us+f3", "what felt sadicker", "sciatica"),
+    ],
+)
+def test_a_domain_word_moonshine_misheard_is_still_answered_when_it_finds_it_nearly_as_likely(
+    skill: Skill,
+    sound_alike: SoundAlike,
+    moonshine: MoonshineTranscriber,
+    tmp_path: Path,
+    said: str,
+    voice: str,
+    heard: str,
+    meant: str,
+) -> None:
+    audio = pcm(speak_to_wav(said, tmp_path / "question.wav", voice=voice))
+
+    transcript = second_opinion(
+        ScriptedPrimary("what the the do", 0.3, audio=audio),
+        skill.meaning,
+        HeardAs(heard, moonshine),
+        sound_alike=sound_alike,
+        second_chances=(),
+    )
+
+    assert transcript.engine == "moonshine", transcript
+    assert (skill.meaning(transcript.text) or "").split(".")[0] == meant
+
+
+@pytest.mark.parametrize(
+    ("voice", "words_per_minute", "heard"),
+    [
+        # What Moonshine base heard in eSpeak NG en-us at 0.8 times its rate and en-us+f3; it finds "bum" and "numb"
+        # far less likely than its own words (by about 19 and 3 on the dev sample's audio).
+        ("en-us", 128, "i have an um feeling in my crotch"),
+        ("en-us+f3", 160, "i have a hum feeling in my crotch"),
+    ],
+)
+def test_a_warning_sign_moonshine_misheard_is_answered_however_unlikely_it_finds_it(
+    skill: Skill,
+    sound_alike: SoundAlike,
+    moonshine: MoonshineTranscriber,
+    tmp_path: Path,
+    voice: str,
+    words_per_minute: int,
+    heard: str,
+) -> None:
+    said = "i have a numb feeling in my crotch"
+    audio = pcm(speak_to_wav(said, tmp_path / "question.wav", voice=voice, words_per_minute=words_per_minute))
+
+    transcript = second_opinion(
+        ScriptedPrimary("what the the do", 0.3, audio=audio),
+        skill.meaning,
+        HeardAs(heard, moonshine),
+        sound_alike=sound_alike,
+        second_chances=(),
+    )
+
+    assert skill.meaning(transcript.text) == "urgent_symptoms", transcript.text
 
 
 def test_words_the_skills_sentences_use_are_taken_as_heard(sound_alike: SoundAlike, tmp_path: Path) -> None:

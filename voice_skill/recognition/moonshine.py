@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+import math
 import re
 import struct
 import subprocess
@@ -237,6 +238,12 @@ class MoonshineTranscriber:
         words came from and from the encoding kept (about 1.7 times the CPU time of transcribing it)."""
         return self._submit(samples, sentences=True)
 
+    def submit_scores(self, samples: Any, sentences: Sequence[str]) -> Future[list[float]]:
+        """Start finding how likely Moonshine finds each sentence (words as `words` spells them) for the audio: their
+        log-probabilities (`MoonshineModel.log_probabilities`), on the audio its words came from and from the
+        encoding kept when it was just transcribed (a few hundredths of a second)."""
+        return self._submit(samples, scored=tuple(sentences))
+
     def stop(self, future: Future[Any]) -> None:
         """Drop a request not yet sent; end one being decoded at its next token (its future then holds the words
         so far, which are not Moonshine's words for the utterance: nobody should use them)."""
@@ -273,7 +280,9 @@ class MoonshineTranscriber:
         # A request being written may have started a worker on the way out.
         self._stop()
 
-    def _submit(self, samples: Any, sentences: bool = False, biased: bool = False) -> Future[Any]:
+    def _submit(
+        self, samples: Any, sentences: bool = False, biased: bool = False, scored: tuple[str, ...] = ()
+    ) -> Future[Any]:
         import numpy as np
 
         from .moonshine_worker import REQUEST
@@ -281,11 +290,12 @@ class MoonshineTranscriber:
         samples = np.ascontiguousarray(samples, dtype="<f4")
         future: Future[Any] = Future()
         if len(samples) < SAMPLE_RATE // 10:
-            future.set_result([] if sentences else "")
+            future.set_result([] if sentences else [-math.inf] * len(scored) if scored else "")
             return future
         with self._lock:
-            asked = padded(samples) if sentences and samples.tobytes() in set(self._padded) else samples
-            self._send(REQUEST, _Request(samples, future, sentences, asked, biased))
+            again = (sentences or scored) and samples.tobytes() in set(self._padded)
+            asked = padded(samples) if again else samples
+            self._send(REQUEST, _Request(samples, future, sentences, asked, biased, scored))
         return future
 
     def _send(self, kind: bytes, request: _Request) -> None:
@@ -299,7 +309,7 @@ class MoonshineTranscriber:
     def _write(self) -> None:
         """The writing thread: writes what is in the outbox (waiting, at a first start, while the worker loads
         its model); ends when nothing is left."""
-        from .moonshine_worker import BIASED, HYPOTHESES, STOP
+        from .moonshine_worker import BIASED, HYPOTHESES, SCORED, STOP
 
         while True:
             with self._lock:
@@ -320,8 +330,12 @@ class MoonshineTranscriber:
             message = [kind, struct.pack("<I", request.number)]
             if kind != STOP:
                 flags = (HYPOTHESES if request.sentences else 0) | (BIASED if request.biased else 0)
+                flags |= SCORED if request.scored else 0
                 data = request.asked.tobytes()
                 message += [struct.pack("<II", 1, len(data) | flags), data]
+                if request.scored:
+                    scored = "\n".join(request.scored).encode("utf-8")
+                    message += [struct.pack("<I", len(scored)), scored]
             try:
                 worker.stdin.write(b"".join(message))
                 worker.stdin.flush()
@@ -362,12 +376,14 @@ class MoonshineTranscriber:
         from .moonshine_worker import REQUEST
 
         (reply,) = texts
-        if request.sentences:
+        if request.scored:
+            result: Any = [float(line) for line in reply.splitlines()]
+        elif request.sentences:
             sentences: dict[str, float] = {}
             for line in reply.splitlines():
                 score, _, text = line.partition("\t")
                 sentences.setdefault(words(text), float(score))
-            result: Any = list(sentences.items())
+            result = list(sentences.items())
         else:
             result = words(reply)
             if request.padded:
@@ -461,6 +477,8 @@ class _Request:
     """The samples sent: the utterance, or, when it got no words, the utterance after LEADING_SILENCE."""
     biased: bool = False
     """Its decoding leans toward the domain words."""
+    scored: tuple[str, ...] = ()
+    """Sentences whose log-probabilities for the utterance are wanted rather than its words."""
     number: int | None = None
     """Its number at the worker, once sent."""
     worker: subprocess.Popen[bytes] | None = None
@@ -656,9 +674,20 @@ class SecondOpinionRecogniser:
             # fits the domain words near them better, pocketsphinx's acoustic model says so.
             alike = self._sound_alike.words(audio, text)
             understood = self._meaning(alike) if alike != text else None
-            if understood is not None:
+            if understood is not None and (_warning_sign(understood) or self._nearly_as_likely(audio, text, alike)):
                 return alike, understood
         return text, None
+
+    def _nearly_as_likely(self, audio: bytes, heard: str, alike: str) -> bool:
+        """Whether Moonshine finds the words with domain words put back nearly as likely for the audio as the words
+        it heard (`sound_alike.LESS_LIKELY`): pocketsphinx also fits words heard right to domain words ("my debt
+        burden" to "my butt burden"), which Moonshine, given the same audio, finds far less likely. Not asked of a
+        warning sign, never given up for a refusal: Moonshine finds some misheard ones far less likely too ("i have
+        an um feeling in my crotch" for "numb")."""
+        from .sound_alike import LESS_LIKELY
+
+        scores = self._second.submit_scores(pcm_to_samples(audio), (heard, alike)).result()
+        return scores[1] >= scores[0] - LESS_LIKELY
 
     # When Moonshine runs (not what its words are worth): as early as its audio is known, never racing.
 

@@ -25,6 +25,7 @@ import math
 import os
 import tempfile
 import threading
+from collections import OrderedDict
 from collections.abc import Collection
 from pathlib import Path
 from typing import Any
@@ -59,6 +60,13 @@ spoken paraphrases, 5 more of 288 understood through `alternatives`; its CPU tim
 against 1.45 (20 files, the encoder counted in both). With the other speeds after it (`moonshine.WITH_LIKELY_SENTENCES`),
 on the grown dev split: 83.0% against 81.6% (4 more of 288, among them the warning sign "saddle numbness"), the
 same off-topic refusals."""
+
+ENCODINGS_KEPT = 4
+"""Encodings of utterances kept (`MoonshineModel._hidden`): an utterance's, and those of the other speeds decoded
+beside it (`moonshine.SPEED_STAGES`, two at a time), so that its biased decoding and the sentences scored on it
+after them need no encoding of their own (50 of the 90 ms of CPU time that scoring two sentences on a 2.3 s
+question took, and of the 175 ms of its biased decoding, the speeds decoded before each; about 0.13 MB a second of
+audio kept)."""
 
 THREADS = 1
 """Cores onnxruntime uses inside one model run (intra-op threads). One: the decoder's steps are matrix-vector
@@ -101,6 +109,33 @@ def token_text(tokens: list[bytes], ids: list[int]) -> str:
     pieces = (tokens[i] for i in ids if i < len(tokens))
     text = b"".join(piece for piece in pieces if not (len(piece) > 2 and piece[:1] == b"<" and piece[-1:] == b">"))
     return text.replace(SPACE, b" ").decode("utf-8", errors="replace").strip()
+
+
+def token_ids(tokens: list[bytes]) -> dict[bytes, int]:
+    """The id of each token's bytes (the first, where two spell the same), special tokens left out."""
+    ids: dict[bytes, int] = {}
+    for token, piece in enumerate(tokens):
+        if piece and not (piece[:1] == b"<" and piece[-1:] == b">"):
+            ids.setdefault(piece, token)
+    return ids
+
+
+def spelling(ids: dict[bytes, int], text: str) -> list[int]:
+    """Token ids (of `token_ids`) that spell the text ("what causes hip pain") as Moonshine writes a sentence: its
+    first letter a capital, each word after a SPACE, each word in as few tokens as there are for it (common words:
+    one; every byte has a token of its own, so any text is spelt). No punctuation."""
+    longest = max(map(len, ids))
+    spelt: list[int] = []
+    for word in (text[:1].upper() + text[1:]).split():
+        data = SPACE + word.encode()
+        fewest: list[list[int]] = [[]]
+        for end in range(1, len(data) + 1):
+            starts = range(max(0, end - longest), end)
+            fewest.append(
+                min(([*fewest[start], ids[data[start:end]]] for start in starts if data[start:end] in ids), key=len)
+            )
+        spelt += fewest[-1]
+    return spelt
 
 
 def max_tokens(samples: int) -> int:
@@ -208,21 +243,26 @@ class MoonshineModel:
         self._encoder = session("encoder_model.ort")
         self._decoder = session("decoder_model_merged.ort")
         self._tokens = read_tokens(folder / "tokenizer.bin")
+        self._ids = token_ids(self._tokens)
         self._outputs = [output.name for output in self._decoder.get_outputs()]
         self._bias = DomainBias(self._tokens, domain_words, weight, self._logits()) if domain_words else None
-        self._encoded: tuple[bytes, Any] | None = None
-        """The last samples encoded and their hidden states: the likeliest sentences are asked for on the audio
-        just transcribed."""
+        self._encoded: OrderedDict[bytes, Any] = OrderedDict()
+        """The last ENCODINGS_KEPT samples encoded and their hidden states, the last used last: the likeliest
+        sentences, the biased decoding and the sentences scored are asked for on the audio just transcribed."""
+        self._encoding = threading.Lock()
 
     def _hidden(self, samples: Any) -> Any:
         """The encoder's hidden states for the samples (1, frames, 416)."""
         data = samples.tobytes()
-        # Read once: another thread may be keeping the encoding of other samples meanwhile.
-        encoded = self._encoded
-        if encoded is not None and encoded[0] == data:
-            return encoded[1]
+        with self._encoding:  # other threads keep the encodings of other samples meanwhile
+            if data in self._encoded:
+                self._encoded.move_to_end(data)
+                return self._encoded[data]
         (hidden,) = self._encoder.run(["last_hidden_state"], {"input_values": samples[np.newaxis]})
-        self._encoded = (data, hidden)
+        with self._encoding:
+            self._encoded[data] = hidden
+            while len(self._encoded) > ENCODINGS_KEPT:
+                self._encoded.popitem(last=False)
         return hidden
 
     def _logits(self) -> int:
@@ -331,6 +371,38 @@ class MoonshineModel:
         for score, sequence in finished:
             sentences.setdefault(token_text(self._tokens, sequence), score)
         return list(sentences.items())[:width]
+
+    def log_probabilities(self, samples: Any, sentences: list[str]) -> list[float]:
+        """How likely Moonshine finds each sentence for the samples: the sum of the log-probabilities of the tokens that
+        spell it (`spelling`) and of END, each given the audio and the tokens before it (teacher forcing). One run of
+        the decoder over all the tokens of all the sentences at once, no cache, no search: a few hundredths of a
+        second beside the encoder's, which is kept when the samples were just transcribed. -inf for every sentence
+        when there are no samples."""
+        samples = np.ascontiguousarray(samples, dtype=np.float32)
+        if not len(samples) or not sentences:
+            return [-math.inf] * len(sentences)
+        sequences = [[START, *spelling(self._ids, sentence), END] for sentence in sentences]
+        hidden = self._hidden(samples)
+        longest = max(map(len, sequences))
+        # The decoder is causal: END after a shorter sentence's own END changes nothing before it.
+        ids = np.array([sequence + [END] * (longest - len(sequence)) for sequence in sequences], dtype=np.int64)
+        count = len(sequences)
+        (logits,) = self._decoder.run(
+            self._outputs[:1],
+            {
+                "input_ids": ids[:, :-1],
+                "encoder_hidden_states": np.repeat(hidden, count, axis=0),
+                "use_cache_branch": np.array([False]),
+                **{name: np.repeat(empty, count, axis=0) for name, empty in _empty_cache().items()},
+            },
+        )
+        logits = logits.astype(np.float64)
+        peak = logits.max(axis=2, keepdims=True)
+        log_probabilities = logits - peak - np.log(np.exp(logits - peak).sum(axis=2, keepdims=True))
+        return [
+            float(log_probabilities[row, np.arange(len(sequence) - 1), sequence[1:]].sum())
+            for row, sequence in enumerate(sequences)
+        ]
 
 
 def _empty_cache() -> dict[str, Any]:

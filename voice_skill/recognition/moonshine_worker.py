@@ -5,12 +5,15 @@ requests on stdin until it closes. Its arguments are the domain words that a bia
 A request is the byte REQUEST, a little-endian uint32 number that names it, a uint32 count of utterances, then
 for each a uint32 byte count and that many bytes of float32 samples at 16 kHz; a byte count with HYPOTHESES set
 asks for the utterance's likeliest sentences (`MoonshineModel.hypotheses`) instead of its words, one with BIASED set
-a decoding leaned toward the domain words. Requests do not
+a decoding leaned toward the domain words; one with SCORED set is followed by a uint32 byte count and that many
+bytes of sentences in UTF-8, one a line, whose log-probabilities for the utterance are asked for
+(`MoonshineModel.log_probabilities`). Requests do not
 wait for each other: their utterances are decoded in the order they came, each on a thread of its own as soon as
 one of DECODERS is free (one model, one core each), so a request sent while another is decoded starts on the
-core the other leaves idle. Once all of a request's utterances are decoded, the worker writes its number, their
+core the other leaves idle. Sentences are scored on a thread of their own, beside the decodings: it takes a few
+hundredths of a second, and an answer waits for it. Once all of a request's utterances are decoded, the worker writes its number, their
 count as a uint32, and for each utterance, in order, a uint32 byte count and its text in UTF-8: the words, or the likeliest sentences one a
-line after their log-probability and a tab. The byte STOP and a request's number ends that request's decodings at
+line after their log-probability and a tab, or the log-probabilities of the sentences one a line. The byte STOP and a request's number ends that request's decodings at
 their next token, and those not begun before they begin (what was found so far is written; the parent drops it);
 one that comes after the answer is ignored. Started by `moonshine.MoonshineTranscriber`.
 """
@@ -42,6 +45,11 @@ HYPOTHESES = 1 << 31
 BIASED = 1 << 30
 """Set in a request's byte count to lean its decoding toward the domain words."""
 
+SCORED = 1 << 29
+"""Set in a request's byte count to ask for the log-probabilities of the sentences that follow the samples."""
+
+FLAGS = HYPOTHESES | BIASED | SCORED
+
 
 def main() -> int:
     import numpy as np
@@ -56,6 +64,7 @@ def main() -> int:
     give_back_freed_memory()
     requests, replies = sys.stdin.buffer.fileno(), sys.stdout.buffer
     decoders = ThreadPoolExecutor(DECODERS, thread_name_prefix="moonshine-decoder")
+    scorer = ThreadPoolExecutor(1, thread_name_prefix="moonshine-scorer")
     decoding: dict[int, threading.Event] = {}
     """The stop of each request not yet answered, by its number."""
     writing = threading.Lock()
@@ -90,12 +99,18 @@ def main() -> int:
         utterances = []
         for _ in range(count):
             (size,) = struct.unpack("<I", read_exactly(requests, 4))
-            samples = np.frombuffer(read_exactly(requests, size & ~(HYPOTHESES | BIASED)), dtype="<f4")
-            utterances.append((samples, bool(size & HYPOTHESES), bool(size & BIASED)))
+            samples = np.frombuffer(read_exactly(requests, size & ~FLAGS), dtype="<f4")
+            scored: list[str] = []
+            if size & SCORED:
+                (length,) = struct.unpack("<I", read_exactly(requests, 4))
+                scored = read_exactly(requests, length).decode("utf-8").splitlines()
+            utterances.append((samples, bool(size & HYPOTHESES), bool(size & BIASED), scored))
         stop = threading.Event()
         with writing:
             decoding[number] = stop
-        decodings = [decoders.submit(decode, model, *utterance, stop) for utterance in utterances]
+        decodings = [
+            (scorer if utterance[3] else decoders).submit(decode, model, *utterance, stop) for utterance in utterances
+        ]
         _when_all_done(decodings, lambda number=number, decodings=decodings: answer(number, decodings))
 
 
@@ -118,11 +133,15 @@ def _when_all_done(futures: list[Future[str]], then: Any) -> None:
         future.add_done_callback(one_done)
 
 
-def decode(model: MoonshineModel, samples: Any, sentences: bool, biased: bool, stop: threading.Event) -> str:
-    """The utterance's words, or its likeliest sentences (one a line after their log-probability and a tab); nothing
-    for a request stopped before its turn came."""
+def decode(
+    model: MoonshineModel, samples: Any, sentences: bool, biased: bool, scored: list[str], stop: threading.Event
+) -> str:
+    """The utterance's words, or its likeliest sentences (one a line after their log-probability and a tab), or the
+    log-probabilities of the `scored` sentences (one a line); nothing for a request stopped before its turn came."""
     if stop.is_set():
         return ""
+    if scored:
+        return "\n".join(repr(score) for score in model.log_probabilities(samples, scored))
     if not sentences:
         return model.transcribe(samples, stop, biased)
     return "\n".join(f"{score!r}\t{' '.join(text.split())}" for text, score in model.hypotheses(samples, stop=stop))
