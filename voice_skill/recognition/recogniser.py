@@ -115,6 +115,7 @@ def open_recogniser(
     from . import moonshine
 
     if settings.second_opinion and meaning is not None and moonshine.available():
+        from . import whisper
         from .sound_alike import SoundAlike
 
         return moonshine.SecondOpinionRecogniser(
@@ -124,6 +125,7 @@ def open_recogniser(
             transcriber=moonshine.MoonshineTranscriber(domain_words),
             sound_alike=SoundAlike(domain_words, sentences) if domain_words else None,
             second_chances=second_chances(settings),
+            third_opinion=whisper.WhisperTranscriber() if settings.third_opinion and whisper.available() else None,
         )
     return recogniser
 
