@@ -598,6 +598,8 @@ class SecondOpinionRecogniser:
         """Whether Moonshine's words were wanted for the last utterance (for figures)."""
         self.started_early = False
         """Whether they came from a start during the endpointer's wait (for figures)."""
+        self.third_asked = False
+        """Whether Whisper was asked about the last utterance (for figures)."""
 
     def accept(self, pcm: bytes) -> Transcript | None:
         transcript = self.primary.accept(pcm)
@@ -629,7 +631,7 @@ class SecondOpinionRecogniser:
         if not transcript.text:
             self._drop_guess()
             return transcript
-        self.asked = False
+        self.asked = self.third_asked = False
         heard = self._meaning(transcript.text)
         confidence = transcript.asr_confidence
         if heard is not None and confidence is not None and confidence >= SURE:
@@ -657,6 +659,7 @@ class SecondOpinionRecogniser:
         """Whisper's words for the audio where the skill understands them, else the refused words."""
         if self._third is None:
             return refused
+        self.third_asked = True
         text = self._third.transcribe(pcm_to_samples(audio))
         return Transcript(text, engine="whisper", speech=refused.speech) if text and self._meaning(text) else refused
 
