@@ -45,7 +45,6 @@ from .transcript import Transcript
 if TYPE_CHECKING:
     from .pocketsphinx import PocketsphinxRecogniser
     from .sound_alike import SoundAlike
-    from .whisper import WhisperTranscriber
 
 SAMPLE_RATE = 16000
 
@@ -572,7 +571,7 @@ class SecondOpinionRecogniser:
         transcriber: MoonshineTranscriber | None = None,
         sound_alike: SoundAlike | None = None,
         second_chances: Sequence[str] = SECOND_CHANCES,
-        third_opinion: WhisperTranscriber | None = None,
+        third_opinion: ThirdOpinion | None = None,
     ) -> None:
         """third_opinion: Whisper, asked where the skill refuses the words both engines heard (`whisper`)."""
         self.primary = primary
@@ -953,6 +952,14 @@ class DomainWords:
         decoding, self._decoding = self._decoding, None
         if decoding is not None:
             self._transcriber.stop(decoding)
+
+
+class ThirdOpinion(Protocol):
+    """An engine asked last, where the skill refuses the words of both (`whisper.WhisperTranscriber`)."""
+
+    def transcribe(self, samples: Any) -> str: ...
+
+    def close(self) -> None: ...
 
 
 class _Chance(Protocol):
