@@ -18,6 +18,13 @@ Moonshine's decodings cached, Whisper decoded once per utterance; /tmp scripts n
 the two engines understood different questions, to choose between them: 243 of 288, not taken for one question.
 In place of Moonshine (no second chances): 214 of 288 with PROMPT, 200 without: Whisper base hears the robotic
 voices worse than Moonshine does ("my mother" for "my buttock"); it is a third opinion, not a second.
+
+Its price is paid on refusals only, after Moonshine's second chances: one decoding, about 0.6-1.3 s of two cores
+(Whisper pads every utterance to 30 s). benchmarks/listen_latency.py, in turn with and without it on the shared
+machine (loads 2.4 to 4.4): Whisper was asked about none of its 57 answers (p90 1388 and 2146 ms with, 1999 and
+1922 ms without: the machine's noise); with --off-topic (8 off-topic questions x 3), about 12 of 24, those answers
+median 1858 ms, all of them median 1169 / p90 2661 ms against 1222 / 1638 ms without. On the dev sample 9% of the
+spoken paraphrases ended in a refusal before Whisper, and 74% of the spoken off-topic questions: those wait.
 """
 
 from __future__ import annotations
