@@ -8,8 +8,8 @@ is written. It decodes in a thread of its own (CTranslate2 leaves Python's lock 
 goes on meanwhile), which loads it when it is first needed.
 
 Why a third engine: Moonshine mishears the robotic eSpeak NG voices (and pocketsphinx, restricted to the skill's
-sentences, bends them into those), so a third of their questions were still refused. Whisper hears some of them
-right, and most real off-topic speech word for word, which the skill then refuses. Measured on the dev split's
+sentences, bends them into those), so some of their questions were still refused (26 of the 288 files of the dev
+sample below, most in eSpeak NG voices). Whisper hears some of them right, and most real off-topic speech word for word, which the skill then refuses. Measured on the dev split's
 spoken paraphrases (48 a voice, 6 voices; pocketsphinx decoded once, the second opinion replayed on its words with
 Moonshine's decodings cached, Whisper decoded once per utterance; /tmp scripts not in the repo), before -> with it:
 235 -> 242 of 288 (81.6% -> 84.0%): piper 46 -> 46, en-gb 43 -> 45, en-us+f3 37 -> 39, en-us+f4 32 -> 32, slow 43 ->
