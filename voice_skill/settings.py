@@ -60,6 +60,10 @@ class RecognitionSettings:
     """With the second opinion: where the skill refuses Moonshine's words too, hear the audio at other speeds (more
     answers, slower ones there)."""
 
+    third_opinion: bool = True
+    """With the second opinion: where the skill refuses the words of both engines, ask Whisper base (more answers,
+    slower refusals)."""
+
     likely_sentences: bool = False
     """With the second chances: look at Moonshine's next likeliest sentences first (more answers still, slower
     refusals: not the default for its latency)."""

@@ -1,5 +1,5 @@
 """Recognition options (--engine, --model, --open-vocabulary, --no-second-opinion, --no-second-chances,
---likely-sentences) turned into RecognitionSettings; `engines`."""
+--no-third-opinion, --likely-sentences) turned into RecognitionSettings; `engines`."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from ..settings import ENGINES, RecognitionSettings
 
 
 def add_recogniser_arguments(parser: argparse.ArgumentParser) -> None:
-    """--engine, --model, --open-vocabulary, --no-second-opinion, --no-second-chances and --likely-sentences, for
-    the commands that recognise speech."""
+    """--engine, --model, --open-vocabulary, --no-second-opinion, --no-second-chances, --no-third-opinion and
+    --likely-sentences, for the commands that recognise speech."""
     parser.add_argument("--engine", choices=ENGINES, help="speech recogniser (default: vosk when a model is installed)")
     parser.add_argument("--model", type=Path, metavar="PATH", help="the Vosk model directory to use")
     parser.add_argument(
@@ -34,6 +34,13 @@ def add_recogniser_arguments(parser: argparse.ArgumentParser) -> None:
         " the audio at other speeds (faster refusals)",
     )
     parser.add_argument(
+        "--no-third-opinion",
+        dest="third_opinion",
+        action="store_false",
+        help="with the second opinion: where the skill refuses the words of both engines, refuse at once, without"
+        " asking Whisper (faster refusals)",
+    )
+    parser.add_argument(
         "--likely-sentences",
         action="store_true",
         help="with the second opinion: where the skill refuses Moonshine's words, look at its next likeliest"
@@ -49,6 +56,7 @@ def recognition_settings(args: argparse.Namespace) -> RecognitionSettings:
         open_vocabulary=args.open_vocabulary,
         second_opinion=args.second_opinion,
         second_chances=args.second_chances,
+        third_opinion=args.third_opinion,
         likely_sentences=args.likely_sentences,
     )
 

@@ -577,7 +577,8 @@ class SecondOpinionRecogniser:
     second chances (SECOND_CHANCES): the same audio heard at other speeds (`OtherSpeeds`), then decoded leaning
     toward the domain words the transcriber was given (`DomainWords`), and if asked for,
     Moonshine's next likeliest sentences before them (`LikelySentences`, WITH_LIKELY_SENTENCES). All of it starts as soon as its input is known, most often during the endpointer's
-    wait, and what turns out not to be needed is stopped.
+    wait, and what turns out not to be needed is stopped. Where the skill still refuses the words, Whisper base is
+    asked last, if given (`third_opinion`, `whisper`).
     """
 
     def __init__(
@@ -588,7 +589,9 @@ class SecondOpinionRecogniser:
         transcriber: MoonshineTranscriber | None = None,
         sound_alike: SoundAlike | None = None,
         second_chances: Sequence[str] = SECOND_CHANCES,
+        third_opinion: ThirdOpinion | None = None,
     ) -> None:
+        """third_opinion: Whisper, asked where the skill refuses the words both engines heard (`whisper`)."""
         self.primary = primary
         self.name = primary.name
         self.sample_rate = primary.sample_rate
@@ -597,6 +600,9 @@ class SecondOpinionRecogniser:
         self._meaning = meaning
         self._second = transcriber or MoonshineTranscriber()
         self._sound_alike = sound_alike
+        self._third = third_opinion
+        if third_opinion is not None:
+            self.description += ", and Whisper base as a third where the skill refuses both"
         self.second_chances = second_chances
         """What is tried where the skill refuses Moonshine's words (SECOND_CHANCES, WITH_LIKELY_SENTENCES; none:
         refused at once)."""
@@ -609,6 +615,8 @@ class SecondOpinionRecogniser:
         """Whether Moonshine's words were wanted for the last utterance (for figures)."""
         self.started_early = False
         """Whether they came from a start during the endpointer's wait (for figures)."""
+        self.third_asked = False
+        """Whether Whisper was asked about the last utterance (for figures)."""
 
     def accept(self, pcm: bytes) -> Transcript | None:
         transcript = self.primary.accept(pcm)
@@ -625,9 +633,11 @@ class SecondOpinionRecogniser:
         return final
 
     def close(self) -> None:
-        """Stop Moonshine's worker (also in the middle of a guess)."""
+        """Stop Moonshine's worker (also in the middle of a guess) and Whisper's thread."""
         self._drop_guess()
         self._second.close()
+        if self._third is not None:
+            self._third.close()
 
     def forget_utterance(self) -> None:
         forget = getattr(self.primary, "forget_utterance", None)
@@ -638,7 +648,7 @@ class SecondOpinionRecogniser:
         if not transcript.text:
             self._drop_guess()
             return transcript
-        self.asked = False
+        self.asked = self.third_asked = False
         heard = self._meaning(transcript.text)
         confidence = transcript.asr_confidence
         if heard is not None and confidence is not None and confidence >= SURE:
@@ -655,11 +665,20 @@ class SecondOpinionRecogniser:
             second = None
         if second is not None and second != heard:
             return Transcript(text, engine="moonshine", speech=transcript.speech)
-        if second is None and heard is not None:
-            long = len(spoken) > len(part)
-            if _heard_otherwise(transcript, text, heard) or (long and _long_and_refused(text, heard)):
-                return Transcript(text, engine="moonshine", speech=transcript.speech)
+        if heard is None:
+            return self._third_opinion(transcript, part)
+        long = len(spoken) > len(part)
+        if second is None and (_heard_otherwise(transcript, text, heard) or (long and _long_and_refused(text, heard))):
+            return self._third_opinion(Transcript(text, engine="moonshine", speech=transcript.speech), part)
         return transcript
+
+    def _third_opinion(self, refused: Transcript, audio: bytes) -> Transcript:
+        """Whisper's words for the audio where the skill understands them, else the refused words."""
+        if self._third is None:
+            return refused
+        self.third_asked = True
+        text = self._third.transcribe(pcm_to_samples(audio))
+        return Transcript(text, engine="whisper", speech=refused.speech) if text and self._meaning(text) else refused
 
     def _understood(self, audio: bytes, text: str) -> tuple[str, str | None]:
         """Moonshine's words for the audio and the skill's meaning of them, None when it refuses them."""
@@ -962,6 +981,14 @@ class DomainWords:
         decoding, self._decoding = self._decoding, None
         if decoding is not None:
             self._transcriber.stop(decoding)
+
+
+class ThirdOpinion(Protocol):
+    """An engine asked last, where the skill refuses the words of both (`whisper.WhisperTranscriber`)."""
+
+    def transcribe(self, samples: Any) -> str: ...
+
+    def close(self) -> None: ...
 
 
 class _Chance(Protocol):

@@ -1,0 +1,126 @@
+"""Whisper base, the third opinion: asked only where the skill refuses the words of pocketsphinx and Moonshine."""
+
+from __future__ import annotations
+
+import json
+from concurrent.futures import Future
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from scripted_primary import ScriptedPrimary, second_opinion
+from spoken_voices import Voice, spoken
+
+from voice_skill.errors import EngineUnavailableError
+from voice_skill.recognition import whisper
+from voice_skill.recognition.whisper import WhisperTranscriber
+from voice_skill.skill import Skill
+
+from conftest import run_cli
+
+EN_GB = Voice("espeak en-gb", "espeak", "en-gb")
+
+
+@pytest.fixture(scope="module")
+def skill() -> Skill:
+    return Skill.load()
+
+
+@pytest.fixture(scope="module")
+def transcriber() -> WhisperTranscriber:
+    return WhisperTranscriber()
+
+
+class Scripted:
+    """Stands in for a transcriber: always the same words, noting each request."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.asked = 0
+
+    def submit(self, samples: Any, biased: bool = False) -> Future[str]:
+        self.asked += 1
+        future: Future[str] = Future()
+        future.set_result(self.text)
+        return future
+
+    def transcribe(self, samples: Any) -> str:
+        return self.submit(samples).result()
+
+    def stop(self, future: Future[Any]) -> None:
+        """Nothing to stop."""
+
+    def close(self) -> None:
+        """Nothing to stop."""
+
+
+def test_a_robotic_voice_question_both_engines_refuse_is_answered_with_whispers_words(tmp_path: Path) -> None:
+    # eSpeak NG en-gb: pocketsphinx hears "how would i know if i pocket the", Moonshine nothing the skill
+    # understands; Whisper hears "how will i know if i have a slip disc".
+    question = spoken("how would i know if i have a slipped disc", EN_GB, tmp_path)
+
+    without = run_cli("ask", "--no-third-opinion", "--audio", str(question), "--json")
+    result = run_cli("ask", "--audio", str(question), "--json")
+
+    assert json.loads(without.stdout)["intent"] == "out_of_scope"
+    assert result.returncode == 0, result.stderr
+    answer = json.loads(result.stdout)
+    assert (answer["intent"], answer["engine"]) == ("disc_herniation.symptoms", "whisper")
+
+
+def test_off_topic_speech_with_a_domain_word_in_it_stays_refused(tmp_path: Path) -> None:
+    # Whisper hears it word for word; the domain words it is prompted with do not turn "hip hop" into hip pain.
+    question = spoken("who is the best hip hop dancer", EN_GB, tmp_path)
+
+    result = run_cli("ask", "--audio", str(question), "--json")
+
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["intent"] == "out_of_scope"
+
+
+@pytest.mark.parametrize("colour", ["white", "pink", "brown"])
+def test_whisper_turns_no_noise_into_a_question_the_skill_answers(
+    transcriber: WhisperTranscriber, skill: Skill, colour: str
+) -> None:
+    # Whisper invents words on noise ("thank you for watching"), and the prompt leans them toward the domain words.
+    white = np.random.default_rng(12).standard_normal(3 * whisper.SAMPLE_RATE)
+    slope = {"white": 0.0, "pink": 0.5, "brown": 1.0}[colour]
+    noise = np.fft.irfft(np.fft.rfft(white) / np.maximum(np.arange(len(white) // 2 + 1), 1) ** slope, len(white))
+    noise = (0.1 * noise / np.abs(noise).max()).astype(np.float32)
+
+    text = transcriber.transcribe(noise)
+
+    assert not text or skill.meaning(text) is None
+
+
+def test_whisper_is_asked_only_where_the_skill_refuses_both_engines_words(skill: Skill) -> None:
+    understood = Scripted("what is sciatica")
+    third = Scripted("how do i choose an office chair for hip pain")
+
+    kept = second_opinion(ScriptedPrimary("what is sciatica", 0.5), skill.meaning, understood, third_opinion=third)
+    assert (kept.text, third.asked) == ("what is sciatica", 0)
+
+    refused = second_opinion(
+        ScriptedPrimary("green paint dries", 0.5), skill.meaning, Scripted("blue green yellow"), third_opinion=third
+    )
+    assert (refused.text, refused.engine, third.asked) == (third.text, "whisper", 1)
+
+
+def test_whispers_words_the_skill_refuses_too_leave_the_refusal(skill: Skill) -> None:
+    third = Scripted("thank you for watching")
+
+    transcript = second_opinion(
+        ScriptedPrimary("green paint dries", 0.5), skill.meaning, Scripted("blue green yellow"), third_opinion=third
+    )
+
+    assert (transcript.text, transcript.engine, third.asked) == ("green paint dries", "pocketsphinx", 1)
+
+
+def test_missing_model_packages_are_one_line_saying_what_to_do(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(whisper, "available", lambda: False)
+
+    with pytest.raises(EngineUnavailableError, match="reinstall voice-skill") as raised:
+        WhisperTranscriber()
+
+    assert "\n" not in str(raised.value)
