@@ -221,6 +221,33 @@ def test_a_domain_word_moonshine_misheard_is_still_answered_when_it_finds_it_nea
     assert (skill.meaning(transcript.text) or "").split(".")[0] == meant
 
 
+def test_where_moonshine_finds_pocketsphinx_s_repair_unlikely_it_takes_the_repair_it_finds_likeliest(
+    skill: Skill,
+    sound_alike: SoundAlike,
+    moonshine: MoonshineTranscriber,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The first question in eSpeak NG en-us+f4: Moonshine hears "gib"; on the spoken part of `ask --audio`,
+    # pocketsphinx fits "aching" to it, which Moonshine finds far less likely, and "hip" nearly as likely as its
+    # own words.
+    said, heard = "what causes pain in my hip", "what's causing pain in my gib"
+    audio = pcm(speak_to_wav(said, tmp_path / "question.wav", voice="en-us+f4", words_per_minute=175))
+    monkeypatch.setattr(sound_alike, "words", lambda audio, heard: "what's causing pain in my aching")
+    assert "what's causing pain in my hip" in sound_alike.one_word_repairs(heard)
+
+    transcript = second_opinion(
+        ScriptedPrimary("what the the do", 0.3, audio=audio),
+        skill.meaning,
+        HeardAs(heard, moonshine),
+        sound_alike=sound_alike,
+        second_chances=(),
+    )
+
+    assert transcript.text == "what's causing pain in my hip"
+    assert skill.meaning(transcript.text) == "causes_overview"
+
+
 @pytest.mark.parametrize(
     ("voice", "words_per_minute", "heard"),
     [

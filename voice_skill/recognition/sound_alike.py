@@ -135,6 +135,19 @@ class SoundAlike:
                 return heard
             return self._decode(pcm, choices) or heard
 
+    def one_word_repairs(self, heard: str) -> list[str]:
+        """The words heard with one of them replaced by a domain word near it in sound (`near`), for every such
+        word and domain word: what `words` chooses among, left for another engine to weigh."""
+        self._loaded.wait()
+        if self._decoder is None:
+            return []
+        said = heard.split()
+        with self._lock:
+            choices = [self._choices(word) for word in said]
+        return [
+            " ".join([*said[:at], near, *said[at + 1 :]]) for at, choice in enumerate(choices) for near in choice[1:]
+        ]
+
     def _choices(self, word: str) -> list[str]:
         """The word (if pocketsphinx can pronounce it) and, if the skill's sentences never use it, the domain words
         near it in sound."""
