@@ -165,7 +165,7 @@ def available_engines() -> list[EngineInfo]:
     moonshine_ok = moonshine.available()
     third = (
         "; where the skill refuses both engines' words, Whisper base is asked as a third opinion (held-out spoken"
-        " questions 75% -> 80% on this release's sample, dev sample 81.6% -> 84.0%, the same refusals; a refusal"
+        " questions 75% -> 80% on the previous release's sample, dev sample 81.6% -> 84.0%, the same refusals; a refusal"
         " waits about 0.6-1.3 s more for it; --no-third-opinion refuses at once)"
         if whisper.available()
         else "; Whisper's third opinion cannot be used: faster-whisper or its model packages are not installed;"
