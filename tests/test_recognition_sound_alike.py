@@ -17,6 +17,7 @@ from voice_skill.recognition.moonshine import UNSURE, MoonshineTranscriber, Seco
 from voice_skill.recognition.pocketsphinx import PocketsphinxRecogniser
 from voice_skill.recognition.recogniser import transcribe
 from voice_skill.recognition.sound_alike import FARTHEST, SoundAlike, distance
+from voice_skill.recognition.transcript import Transcript
 from voice_skill.skill import Skill
 
 from conftest import run_cli
@@ -149,6 +150,20 @@ def test_speech_about_anything_else_heard_right_stays_refused(
     assert skill.meaning(transcript.text) is None
 
 
+def moonshine_heard(
+    heard: str, audio: bytes, skill: Skill, moonshine: MoonshineTranscriber, sound_alike: SoundAlike
+) -> Transcript:
+    """The second opinion's words for `audio`, of which pocketsphinx understood nothing and Moonshine heard `heard`
+    (scored on the real audio), with no second chances: what the sound-alike check alone makes of them."""
+    return second_opinion(
+        ScriptedPrimary("what the the do", 0.3, audio=audio),
+        skill.meaning,
+        HeardAs(heard, moonshine),
+        sound_alike=sound_alike,
+        second_chances=(),
+    )
+
+
 @pytest.mark.parametrize(
     ("question", "voice", "words_per_minute", "repaired"),
     [
@@ -178,13 +193,7 @@ def test_a_repair_moonshine_finds_far_less_likely_than_the_words_heard_is_not_an
     audio = pcm(speak_to_wav(question, tmp_path / "question.wav", voice=voice, words_per_minute=words_per_minute))
     assert sound_alike.words(audio, question) == repaired and skill.meaning(repaired) is not None
 
-    transcript = second_opinion(
-        ScriptedPrimary("what the the do", 0.3, audio=audio),
-        skill.meaning,
-        HeardAs(question, moonshine),
-        sound_alike=sound_alike,
-        second_chances=(),
-    )
+    transcript = moonshine_heard(question, audio, skill, moonshine, sound_alike)
 
     assert skill.meaning(transcript.text) is None, transcript.text
 
@@ -209,13 +218,7 @@ def test_a_domain_word_moonshine_misheard_is_still_answered_when_it_finds_it_nea
 ) -> None:
     audio = pcm(speak_to_wav(said, tmp_path / "question.wav", voice=voice))
 
-    transcript = second_opinion(
-        ScriptedPrimary("what the the do", 0.3, audio=audio),
-        skill.meaning,
-        HeardAs(heard, moonshine),
-        sound_alike=sound_alike,
-        second_chances=(),
-    )
+    transcript = moonshine_heard(heard, audio, skill, moonshine, sound_alike)
 
     assert transcript.engine == "moonshine", transcript
     assert (skill.meaning(transcript.text) or "").split(".")[0] == meant
@@ -236,13 +239,7 @@ def test_where_moonshine_finds_pocketsphinx_s_repair_unlikely_it_takes_the_repai
     monkeypatch.setattr(sound_alike, "words", lambda audio, heard: "what's causing pain in my aching")
     assert "what's causing pain in my hip" in sound_alike.one_word_repairs(heard)
 
-    transcript = second_opinion(
-        ScriptedPrimary("what the the do", 0.3, audio=audio),
-        skill.meaning,
-        HeardAs(heard, moonshine),
-        sound_alike=sound_alike,
-        second_chances=(),
-    )
+    transcript = moonshine_heard(heard, audio, skill, moonshine, sound_alike)
 
     assert transcript.text == "what's causing pain in my hip"
     assert skill.meaning(transcript.text) == "causes_overview"
@@ -269,13 +266,7 @@ def test_a_warning_sign_moonshine_misheard_is_answered_however_unlikely_it_finds
     said = "i have a numb feeling in my crotch"
     audio = pcm(speak_to_wav(said, tmp_path / "question.wav", voice=voice, words_per_minute=words_per_minute))
 
-    transcript = second_opinion(
-        ScriptedPrimary("what the the do", 0.3, audio=audio),
-        skill.meaning,
-        HeardAs(heard, moonshine),
-        sound_alike=sound_alike,
-        second_chances=(),
-    )
+    transcript = moonshine_heard(heard, audio, skill, moonshine, sound_alike)
 
     assert skill.meaning(transcript.text) == "urgent_symptoms", transcript.text
 

@@ -696,15 +696,15 @@ class SecondOpinionRecogniser:
             if understood is not None and _warning_sign(understood):
                 return alike, understood
             if understood is not None:
-                return self._likeliest_repair(audio, text, alike, self._sound_alike)
+                return self._likeliest_repair(audio, text, (alike, understood), self._sound_alike)
         return text, None
 
     def _likeliest_repair(
-        self, audio: bytes, heard: str, alike: str, sound_alike: SoundAlike
+        self, audio: bytes, heard: str, alike: tuple[str, str], sound_alike: SoundAlike
     ) -> tuple[str, str | None]:
         """The repair of Moonshine's words that Moonshine, given the same audio, finds likeliest, with its meaning,
         if it finds it nearly as likely as the words it heard (`sound_alike.LESS_LIKELY`); the words heard and None
-        if none is. Pocketsphinx's repair (`alike`) is taken when it is that likely: pocketsphinx also fits words
+        if none is. Pocketsphinx's repair (`alike`, with its meaning) is taken when it is that likely: pocketsphinx also fits words
         heard right to domain words ("my debt burden" to "my butt burden"), which Moonshine finds far less likely.
         Where it is not, another one-word repair may be: pocketsphinx turned Moonshine's "what's causing pain in my
         gib" into "my aching", which Moonshine finds 22 less likely than its own words, "my hip" 2.6 less (dev
@@ -713,9 +713,8 @@ class SecondOpinionRecogniser:
         for "numb")."""
         from .sound_alike import LESS_LIKELY
 
-        others = (repair for repair in sound_alike.one_word_repairs(heard) if repair != alike)
-        repairs = [(alike, self._meaning(alike)), *((repair, self._meaning(repair)) for repair in others)]
-        understood = [(repair, meaning) for repair, meaning in repairs if meaning is not None]
+        others = (repair for repair in sound_alike.one_word_repairs(heard) if repair != alike[0])
+        understood = [alike, *((repair, meaning) for repair in others if (meaning := self._meaning(repair)))]
         scores = self._second.submit_scores(pcm_to_samples(audio), (heard, *(repair for repair, _ in understood)))
         heard_score, *repair_scores = scores.result()
         if repair_scores[0] >= heard_score - LESS_LIKELY:
