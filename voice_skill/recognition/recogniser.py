@@ -164,33 +164,30 @@ def available_engines() -> list[EngineInfo]:
 
     moonshine_ok = moonshine.available()
     third = (
-        "; where the skill refuses both engines' words, Whisper base is asked as a third opinion (held-out spoken"
-        " questions 75% -> 80% on the previous release's sample, dev sample 81.6% -> 84.0%, the same refusals; a refusal"
-        " waits about 0.6-1.3 s more for it; --no-third-opinion refuses at once)"
+        "; where the skill refuses both engines' words, Whisper base is asked as a third opinion (dev sample 81.6% ->"
+        " 84.0%, the same refusals; such a refusal waits about 0.6-1.3 s more; --no-third-opinion refuses at once)"
         if whisper.available()
         else "; Whisper's third opinion cannot be used: faster-whisper or its model packages are not installed;"
         " reinstall voice-skill"
+    )
+    second = (
+        ", with Moonshine as a second opinion unless pocketsphinx is sure of words the skill understands, and words"
+        " the skill refuses heard again at other speeds and leaning toward the domain words: 83% of held-out spoken"
+        " questions right in 6 voices on this release's sample, against 54% for pocketsphinx alone (Moonshine alone"
+        " hears synthetic voices worse). Answers come about 0.05 s after you stop speaking when pocketsphinx is sure,"
+        " p90 0.61 s over all answers on a quiet 2-core machine (under the 0.8 s allowed for a slower default),"
+        " longer for refusals; Moonshine's worker loads in about 2.5 s at the start. --no-second-opinion answers on"
+        " pocketsphinx alone, --no-second-chances answers refusals at once, --likely-sentences adds Moonshine's"
+        " next likeliest sentences (3 points more on the dev sample, about 1.7 times the p90)" + third
+        if moonshine_ok
+        else ""
     )
     return [
         EngineInfo("vosk", vosk_model is not None, vosk_detail, default=vosk_model is not None),
         EngineInfo(
             "pocketsphinx",
             pocketsphinx_ok,
-            "bundled US English model, restricted to the skill's sentences"
-            + (
-                ", with Moonshine as a second opinion unless pocketsphinx is sure of words the skill understands,"
-                " its refused words heard again at other speeds and leaning toward the domain words (75% of held-out"
-                " spoken questions right in 6 voices on this release's sample, 73% with the previous release's code,"
-                " pocketsphinx alone 52%; on speech over 8 s, Moonshine's refusal stands against pocketsphinx's unsure words)"
-                if moonshine_ok
-                else ""
-            )
-            + "; the default without a Vosk model: pocketsphinx alone answers about 0.05 s after you stop"
-            " speaking; Moonshine, asked about most questions, decodes in the 0.4 s pause it starts in; the other"
-            " speeds trade answer time for 5-9 points (p90 0.47-0.73 s on a quiet 2-core machine, under the 0.8 s limit,"
-            " against 0.21 s without them; over 1.3 s on a busy one; its worker loads in about 2.5 s at the start);"
-            " --likely-sentences also looks at Moonshine's next likeliest sentences (3 points more on the dev sample,"
-            " p90 1.34-1.36 s); --no-second-chances answers refusals at once" + (third if moonshine_ok else "")
+            "bundled US English model, restricted to the skill's sentences; the default without a Vosk model" + second
             if pocketsphinx_ok
             else "the pocketsphinx package is not installed; reinstall voice-skill",
             default=vosk_model is None and pocketsphinx_ok,
