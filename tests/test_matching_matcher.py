@@ -532,6 +532,8 @@ def test_a_word_known_in_another_form_is_not_unknown(shipped: Matcher) -> None:
         "my xbox says the disc is unreadable",
         "how deep is the bottom of the sea",
         "what music does that hip rapper make",
+        "how do i defragment my disk",
+        "my car needs new brake discs",
     ],
 )
 def test_a_word_that_shows_another_sense_anywhere_takes_a_domain_word_out_of_the_domain(
