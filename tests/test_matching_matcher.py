@@ -126,6 +126,17 @@ def test_a_filler_phrase_that_is_asked_stays() -> None:
     assert normalise("my hip, you know, hurts") == "my hip hurts"
 
 
+def test_a_contraction_typed_without_its_apostrophe_is_read_as_the_topic_files_write_it() -> None:
+    assert normalise("my hips dont hurt and i cant sit") == "my hips don't hurt and i can't sit"
+    assert normalise("its ill") == "its ill"
+
+
+def test_a_question_frame_is_found_through_a_contraction_typed_without_its_apostrophe(shipped: Matcher) -> None:
+    """Forum wording drops apostrophes; the aspect a frame asks for must not depend on them."""
+    question = "how should i warm up so my hips dont get sore running"
+    assert shipped.match(question).intent == "improper_exercise.prevention"
+
+
 def test_sound_alike_keys_bring_mishearings_close() -> None:
     assert phonetic("sighattica") == phonetic("siatica")
     assert phonetic("osteoporosis") == phonetic("ostioporosis").replace("i", "e", 1)
@@ -532,6 +543,8 @@ def test_a_word_known_in_another_form_is_not_unknown(shipped: Matcher) -> None:
         "my xbox says the disc is unreadable",
         "how deep is the bottom of the sea",
         "what music does that hip rapper make",
+        "how do i defragment my disk",
+        "my car needs new brake discs",
     ],
 )
 def test_a_word_that_shows_another_sense_anywhere_takes_a_domain_word_out_of_the_domain(

@@ -170,7 +170,8 @@ class Matcher:
         the question names by its keyword ("how is sciatica diagnosed": the doctor), or one of whose examples it
         says almost as written ("what causes hip pain"), is not doubted: most answers never start the encoder."""
         said_as_written = max(said.letters.values(), default=0.0) >= self.thresholds.accept_without_domain
-        if found.intent.topic in said.labels or said_as_written:
+        # The warning signs' advice, chosen by the words, stands: meaning never names it, so it may not unname it.
+        if found.intent.topic in said.labels or said_as_written or found.intent.topic in _NEVER_BY_MEANING:
             return False
         runner = max((candidate.confidence for candidate in found.alternatives), default=0.0)
         return said.scores.get(found.intent.topic, 0.0) - 100 * runner < self.thresholds.reconsider_margin

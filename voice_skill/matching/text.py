@@ -24,6 +24,16 @@ STOPWORDS = frozenset(
 )
 """Words every question holds: they say nothing about which topic is meant."""
 
+UNMARKED_CONTRACTIONS = {
+    word.replace("'", ""): word
+    for word in (
+        "don't doesn't didn't can't won't isn't aren't wasn't weren't haven't hasn't hadn't couldn't shouldn't "
+        "wouldn't mustn't i've you're they're that's there's"
+    ).split()
+}
+"""Contractions typed without their apostrophe ("my hips dont hurt"), as the topic files write them: the question
+frames and examples say "don't". Never words that are also words of their own ("ill", "its", "were", "well")."""
+
 _NON_WORD = re.compile(r"[^\w' ]+")
 _PHONETIC_RULES = (("igh", "i"), ("ph", "f"), ("ck", "k"), ("sc", "s"), ("c", "k"), ("y", "i"), ("z", "s"))
 
@@ -33,7 +43,7 @@ def normalise(text: str) -> str:
     text = _NON_WORD.sub(" ", text.lower().replace("’", "'"))
     for phrase in FILLER_PHRASES:
         text = re.sub(rf"(\w+'?\w* )?\b{phrase}\b", _unless_asked, text)
-    words = [word for word in text.replace("_", " ").split() if not dropped(word)]
+    words = [UNMARKED_CONTRACTIONS.get(word, word) for word in text.replace("_", " ").split() if not dropped(word)]
     if not words:
         words = [word for word in text.split() if word == "like"]
     return " ".join(words)
