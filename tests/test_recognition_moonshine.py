@@ -217,10 +217,11 @@ def test_moonshine_as_the_engine_answers_a_spoken_question(tmp_path: Path) -> No
 
 
 def test_words_pocketsphinx_mishears_get_a_second_opinion(tmp_path: Path) -> None:
-    # Held-out wording in eSpeak NG's British voice: pocketsphinx, restricted to the topics' sentences, hears
-    # "the seat popped when" and "my buttock", both refused; Moonshine hears the words that were said.
+    # Held-out wording in eSpeak NG's British voice: pocketsphinx, restricted to the topics' sentences, hears "the
+    # seat got when", refused, and "what do you do for my bottom my foot", answered as daily care; Moonshine hears
+    # the words that were said.
     incontinent = speak_to_wav("i'm incontinent since my back went", tmp_path / "incontinent.wav", voice="en-gb")
-    leg = speak_to_wav("burning pain down my thigh from my buttock", tmp_path / "leg.wav", voice="en-gb")
+    leg = speak_to_wav("the pain goes from my bum to my foot", tmp_path / "leg.wav", voice="en-gb")
 
     result = run_cli("ask", "--audio", str(incontinent), str(leg), "--json")
 

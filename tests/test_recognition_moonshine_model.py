@@ -3,8 +3,9 @@ moonshine-cpp's own library, from an ONNX copy made once."""
 
 from __future__ import annotations
 
-import ctypes
+import signal
 import subprocess
+import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -64,20 +65,38 @@ def test_a_spoken_question_is_heard(model: MoonshineModel, tmp_path: Path) -> No
 def test_the_words_are_those_of_moonshine_cpps_own_library(
     model: MoonshineModel, tmp_path: Path, text: str, voice: str
 ) -> None:
-    import moonshine_cpp
-
     question = speak_to_wav(text, tmp_path / "question.wav", voice=voice)
     samples, _ = soundfile.read(question, dtype="float32")
-    library = moonshine_cpp.MoonshineModel()
-    heard = ctypes.c_char_p()
-    status = moonshine_cpp.moonshine_lib.moonshine_transcribe(
-        library.model_handle, samples.ctypes.data_as(ctypes.POINTER(ctypes.c_float)), len(samples), ctypes.byref(heard)
-    )
-    assert status == 0
-    expected = (heard.value or b"").decode()
-    moonshine_cpp.moonshine_lib.moonshine_free_text(heard)
 
-    assert model.transcribe(samples) == expected
+    assert model.transcribe(samples) == moonshine_cpps_words(question)
+
+
+LIBRARY_WORDS = """
+import ctypes, sys
+import moonshine_cpp, soundfile
+samples, _ = soundfile.read(sys.argv[1], dtype="float32")
+library = moonshine_cpp.MoonshineModel()
+heard = ctypes.c_char_p()
+status = moonshine_cpp.moonshine_lib.moonshine_transcribe(
+    library.model_handle, samples.ctypes.data_as(ctypes.POINTER(ctypes.c_float)), len(samples), ctypes.byref(heard)
+)
+assert status == 0, status
+sys.stdout.write((heard.value or b"").decode())
+"""
+
+
+def moonshine_cpps_words(question: Path) -> str:
+    """The words moonshine-cpp's own library hears in a 16 kHz WAV file. It runs in a process of its own: that
+    library (libmoonshine.so, 0.1.4) is compiled with AVX-512 instructions, and on a processor without them (an AMD
+    EPYC here) it dies of SIGILL as it loads the model, which would end the whole test run. The skill itself never
+    loads that library: it runs the package's model files with PyPI's onnxruntime."""
+    heard = subprocess.run(
+        [sys.executable, "-c", LIBRARY_WORDS, str(question)], capture_output=True, text=True, timeout=300
+    )
+    if heard.returncode == -signal.SIGILL:
+        pytest.skip("moonshine-cpp's own library needs processor instructions this machine lacks (SIGILL)")
+    assert heard.returncode == 0, heard.stderr
+    return heard.stdout
 
 
 @pytest.mark.parametrize(
