@@ -165,6 +165,24 @@ figures: all voices 75% -> 80%; piper 92 -> 94, en-gb 79 -> 79, en-us+f3 75 -> 8
 fast 65 -> 75 (pocketsphinx alone 52%, typed 90%); first 8 files alone 75%, in the batch 75%, 48 of 48 the same
 words; telephone band 48% -> 53%; real off-topic recordings refused 52 of 53, all 11 non-speech. Targets of 85% /
 75% still not met (en-us+f4).
+
+Measured (issue 12), warning signs first on the spoken path (recognition/moonshine.py: pocketsphinx's warning sign
+stands against Moonshine's other topic; where Moonshine refuses pocketsphinx's unsure understood words, Whisper is
+asked for a warning sign, `_warning_sign_from_third`), on the dev split (each file decoded once by every engine at
+every speed, the second opinion replayed on the kept decodings; /tmp scripts not in the repo; the sample's own
+sentences left out of the language model): spoken paraphrases 260 -> 261 of 288 (piper 46, en-gb 44, en-us+f3 44 ->
+45, en-us+f4 37, slow 44, fast 45); spoken warning signs and emergencies (tests/safety dev, 16 + 8 a voice) 125 ->
+129 of 144; spoken off-topic questions refused 73 of 96 and real off-topic recordings 52 of 53 (all 11 non-speech)
+either way. Of the 28 dev paraphrases still missed, some engine's words (pocketsphinx, Moonshine at any of five
+speeds, biased, or Whisper) meant the right question for 16: the choice between them, not the hearing, is what
+fails there; for 12 no engine heard it. On the test sample, once, on the final code: all voices 81% (the README's
+figures for main: 83%); piper 92 (94), en-gb 85 (83), en-us+f3 83 (85), en-us+f4 62 (65), slow 90 (90), fast 75
+(79) (pocketsphinx alone 54%, typed 94%); first 8 files alone 88%, in the batch 88%, 48 of 48 the same words;
+telephone band 44%; real off-topic recordings refused 52 of 53, all 11 non-speech. Checked file by file against
+main's code (9f5e9a2) on this machine: piper 44 of 48 either way, the same words in every file; fast one file
+worse, "my mum has thinning bones, what does that mean", which Whisper heard "my mum has sitting bones ...", words
+the skill takes for a warning sign (a false alarm of the matcher's), instead of pocketsphinx's understood words.
+The other voices were not compared file by file. Targets of 85% / 75% still not met (en-us+f4).
 """
 
 from __future__ import annotations

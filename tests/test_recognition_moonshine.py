@@ -731,3 +731,25 @@ def test_leaning_toward_the_domain_words_invents_none_in_real_english_words(
     transcriber.close()
 
     assert [meaning for _, meaning in answers] == [None] * 3
+
+
+@pytest.mark.parametrize(
+    ("understood", "answered"), [("urgent_symptoms", "pocketsphinx"), ("causes_overview", "moonshine")]
+)
+def test_a_warning_sign_pocketsphinx_heard_stands_against_moonshines_other_question(
+    understood: str, answered: str
+) -> None:
+    # eSpeak NG en-us+f3: pocketsphinx heard the warning sign word for word, Moonshine "well not my leg can have done
+    # weak since this morning", which the skill takes for sciatica.
+    said = "both of my legs have gone weak since this morning"
+    primary = ScriptedPrimary(said, 0.5)
+    recogniser = SecondOpinionRecogniser(
+        primary,
+        lambda: primary.last_utterance,
+        lambda text: understood if text == said else "sciatica",
+        transcriber=ScriptedMoonshine(),
+    )
+
+    transcript = recogniser.finish()
+
+    assert transcript.engine == answered

@@ -94,7 +94,9 @@ def test_whisper_turns_no_noise_into_a_question_the_skill_answers(
     assert not text or skill.meaning(text) is None
 
 
-def test_whisper_is_asked_only_where_the_skill_refuses_both_engines_words(skill: Skill) -> None:
+def test_whisper_is_not_asked_where_moonshine_hears_pocketsphinxs_words_and_is_where_both_are_refused(
+    skill: Skill,
+) -> None:
     understood = Scripted("what is sciatica")
     third = Scripted("how do i choose an office chair for hip pain")
 
@@ -124,3 +126,47 @@ def test_missing_model_packages_are_one_line_saying_what_to_do(monkeypatch: pyte
         WhisperTranscriber()
 
     assert "\n" not in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    ("pocketsphinx", "moonshine_words", "whisper_words"),
+    [
+        # eSpeak NG en-us+f3, as the engines heard it: pocketsphinx bends the fall into pain from sitting.
+        (
+            "i sit on the series and my hip is agony",
+            "i fell down the stairs and might it be nearly",
+            "i fell down the stairs and my hip is agony",
+        ),
+        # Piper: pocketsphinx hears osteoporosis in a wish to die.
+        ("i don't know told thinning more", "i don't want to love anymore", "i don't want to live anymore"),
+    ],
+)
+def test_a_warning_sign_pocketsphinx_bent_into_another_topic_is_answered_from_whispers_words(
+    skill: Skill, pocketsphinx: str, moonshine_words: str, whisper_words: str
+) -> None:
+    third = Scripted(whisper_words)
+
+    transcript = second_opinion(
+        ScriptedPrimary(pocketsphinx, 0.5), skill.meaning, Scripted(moonshine_words), third_opinion=third
+    )
+
+    assert (transcript.text, transcript.engine, third.asked) == (whisper_words, "whisper", 1)
+    assert skill.meaning(transcript.text) in ("urgent_symptoms", "emergency")
+
+
+def test_whispers_other_question_leaves_pocketsphinxs_understood_words(skill: Skill) -> None:
+    # Only a warning sign is taken from Whisper where pocketsphinx's words are understood.
+    third = Scripted("how do i choose an office chair for hip pain")
+
+    transcript = second_opinion(
+        ScriptedPrimary("i sit on the series and my hip is agony", 0.5),
+        skill.meaning,
+        Scripted("i fell down the stairs and might it be nearly"),
+        third_opinion=third,
+    )
+
+    assert (transcript.text, transcript.engine, third.asked) == (
+        "i sit on the series and my hip is agony",
+        "pocketsphinx",
+        1,
+    )

@@ -86,6 +86,13 @@ UNSURE = 0.5
 """Pocketsphinx's confidence under which its understood words give way to Moonshine's refused ones when the two
 share next to nothing (`_heard_otherwise`)."""
 
+UNSURE_OF_ANOTHER_TOPIC = 0.55
+"""Pocketsphinx's confidence under which its understood words, no warning sign, are checked for one by Whisper where
+Moonshine's words are refused (`_warning_sign_from_third`). Whisper's time is then added to an answer: asked
+whatever the confidence (under SURE), it was asked about 64 more of the 432 dev paraphrases and warning signs, 30
+under this, which keeps the three warning signs gained (pocketsphinx's confidence 0.46 to 0.52); under UNSURE, 20,
+and two of them lost."""
+
 SHARED = 0.2
 """The share of pocketsphinx's words that Moonshine's must hold for the two to be heard as the same sentence."""
 
@@ -664,12 +671,22 @@ class SecondOpinionRecogniser:
         if text == transcript.text:
             second = None
         if second is not None and second != heard:
+            if heard is not None and _warning_sign(heard) and not _warning_sign(second):
+                # A warning sign is never given up for another topic either: eSpeak NG en-us+f3's "both of my legs
+                # have gone weak since this morning", heard so by pocketsphinx, was answered as sciatica from
+                # Moonshine's "well not my leg can have done weak". Dev (replayed as for _warning_sign_from_third):
+                # spoken paraphrases 260 -> 261 of 288, warning signs and emergencies 128 -> 129 of 144, refusals
+                # unchanged.
+                return transcript
             return Transcript(text, engine="moonshine", speech=transcript.speech)
         if heard is None:
             return self._third_opinion(transcript, part)
         long = len(spoken) > len(part)
         if second is None and (_heard_otherwise(transcript, text, heard) or (long and _long_and_refused(text, heard))):
             return self._third_opinion(Transcript(text, engine="moonshine", speech=transcript.speech), part)
+        unsure = confidence is None or confidence < UNSURE_OF_ANOTHER_TOPIC
+        if second is None and text != transcript.text and unsure and not _warning_sign(heard):
+            return self._warning_sign_from_third(transcript, part)
         return transcript
 
     def _third_opinion(self, refused: Transcript, audio: bytes) -> Transcript:
@@ -679,6 +696,30 @@ class SecondOpinionRecogniser:
         self.third_asked = True
         text = self._third.transcribe(pcm_to_samples(audio))
         return Transcript(text, engine="whisper", speech=refused.speech) if text and self._meaning(text) else refused
+
+    def _warning_sign_from_third(self, understood: Transcript, audio: bytes) -> Transcript:
+        """Whisper's words for the audio where the skill takes them for a warning sign or an emergency, else
+        pocketsphinx's understood words: asked where Moonshine heard other words that the skill refuses, even after
+        its second chances, so that nothing confirms pocketsphinx's question. Pocketsphinx, restricted to the skill's
+        sentences, bends a warning sign it cannot hear into another topic ("i fell down the stairs and my hip is
+        agony" heard "i sit on the series and my hip is agony", pain from sitting; Piper's "i don't want to live
+        anymore" heard "i don't know told thinning more", osteoporosis), and Moonshine mishears a word of it ("might
+        it be nearly", "love anymore"), while Whisper hears it. Only a warning sign is taken from it: asked where
+        pocketsphinx's words are understood, Whisper's other questions were no better than pocketsphinx's (taken too,
+        on 150 of the dev sample's spoken paraphrases: one more right, one more wrong, four times the Whisper calls). Measured with UNSURE_OF_ANOTHER_TOPIC on the dev split
+        (pocketsphinx's words kept from one decoding of each file, this recogniser replayed on them with every
+        engine's decodings cached; /tmp scripts not in the repo): spoken warning signs and emergencies (tests/safety,
+        16 warning signs and 8 emergencies of the dev split, 6 voices) 125 -> 128 of 144, spoken paraphrases 260 of
+        288 and spoken off-topic questions refused 73 of 96 and real off-topic recordings 52 of 53 as before (the
+        words it replaces are answered anyway, so no refusal can be lost)."""
+        if self._third is None:
+            return understood
+        self.third_asked = True
+        text = self._third.transcribe(pcm_to_samples(audio))
+        meaning = self._meaning(text) if text else None
+        if meaning is not None and _warning_sign(meaning):
+            return Transcript(text, engine="whisper", speech=understood.speech)
+        return understood
 
     def _understood(self, audio: bytes, text: str) -> tuple[str, str | None]:
         """Moonshine's words for the audio and the skill's meaning of them, None when it refuses them."""
