@@ -37,8 +37,8 @@ def add_recogniser_arguments(parser: argparse.ArgumentParser) -> None:
         "--no-third-opinion",
         dest="third_opinion",
         action="store_false",
-        help="with the second opinion: where the skill refuses the words of both engines, refuse at once, without"
-        " asking Whisper (faster refusals)",
+        help="with the second opinion: never ask Whisper, neither where the skill refuses the words of both engines"
+        " nor for a warning sign in pocketsphinx's unsure words (faster answers)",
     )
     parser.add_argument(
         "--likely-sentences",
