@@ -180,14 +180,6 @@ def test_meaning_changes_a_close_call_of_the_words(skill: Skill, question: str, 
     assert Matcher(skill.knowledge, strict, skill.matcher.index).match(question).intent.topic == words
 
 
-def test_meaning_is_asked_about_a_words_choice_less_than_twenty_points_ahead(skill: Skill) -> None:
-    """Everyday care is ahead by words on "the best thing", and the question asks what helps hip pain."""
-    question = "what is the best thing for a sore hip"
-    assert skill.matcher.match(question).intent == "causes_overview.treatment"
-    narrow = dataclasses.replace(skill.matcher.thresholds, reconsider_margin=10.0)
-    assert Matcher(skill.knowledge, narrow, skill.matcher.index).match(question).intent == "daily_care"
-
-
 def test_meaning_never_overrules_the_warning_signs_chosen_by_the_words(skill: Skill) -> None:
     """However sure the meaning, the urgent advice the words chose stands: meaning never names it, and safety first."""
     question = "what does a sore tailbone mean"

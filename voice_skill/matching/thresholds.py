@@ -71,15 +71,16 @@ class Thresholds:
     semantic_topic_near_without_domain: float = 0.6
     """The same for a question without any word of the domain."""
 
-    reconsider_margin: float = 20.0
-    """Below this gap between the topic the words chose and the next one, the meaning is asked too (10 before the
-    fifteenth batch; 5-fold cross-validation within dev, with reconsider_similarity at 0.80: 1362 -> 1364 of 1393
-    right, public negatives the same, and the held-out sixteenth batch 71 -> 72 of 81; 100 gave what 20 gave)."""
+    reconsider_margin: float = 10.0
+    """Below this gap between the topic the words chose and the next one, the meaning is asked too. 20 (with
+    reconsider_similarity 0.80) gained 2 of 1393 dev questions in 5-fold cross-validation, but it asks the encoder
+    about questions the words answer plainly, and with topics of the user's own the encoder's first question builds
+    every example's vector (about 30 s): "what is hip bursitis", a topic added by the user, then timed out in the
+    Wyoming server."""
 
-    reconsider_similarity: float = 0.80
+    reconsider_similarity: float = 0.85
     """Least cosine similarity of the closest example or paraphrase in meaning, of another topic, to change the
-    words' choice. 0.85 while fewer close calls were asked (reconsider_margin 10); with the wider margin, 0.80
-    answered one more dev question in cross-validation and none fewer."""
+    words' choice."""
 
     reconsider_probability: float = 0.60
     """Least probability the topic model gives that other topic to change the words' choice."""
