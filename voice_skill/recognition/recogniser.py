@@ -58,6 +58,7 @@ def open_recogniser(
     meaning: Callable[[str], str | None] | None = None,
     domain_words: Collection[str] = (),
     paraphrases: Sequence[str] = (),
+    warning_words: Collection[str] = (),
 ) -> Recogniser:
     """The recogniser settings ask for, restricted to the sentences (the loaded skill's `Skill.sentences`).
 
@@ -70,7 +71,8 @@ def open_recogniser(
     domain_words (the loaded skill's `Skill.domain_words`) are those Moonshine's words are checked against
     when the skill does not understand them (`sound_alike`), and those its decoding then leans toward (`biasing`);
     paraphrases (the loaded skill's `Skill.paraphrases`), people's own wording, are learnt by the restricted
-    pocketsphinx's language model beside the sentences.
+    pocketsphinx's language model beside the sentences; warning_words (the loaded skill's `Skill.warning_words`),
+    heard by either engine, have Whisper asked for a warning sign behind another topic's unsure words.
     """
     engine = settings.engine
     if engine not in (None, *ENGINES):
@@ -125,7 +127,10 @@ def open_recogniser(
             transcriber=moonshine.MoonshineTranscriber(domain_words),
             sound_alike=SoundAlike(domain_words, sentences) if domain_words else None,
             second_chances=second_chances(settings),
-            third_opinion=whisper.WhisperTranscriber() if settings.third_opinion and whisper.available() else None,
+            third_opinion=whisper.WhisperTranscriber(settings.load_now)
+            if settings.third_opinion and whisper.available()
+            else None,
+            warning_words=warning_words,
         )
     return recogniser
 
