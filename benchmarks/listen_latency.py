@@ -317,7 +317,9 @@ def main() -> None:
         cases = load_cases(REPO / "tests" / "transcripts" / "out_of_scope.yaml")
         questions = [case.text for case in sample([case for case in cases if case.split == "dev"], OFF_TOPIC)]
     # As `listen` opens it: the worker of the second opinion loads while the greeting is spoken.
-    settings = RecognitionSettings(likely_sentences=args.likely_sentences, third_opinion=args.third_opinion)
+    settings = RecognitionSettings(
+        likely_sentences=args.likely_sentences, third_opinion=args.third_opinion, load_now=True
+    )
     engine = skill.recogniser(settings)
     print(f"engine: {engine.description}")
     latencies: list[float] = []

@@ -68,6 +68,11 @@ class RecognitionSettings:
     """With the second chances: look at Moonshine's next likeliest sentences first (more answers still, slower
     refusals: not the default for its latency)."""
 
+    load_now: bool = False
+    """Load every engine as the recogniser opens, not when it is first needed: for sessions that go on (`listen`,
+    the Wyoming server), whose first question that needs Whisper would otherwise wait for it to load; a one-shot
+    `ask --audio` loads only what its question needs."""
+
 
 def settings_path() -> Path:
     """The file the speech settings are remembered in (it may not exist yet)."""

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .cache import load_json, rebuilt, save_json
-from .intent import CLARIFY, OUT_OF_SCOPE
+from .intent import CLARIFY, EMERGENCY, OUT_OF_SCOPE, URGENT
 from .knowledge.loader import load_knowledge
 from .knowledge.model import KnowledgeBase
 from .matching.index import DOMAIN, PAIN, WITH_PAIN, MatcherIndex
@@ -83,7 +83,14 @@ class Skill:
         from .recognition.screening import screened
 
         return screened(
-            open_recogniser(self.sentences, settings, meaning or self.meaning, self.domain_words, self.paraphrases)
+            open_recogniser(
+                self.sentences,
+                settings,
+                meaning or self.meaning,
+                self.domain_words,
+                self.paraphrases,
+                self.warning_words,
+            )
         )
 
     @cached_property
@@ -96,8 +103,29 @@ class Skill:
             if " " not in phrase and {DOMAIN, PAIN, WITH_PAIN} & set(labels)
         )
 
+    @cached_property
+    def warning_words(self) -> frozenset[str]:
+        """The words that the warning signs' and emergencies' questions use and no other question does ("fell",
+        "fever", "bladder"): heard in unsure words of another topic, they are worth a check for a warning sign that
+        a recogniser bent into that topic (`open_recogniser(..., warning_words=)`)."""
+        warning = {
+            sentence
+            for topic in self.knowledge.topics.values()
+            if topic.id in (URGENT, EMERGENCY)
+            for sentence in (
+                *topic.sentences,
+                *(said for aspect in topic.aspects.values() for said in aspect.sentences),
+            )
+        }
+        other = set(self.sentences) - warning
+        return frozenset(_words(warning) - _words(other))
+
     def meaning(self, text: str) -> str | None:
         """The intent the words are a question for; None when the skill would refuse them or ask back. What a
         recogniser's second opinion is judged by (`open_recogniser(..., meaning=skill.meaning)`)."""
         intent = self.matcher.match(text).intent
         return None if intent in (OUT_OF_SCOPE, CLARIFY) else intent
+
+
+def _words(sentences: set[str]) -> set[str]:
+    return {word for sentence in sentences for word in sentence.split()}

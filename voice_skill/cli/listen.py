@@ -62,7 +62,7 @@ def run_listen(args: argparse.Namespace) -> int:
         report("--speed only applies to a recording; add --from-file WAV")
         return 2
     skill = load_skill(args)
-    recognition = recognition_settings(args)
+    recognition = recognition_settings(args, load_now=True)
     speech = speech_settings(args)
     listen(
         skill,

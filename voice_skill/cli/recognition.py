@@ -48,8 +48,8 @@ def add_recogniser_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def recognition_settings(args: argparse.Namespace) -> RecognitionSettings:
-    """The recognition settings a command line asks for."""
+def recognition_settings(args: argparse.Namespace, load_now: bool = False) -> RecognitionSettings:
+    """The recognition settings a command line asks for; load_now for a command that goes on listening."""
     return RecognitionSettings(
         engine=args.engine,
         model=args.model,
@@ -58,6 +58,7 @@ def recognition_settings(args: argparse.Namespace) -> RecognitionSettings:
         second_chances=args.second_chances,
         third_opinion=args.third_opinion,
         likely_sentences=args.likely_sentences,
+        load_now=load_now,
     )
 
 

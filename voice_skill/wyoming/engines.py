@@ -7,6 +7,7 @@ import asyncio
 import logging
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from functools import partial
 from typing import TypeVar
 
@@ -75,6 +76,7 @@ class Engines:
         return await asyncio.get_running_loop().run_in_executor(self.work, call)
 
     def _new_recogniser(self) -> RecogniserProcess:
-        recogniser = RecogniserProcess(self.skill, self.settings.recognition).wait_ready()
+        # A server goes on answering: its first question that needs Whisper must not wait for it to load.
+        recogniser = RecogniserProcess(self.skill, replace(self.settings.recognition, load_now=True)).wait_ready()
         _LOGGER.info("recogniser ready: %s", recogniser.description)
         return recogniser
