@@ -495,3 +495,16 @@ def test_a_grown_index_s_topic_model_starts_from_the_shipped_model(
     monkeypatch.setattr(semantic, "_WARM_START_SHARE", 0.9)
     assert grown._shipped_weights() is None  # mostly other sentences: learnt from zero
     assert grown.read("what is bursitis of the hip").topic == "alpha"
+
+
+def test_a_shipped_index_whose_sentences_do_not_fit_its_vectors_is_not_reused(
+    shipped_toy: dict[str, list[str]], spy: SpyEncoder, tmp_path: Path
+) -> None:
+    """A vector under the wrong sentence would put it near the wrong topic: a list one line short encodes them all."""
+    (listing,) = (tmp_path / "shipped").glob("sentences-*.tsv")
+    listing.write_text("".join(listing.read_text(encoding="utf-8").splitlines(keepends=True)[1:]), encoding="utf-8")
+    _, vectors = SemanticIndex({**shipped_toy, "bursitis": ["what is hip bursitis"]}, {})._table
+    assert len(vectors) == 5
+    assert sorted(spy.encoded) == sorted(
+        [*(s for group in shipped_toy.values() for s in group), "what is hip bursitis"]
+    )
