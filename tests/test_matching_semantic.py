@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from voice_skill.cache import cache_dir
+from voice_skill.cache import KEPT_VERSIONS, cache_dir
 from voice_skill.matching import semantic
 from voice_skill.matching.matcher import Matcher
 from voice_skill.matching.paraphrases import dev_paraphrases
@@ -508,3 +508,14 @@ def test_a_shipped_index_whose_sentences_do_not_fit_its_vectors_is_not_reused(
     assert sorted(spy.encoded) == sorted(
         [*(s for group in shipped_toy.values() for s in group), "what is hip bursitis"]
     )
+
+
+def test_the_cache_keeps_only_the_newest_few_indexes_of_other_examples(shipped_toy: dict[str, list[str]]) -> None:
+    """Every edit of a user's topic file makes new examples: about 2 MB of vectors each, which nobody reads again."""
+    for number in range(KEPT_VERSIONS + 2):
+        index = SemanticIndex({**shipped_toy, "bursitis": [f"what is hip bursitis number {number}"]}, {})
+        index.nearest("is it raining")
+    kept = sorted(path.name for path in cache_dir().glob("semantic-*.npy"))
+    assert len(kept) == KEPT_VERSIONS and index.file_name in kept
+    assert len(list(cache_dir().glob("topics-*.npy"))) == KEPT_VERSIONS
+    assert not list(cache_dir().glob("*.tmp"))

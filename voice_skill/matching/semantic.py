@@ -30,7 +30,7 @@ from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..cache import load_json, note_unwritable, save_json
+from ..cache import KEPT_VERSIONS, load_json, note_unwritable, save_json
 from ..paths import cache_dir
 
 if TYPE_CHECKING:
@@ -234,6 +234,29 @@ class Encoder:
         mean = x.mean(-1, keepdims=True)
         variance = ((x - mean) ** 2).mean(-1, keepdims=True)
         return (x - mean) / np.sqrt(variance + 1e-12) * self._weights[name + ".weight"] + self._weights[name + ".bias"]
+
+
+def _cache(name: str, array: Any) -> None:
+    """Keep `array` in the user cache, whole or not at all (another process may be reading or writing the same
+    name), and only the newest few of its kind: each edit of a user's topics writes about 2 MB of new ones."""
+    import numpy as np
+
+    folder = cache_dir()
+    temporary = folder / f"{name}.{os.getpid()}.tmp"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        try:
+            with temporary.open("wb") as file:
+                np.save(file, array)
+            os.replace(temporary, folder / name)
+        finally:
+            temporary.unlink(missing_ok=True)
+        kind = name.split("-", 1)[0]
+        versions = sorted(folder.glob(f"{kind}-*.npy"), key=lambda path: path.stat().st_mtime, reverse=True)
+        for stale in versions[KEPT_VERSIONS:]:
+            stale.unlink(missing_ok=True)
+    except OSError as error:
+        note_unwritable(folder, error)
 
 
 def _remove_older_weights(folder: Path, key: str) -> None:
@@ -443,7 +466,7 @@ class SemanticIndex:
             if vectors.shape == (len(rows), _WIDTH):
                 return labels, vectors
         vectors = self._vectors_of([sentence for _, sentence in rows])
-        self._write(cache_dir() / self.file_name, vectors)
+        _cache(self.file_name, vectors)
         return labels, vectors
 
     @cached_property
@@ -462,7 +485,7 @@ class SemanticIndex:
                 return labels, vectors
         vectors = self._vectors_of([sentence for _, sentence in rows])
         if rows:
-            self._write(cache_dir() / self.paraphrases_file_name, vectors)
+            _cache(self.paraphrases_file_name, vectors)
         return labels, vectors
 
     def _vectors_of(self, sentences: list[str]) -> Any:
@@ -494,7 +517,7 @@ class SemanticIndex:
         start = self._shipped_weights()
         steps = _TRAINING_STEPS if start is None else _WARM_START_STEPS
         model = train_topic_model(self._table[1], topic_of_row, shape[1], paraphrases=told, start=start, steps=steps)
-        self._write(cache_dir() / self.model_file_name, model)
+        _cache(self.model_file_name, model)
         return model
 
     def _shipped_weights(self) -> Any | None:
