@@ -52,7 +52,7 @@ def fold_index(skill: Skill, learnt: dict[str, list[str]]) -> Matcher:
     """The shipped matcher's words with neighbours and a topic model that learnt from `learnt` only."""
     shipped = skill.matcher.semantic
     assert shipped is not None
-    index = shipped.learning_from(learnt) if learnt else semantic.SemanticIndex(shipped._examples)
+    index = shipped.learning_from(learnt)
     # Built in memory: the shipped files are of all of dev, and a fold must not find them by name.
     index.__dict__["_examples_table"] = shipped._examples_table
     if learnt:

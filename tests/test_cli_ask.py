@@ -58,6 +58,16 @@ def test_a_new_topic_is_answered_typed(intents: Path) -> None:
     assert "swollen fluid sac" in data["answer"]
 
 
+@pytest.mark.skipif(not semantic.available(), reason="script/setup installs the sentence encoder")
+def test_beside_a_new_topic_meaning_still_knows_the_wording_it_learnt_from_people(intents: Path) -> None:
+    """Only meaning answers this question, from the dev paraphrases it learnt; with a topic of the user's own, its
+    index is built from the shipped one and learns them too (it was built from the examples alone, about 30 s)."""
+    result = run_cli("--intents", str(intents), "ask", "--json", "what cushion is best for a hard wooden dining chair")
+
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["intent"] == "daily_care"
+
+
 def test_a_new_topic_is_answered_spoken(intents: Path, tmp_path: Path) -> None:
     # The recogniser is restricted to the loaded topics' sentences: those of --intents DIR, not the shipped ones.
     # Its own words, without Moonshine's second opinion (which hears any English).

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import dataclasses
+import shutil
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from voice_skill.cache import cache_dir
+from voice_skill.cache import KEPT_VERSIONS, cache_dir
 from voice_skill.matching import semantic
 from voice_skill.matching.matcher import Matcher
 from voice_skill.matching.paraphrases import dev_paraphrases
 from voice_skill.matching.semantic import Encoder, SemanticIndex, model_zip, spread
 from voice_skill.skill import Skill
+
+from conftest import REPO
 
 pytestmark = pytest.mark.skipif(not semantic.available(), reason="script/setup installs the sentence encoder")
 
@@ -99,8 +102,9 @@ def test_the_shipped_vectors_belong_to_the_shipped_topics_and_the_dev_paraphrase
     index = skill.matcher.semantic
     assert index is not None
     learnt = index.learning_from(dev_paraphrases())
-    shipped = sorted(path.name for path in semantic.SHIPPED.glob("*.npy"))
-    assert shipped == sorted([learnt.file_name, learnt.model_file_name, learnt.paraphrases_file_name])
+    shipped = sorted(path.name for path in semantic.SHIPPED.iterdir())
+    names = [learnt.file_name, learnt.model_file_name, learnt.paraphrases_file_name, learnt.sentences_file_name]
+    assert shipped == sorted(names)
 
 
 def test_an_installed_package_finds_the_paraphrases_and_the_model_that_learnt_from_them(skill: Skill) -> None:
@@ -370,6 +374,7 @@ def test_a_question_worded_as_people_ask_is_answered_once_meaning_learnt_their_w
     (tmp_path / index.file_name).write_bytes((semantic.SHIPPED / index.file_name).read_bytes())
     monkeypatch.setattr(semantic, "SHIPPED", tmp_path)
     examples_only = Matcher(skill.knowledge, index=skill.matcher.index)
+    examples_only.__dict__["semantic"] = index.learning_from({})
     assert examples_only.match(question).intent == "out_of_scope"
 
 
@@ -387,3 +392,130 @@ def test_a_question_worded_as_people_ask_is_answered_once_meaning_learnt_their_w
 )
 def test_meaning_that_learnt_people_s_wording_still_refuses_look_alikes(skill: Skill, question: str) -> None:
     assert skill.matcher.match(question).intent == "out_of_scope"
+
+
+USER_TOPIC = """\
+id: hip_bursitis
+kind: cause
+name: hip bursitis
+keywords: [bursitis]
+sentences:
+  - what is hip bursitis
+  - (tell me about|explain) [hip] bursitis
+answer: >-
+  Bursitis is a swollen fluid sac on the outside of the hip. Please see a doctor, who can find the real cause.
+"""
+"""A topic of the user's own; its five sentences are in no shipped topic."""
+
+
+class SpyEncoder:
+    """The real encoder, noting every sentence it is asked to encode."""
+
+    def __init__(self, encoder: Encoder) -> None:
+        self.encoder = encoder
+        self.encoded: list[str] = []
+
+    def encode(self, sentences: list[str]) -> np.ndarray:
+        self.encoded += sentences
+        return self.encoder.encode(sentences)
+
+
+@pytest.fixture
+def spy(encoder: Encoder, monkeypatch: pytest.MonkeyPatch) -> SpyEncoder:
+    spying = SpyEncoder(encoder)
+    monkeypatch.setattr(semantic, "_shared_encoder", lambda archive: spying)
+    return spying
+
+
+def test_a_topic_of_the_user_s_own_encodes_only_its_own_sentences(spy: SpyEncoder, tmp_path: Path) -> None:
+    """The shipped vectors serve every shipped example and paraphrase: encoding all 2400 took about a minute."""
+    intents = tmp_path / "intents"
+    shutil.copytree(REPO / "intents", intents)
+    (intents / "hip_bursitis.yaml").write_text(USER_TOPIC, encoding="utf-8")
+    skill = Skill.load(intents)
+    # Wording learnt from people (the dev paraphrases), which needs meaning, is still understood beside the topic.
+    question = "what cushion is best for a hard wooden dining chair"
+    assert skill.matcher.match(question).intent == "daily_care"
+    index = skill.matcher.semantic
+    assert index is not None
+    own = [
+        sentence for intent, group in index._examples.items() if intent.startswith("hip_bursitis") for sentence in group
+    ]
+    assert sorted(spy.encoded) == sorted([*own, question])
+    assert "what is hip bursitis" in own and len(own) < 20
+    assert skill.matcher.match("what is bursitis of the hip").intent == "hip_bursitis"
+
+
+@pytest.fixture
+def shipped_toy(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> dict[str, list[str]]:
+    """A small shipped index in place of the package's, for rebuilds the tests can afford."""
+    examples = {
+        "sitting": ["sitting all day hurts my bottom", "my bum aches after a long drive"],
+        "weather": ["will it rain tomorrow", "is it going to be sunny"],
+    }
+    monkeypatch.setattr(semantic, "SHIPPED", tmp_path / "shipped")
+    SemanticIndex(examples, {}).save(tmp_path / "shipped")
+    return examples
+
+
+def test_a_changed_example_is_encoded_again_and_the_others_reused(
+    shipped_toy: dict[str, list[str]], spy: SpyEncoder
+) -> None:
+    changed = {**shipped_toy, "weather": ["will it snow tomorrow", "is it going to be sunny"]}
+    SemanticIndex(changed, {}).nearest("is it raining")
+    assert spy.encoded == ["will it snow tomorrow", "is it raining"]
+
+
+def test_reused_vectors_are_those_of_a_full_rebuild(
+    shipped_toy: dict[str, list[str]], spy: SpyEncoder, encoder: Encoder
+) -> None:
+    grown = {**shipped_toy, "bursitis": ["what is hip bursitis", "my hip hurts when i lie on it"]}
+    index = SemanticIndex(grown, {})
+    _, vectors = index._table
+    sentences = [sentence for group in grown.values() for sentence in group]
+    rebuilt = encoder.encode(sentences).astype(np.float16)
+    assert spy.encoded == grown["bursitis"]
+    # The same numbers but for float16's last bit, from batches of other lengths.
+    np.testing.assert_allclose(vectors.astype(np.float32), rebuilt.astype(np.float32), atol=2e-4)
+
+
+def test_a_grown_index_s_topic_model_starts_from_the_shipped_model(
+    shipped_toy: dict[str, list[str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shipped = SemanticIndex(shipped_toy, {})._model
+    grown = SemanticIndex({"alpha": ["what is hip bursitis"], **shipped_toy}, {})
+    monkeypatch.setattr(semantic, "_WARM_START_SHARE", 0.5)  # two topics of two sentences, then one more of one
+    start = grown._shipped_weights()
+    assert start is not None
+    assert (start[:, 0] == 0).all() and (start[:, 1:] == shipped).all()
+    assert (
+        SemanticIndex({"alpha": ["what is hip bursitis"], **shipped_toy}, {}, warm_start=False)._shipped_weights()
+        is None
+    )
+    monkeypatch.setattr(semantic, "_WARM_START_SHARE", 0.9)
+    assert grown._shipped_weights() is None  # mostly other sentences: learnt from zero
+    assert grown.read("what is bursitis of the hip").topic == "alpha"
+
+
+def test_a_shipped_index_whose_sentences_do_not_fit_its_vectors_is_not_reused(
+    shipped_toy: dict[str, list[str]], spy: SpyEncoder, tmp_path: Path
+) -> None:
+    """A vector under the wrong sentence would put it near the wrong topic: a list one line short encodes them all."""
+    (listing,) = (tmp_path / "shipped").glob("sentences-*.tsv")
+    listing.write_text("".join(listing.read_text(encoding="utf-8").splitlines(keepends=True)[1:]), encoding="utf-8")
+    _, vectors = SemanticIndex({**shipped_toy, "bursitis": ["what is hip bursitis"]}, {})._table
+    assert len(vectors) == 5
+    assert sorted(spy.encoded) == sorted(
+        [*(s for group in shipped_toy.values() for s in group), "what is hip bursitis"]
+    )
+
+
+def test_the_cache_keeps_only_the_newest_few_indexes_of_other_examples(shipped_toy: dict[str, list[str]]) -> None:
+    """Every edit of a user's topic file makes new examples: about 2 MB of vectors each, which nobody reads again."""
+    for number in range(KEPT_VERSIONS + 2):
+        index = SemanticIndex({**shipped_toy, "bursitis": [f"what is hip bursitis number {number}"]}, {})
+        index.nearest("is it raining")
+    kept = sorted(path.name for path in cache_dir().glob("semantic-*.npy"))
+    assert len(kept) == KEPT_VERSIONS and index.file_name in kept
+    assert len(list(cache_dir().glob("topics-*.npy"))) == KEPT_VERSIONS
+    assert not list(cache_dir().glob("*.tmp"))

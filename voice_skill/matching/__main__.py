@@ -23,9 +23,11 @@ def main() -> None:
         raise SystemExit(f"No transcript corpus at {TRANSCRIPTS}: run this in a checkout of the repository.")
     paraphrases = dev_paraphrases()
     print(write_shipped(paraphrases))
-    semantic = semantic.learning_from(paraphrases)
-    kept = (semantic.file_name, semantic.model_file_name, semantic.paraphrases_file_name)
-    for stale in SHIPPED.glob("*.npy"):
+    # A model to ship learns from zero, so the same topics and transcripts always give the same model.
+    semantic = semantic.learning_from(paraphrases, warm_start=False)
+    semantic.prepare()  # before the old files go: their vectors serve every sentence they hold
+    kept = (semantic.file_name, semantic.model_file_name, semantic.paraphrases_file_name, semantic.sentences_file_name)
+    for stale in SHIPPED.iterdir():
         if stale.name not in kept:
             stale.unlink()
     for path in semantic.save(SHIPPED):
