@@ -353,6 +353,16 @@ def test_a_treatment_asked_through_doctors_is_the_cause_s_treatment(
     assert shipped.match(utterance).intent == intent
 
 
+@pytest.mark.parametrize(
+    "utterance", ["my mum has sitting bones what does that mean", "what does a sore sit bone mean"]
+)
+def test_whom_a_question_is_about_and_asking_what_it_means_raise_no_false_alarm(
+    shipped: Matcher, utterance: str
+) -> None:
+    """The warning signs' examples name a mum who fell and ask what signs mean: those words alone chose them."""
+    assert shipped.match(utterance).intent.topic in ("prolonged_sitting", "daily_care", "causes_overview", CLARIFY)
+
+
 def test_an_aspect_s_own_example_outweighs_a_follow_up_phrase_inside_it(shipped: Matcher) -> None:
     """ "what can i do" asks for treatment, but the whole sentence is a prevention example."""
     assert shipped.match("what can i do to keep my bones strong").intent == "osteoporosis.prevention"
