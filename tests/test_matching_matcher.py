@@ -262,6 +262,20 @@ def test_a_warning_sign_goes_to_urgent_care_even_inside_another_question(shipped
     assert shipped.match(utterance).intent == "urgent_symptoms"
 
 
+@pytest.mark.parametrize(
+    ("utterance", "intent"),
+    [
+        ("What causes Urinary Incontinence?", OUT_OF_SCOPE),  # MedQuAD: a condition, nobody in danger
+        ("How to prevent Urinary Incontinence in Men?", OUT_OF_SCOPE),
+        ("i have become incontinent and my hip hurts", URGENT),
+    ],
+)
+def test_warning_sign_words_in_a_reference_question_with_nobody_in_it_raise_no_alarm(
+    shipped: Matcher, utterance: str, intent: str
+) -> None:
+    assert shipped.match(utterance).intent == intent
+
+
 def test_numbness_alone_is_sciatica_not_an_emergency(shipped: Matcher) -> None:
     assert shipped.match("numbness and tingling in my leg from my buttock").intent.topic != "urgent_symptoms"
 

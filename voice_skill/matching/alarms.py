@@ -624,13 +624,17 @@ _SOMEONE_IN_IT = Pattern(
 )
 
 
+def is_reference_question(text: str) -> bool:
+    """A question about a condition in general, with nobody in it ("What causes Urinary Incontinence?")."""
+    said = _normalise(text)
+    opener = _REFERENCE_QUESTION.match(said)
+    return opener is not None and not _SOMEONE_IN_IT.search(said[opener.end() :])
+
+
 def find_alarm(text: str) -> Alarm | None:
     """The most serious sign in an utterance: an emergency, a warning sign, or a question for a doctor."""
     said = _normalise(text)
-    if not said:
-        return None
-    opener = _REFERENCE_QUESTION.match(said)
-    if opener and not _SOMEONE_IN_IT.search(said[opener.end() :]):
+    if not said or is_reference_question(text):
         return None
     for emergency, pattern in _EMERGENCIES:
         if pattern.search(said):

@@ -22,7 +22,7 @@ from rapidfuzz import fuzz, process
 
 from ..intent import CLARIFY, OUT_OF_SCOPE, SEE_DOCTOR, URGENT, Candidate, IntentId, Match
 from ..knowledge.model import ASPECTS, GENERAL_CAUSES, KnowledgeBase, Topic
-from .alarms import Alarm, find_alarm
+from .alarms import Alarm, find_alarm, is_reference_question
 from .index import DOMAIN, ELSEWHERE, EVERYDAY, PAIN, WITH_PAIN, MatcherIndex, Stems
 from .language import is_english
 from .semantic import Meaning, Neighbour, SemanticIndex, available, spread
@@ -226,7 +226,9 @@ class Matcher:
         if not query:
             return Match(IntentId(OUT_OF_SCOPE), 1.0, reason="nothing said")
         in_domain = self._in_domain(query, labels)
-        trigger = self._urgent_trigger(query, in_domain or PAIN in labels)
+        # The warning-sign phrases are the detector's fallback for misheard words, and as it does they leave a
+        # reference question with nobody in it alone: "what causes urinary incontinence" is no one in danger.
+        trigger = None if is_reference_question(said.text) else self._urgent_trigger(query, in_domain or PAIN in labels)
         if trigger:
             return Match(IntentId(URGENT), 1.0, reason=f"warning sign: {trigger}")
 
