@@ -341,6 +341,12 @@ def test_a_question_s_opening_names_its_aspect(shipped: Matcher, utterance: str,
         ("what causes a hip injury from exercise", "improper_exercise.mechanism"),  # not "what helps ..."
         ("my left hip is aching for no reason, what might cause that", "causes_overview"),
         ("can a slipped disc be cured", "disc_herniation.treatment"),
+        ("tips for getting rid of sciatica", "sciatica.treatment"),
+        ("how do i get my sciatica to settle down", "sciatica.treatment"),
+        ("can a physio help with a slipped disc", "disc_herniation.treatment"),  # what helps, asked through who
+        ("how do i prevent thinning bones as i get older", "osteoporosis.prevention"),
+        ("how do i lift weights safely with a sore hip", "improper_exercise.prevention"),
+        ("what symptoms does a slipped disc give you", "disc_herniation.symptoms"),
     ],
 )
 def test_a_question_frame_names_its_aspect_whatever_the_topic_s_words(
