@@ -9,10 +9,12 @@ import numpy as np
 import pytest
 
 from voice_skill.cache import cache_dir
+from voice_skill.intent import IntentId
 from voice_skill.matching import semantic
 from voice_skill.matching.matcher import Matcher
 from voice_skill.matching.paraphrases import dev_paraphrases
 from voice_skill.matching.semantic import Encoder, SemanticIndex, model_zip, spread
+from voice_skill.matching.text import normalise
 from voice_skill.skill import Skill
 
 pytestmark = pytest.mark.skipif(not semantic.available(), reason="script/setup installs the sentence encoder")
@@ -65,6 +67,15 @@ def test_meaning_answers_a_paraphrase_the_words_alone_refuse(skill: Skill) -> No
     assert words_only.match(question).intent == "out_of_scope"
     found = skill.matcher.match(question)
     assert found.intent.topic == "prolonged_sitting" and found.reason == "closest in meaning"
+
+
+def test_one_close_example_does_not_outweigh_the_topic_model_and_the_words_that_agree(skill: Skill) -> None:
+    """The closest example is about sitting; the topic model and the words both say hip pain in general."""
+    question, meant = "my granddad complains his bottom aches all the time, what could it be", "causes_overview"
+    assert skill.matcher.semantic is not None
+    meaning = skill.matcher.semantic.read(normalise(question))
+    assert IntentId(meaning.nearest.intent).topic != meant and meaning.topic == meant
+    assert skill.matcher.match(question).intent.topic == meant
 
 
 def test_words_and_meaning_that_agree_answer_what_either_alone_refuses(skill: Skill) -> None:

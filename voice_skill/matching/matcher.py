@@ -498,6 +498,7 @@ class Matcher:
         without_domain = found.reason == _NO_DOMAIN_WORD
         # Without a word of the domain, a word no example uses ("hernia") leaves the words nothing to agree with.
         words_understood = not without_domain or not self._strange_words(said.query)
+        neighbour = self._neighbour_to_trust(said, meaning)
         return self._by_nearest(said, found, neighbour, without_domain, words_understood) or (
             self._by_topic_model(said, found, meaning, without_domain) if words_understood else None
         )
@@ -524,6 +525,18 @@ class Matcher:
         return Match(
             intent, round(meaning.nearest.similarity, 3), found.alternatives, "meaning names a topic neither offered is"
         )
+
+    def _neighbour_to_trust(self, said: Utterance, meaning: Meaning) -> Neighbour:
+        """The closest example in meaning, unless the topic model points to another medical topic and the words rank
+        that topic first too, or the model is sure of it: then that topic's closest example. One example is one
+        opinion against two ("my daughter does gymnastics and now her hip aches" is nearest an osteoporosis example
+        about a relative, and both the words and the topic model say exercise)."""
+        nearest, topic = meaning.nearest, meaning.topic
+        if topic == IntentId(nearest.intent).topic or topic not in self.topics or not self.topics[topic].is_medical:
+            return nearest
+        if topic == self._best_by_words(said) or meaning.probability >= self.thresholds.semantic_topic_choose:
+            return meaning.nearest_of_topic
+        return nearest
 
     def _asked_of(self, said: Utterance, intent: str) -> IntentId:
         """An example's intent, with the aspect the question's frame asks for: the example's aspect is a guess
