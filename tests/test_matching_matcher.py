@@ -524,6 +524,8 @@ def test_a_question_frame_is_a_pattern_over_words() -> None:
         ("i get a sore butt from my gaming chair", "prolonged_sitting"),
         ("my chair is too hard and my tailbone aches", "prolonged_sitting"),
         ("what chair is best for my sore tailbone", "daily_care"),
+        ("my husband sits on a hard stool at work all day and his bum is sore", "prolonged_sitting"),  # "is" tells
+        ("my office chair is old and my bum is sore by lunchtime", "prolonged_sitting"),
     ],
 )
 def test_pain_told_is_about_its_cause_and_a_question_about_chairs_is_advice(

@@ -17,6 +17,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
+from itertools import pairwise
 
 from rapidfuzz import fuzz, process
 
@@ -40,6 +41,10 @@ _CLOSEST_TOPIC = "closest topic"
 _FRAME_TOKEN = re.compile(r"\.\.\.|[()\[\]|]|[^\s()\[\]|]+")
 _FRAME_SYNTAX = {"...": r"(?:\S+ )+?", "(": "(?:", ")": ")", "[": "(?:", "]": ")?", "|": "|"}
 """A question frame's template syntax as a regular expression: "..." is one or more words."""
+_HELPING_VERBS = frozenset("is are do does can could will would should".split())
+_SUBJECTS = frozenset("i it this that there you we they he she my your his her the a".split())
+"""Inside a sentence a helping verb asks only before its subject ("... is it serious", "... should i see someone");
+after it, it tells ("her hip is sore", "my legs are stiff"): 'is' had made every such sentence a question."""
 _NEVER_BY_MEANING = frozenset({"stop", URGENT})
 """Intents the encoder never names."""
 _MEANING_MAY_DECIDE = frozenset({_NO_CLOSE_EXAMPLE, _NO_DOMAIN_WORD, _TWO_CLOSE})
@@ -373,12 +378,18 @@ class Matcher:
 
     def _tells_pain(self, query: str) -> bool:
         """Pain told, not asked about: a word of pain felt and no question word ("when" and "where" inside a
-        sentence join what is told: "my coccyx hurts when i sit")."""
+        sentence join what is told: "my coccyx hurts when i sit"; "is" or "can" inside one asks only before its
+        subject: "her hip is sore" tells, "my hip is sore is it serious" asks)."""
         dialogue = self.knowledge.dialogue
         words = query.split()
         asks = bool(words) and (
             words[0] in dialogue.question_words
-            or any(word in dialogue.question_words and word not in dialogue.joining_words for word in words[1:])
+            or any(
+                word in dialogue.question_words
+                and word not in dialogue.joining_words
+                and (word not in _HELPING_VERBS or following in _SUBJECTS)
+                for word, following in list(pairwise([*words, ""]))[1:]
+            )
         )
         return not asks and any(word in dialogue.pain_told for word in words)
 
