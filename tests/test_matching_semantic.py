@@ -193,7 +193,7 @@ def test_meaning_changes_a_close_call_of_the_words(skill: Skill, question: str, 
 
 def test_meaning_never_overrules_the_warning_signs_chosen_by_the_words(skill: Skill) -> None:
     """However sure the meaning, the urgent advice the words chose stands: meaning never names it, and safety first."""
-    question = "what does a sore tailbone mean"
+    question = "when is a sore tailbone dangerous"
     lax = dataclasses.replace(
         skill.matcher.thresholds, reconsider_margin=100.0, reconsider_similarity=0.0, reconsider_probability=0.0
     )
