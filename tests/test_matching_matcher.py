@@ -347,6 +347,7 @@ def test_a_question_s_opening_names_its_aspect(shipped: Matcher, utterance: str,
         ("how do i prevent thinning bones as i get older", "osteoporosis.prevention"),
         ("how do i lift weights safely with a sore hip", "improper_exercise.prevention"),
         ("what symptoms does a slipped disc give you", "disc_herniation.symptoms"),
+        ("what's the reason for a disc slipping", "disc_herniation.mechanism"),
     ],
 )
 def test_a_question_frame_names_its_aspect_whatever_the_topic_s_words(
