@@ -104,6 +104,20 @@ def test_questions_only_a_doctor_can_answer_are_sent_to_a_doctor(sentence: str, 
     assert alarm is not None and (alarm.intent, alarm.sign) == ("see_doctor", sign)
 
 
+@pytest.mark.parametrize(
+    ("sentence", "sign"),
+    [
+        ("ive had a few accidents with my bowels and my lower back hurts", "bladder_or_bowel"),
+        ("she has had some accidents with her bladder since her back went", "bladder_or_bowel"),
+        ("after slipping on ice i cant stand up", "fall_cannot_stand"),
+        ("my dad lost his footing on the stairs and now he can't walk", "fall_cannot_stand"),
+    ],
+)
+def test_accidents_however_counted_and_slips_however_told_are_warning_signs(sentence: str, sign: str) -> None:
+    alarm = find_alarm(sentence)
+    assert alarm is not None and (alarm.intent, alarm.sign) == (URGENT, sign)
+
+
 def test_a_past_cancer_with_new_pain_is_a_warning_sign_not_a_question() -> None:
     assert _intent("i had cancer before and now my hip hurts") == URGENT
 

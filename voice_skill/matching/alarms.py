@@ -125,6 +125,8 @@ _BLADDER_OR_BOWEL = (
     rf"\b{_any('keep having', 'been having', 'had', 'have had', 'having')} (?:an )?accidents?\b"
     r"(?: \w+){0,2} (?:in (?:my|his|her) (?:pants|trousers|bed)|since|and)\b",
     r"\baccident in (?:my|his|her) (?:pants|trousers|bed|underwear)\b",
+    # Accidents said of the bladder or bowels however they are counted ("a few accidents with my bowels").
+    _either_order(r"accidents?", r"(?:bladder|bowels?|wee|pee|urine|poo)", 3),
     r"\bkeep having accidents\b",
     r"\bincontinen(?:t|ce)\b",
     r"\b(?:lost|losing|loss of|lose|no) control (?:of|over) (?:my |his |her |the )?(?:bladder|bowels?|pee|wee|urine)\b",
@@ -273,6 +275,9 @@ _FALL = _any(
     "tumble",
     "tumbled",
     "slipped",
+    "slipping",
+    "tripping",
+    "lost (?:my|his|her) footing",
     "came off",
     "knocked over",
     "knocked down",
@@ -619,13 +624,17 @@ _SOMEONE_IN_IT = Pattern(
 )
 
 
+def is_reference_question(text: str) -> bool:
+    """A question about a condition in general, with nobody in it ("What causes Urinary Incontinence?")."""
+    said = _normalise(text)
+    opener = _REFERENCE_QUESTION.match(said)
+    return opener is not None and not _SOMEONE_IN_IT.search(said[opener.end() :])
+
+
 def find_alarm(text: str) -> Alarm | None:
     """The most serious sign in an utterance: an emergency, a warning sign, or a question for a doctor."""
     said = _normalise(text)
-    if not said:
-        return None
-    opener = _REFERENCE_QUESTION.match(said)
-    if opener and not _SOMEONE_IN_IT.search(said[opener.end() :]):
+    if not said or is_reference_question(text):
         return None
     for emergency, pattern in _EMERGENCIES:
         if pattern.search(said):

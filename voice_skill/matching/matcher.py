@@ -17,12 +17,13 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
+from itertools import pairwise
 
 from rapidfuzz import fuzz, process
 
 from ..intent import CLARIFY, OUT_OF_SCOPE, SEE_DOCTOR, URGENT, Candidate, IntentId, Match
 from ..knowledge.model import ASPECTS, GENERAL_CAUSES, KnowledgeBase, Topic
-from .alarms import Alarm, find_alarm
+from .alarms import Alarm, find_alarm, is_reference_question
 from .index import DOMAIN, ELSEWHERE, EVERYDAY, PAIN, WITH_PAIN, MatcherIndex, Stems
 from .language import is_english
 from .semantic import Meaning, Neighbour, SemanticIndex, available, spread
@@ -40,6 +41,10 @@ _CLOSEST_TOPIC = "closest topic"
 _FRAME_TOKEN = re.compile(r"\.\.\.|[()\[\]|]|[^\s()\[\]|]+")
 _FRAME_SYNTAX = {"...": r"(?:\S+ )+?", "(": "(?:", ")": ")", "[": "(?:", "]": ")?", "|": "|"}
 """A question frame's template syntax as a regular expression: "..." is one or more words."""
+_HELPING_VERBS = frozenset("is are do does can could will would should".split())
+_SUBJECTS = frozenset("i it this that there you we they he she my your his her the a".split())
+"""Inside a sentence a helping verb asks only before its subject ("... is it serious", "... should i see someone");
+after it, it tells ("her hip is sore", "my legs are stiff"): 'is' had made every such sentence a question."""
 _NEVER_BY_MEANING = frozenset({"stop", URGENT})
 """Intents the encoder never names."""
 _MEANING_MAY_DECIDE = frozenset({_NO_CLOSE_EXAMPLE, _NO_DOMAIN_WORD, _TWO_CLOSE})
@@ -226,7 +231,9 @@ class Matcher:
         if not query:
             return Match(IntentId(OUT_OF_SCOPE), 1.0, reason="nothing said")
         in_domain = self._in_domain(query, labels)
-        trigger = self._urgent_trigger(query, in_domain or PAIN in labels)
+        # The warning-sign phrases are the detector's fallback for misheard words, and as it does they leave a
+        # reference question with nobody in it alone: "what causes urinary incontinence" is no one in danger.
+        trigger = None if is_reference_question(said.text) else self._urgent_trigger(query, in_domain or PAIN in labels)
         if trigger:
             return Match(IntentId(URGENT), 1.0, reason=f"warning sign: {trigger}")
 
@@ -371,12 +378,18 @@ class Matcher:
 
     def _tells_pain(self, query: str) -> bool:
         """Pain told, not asked about: a word of pain felt and no question word ("when" and "where" inside a
-        sentence join what is told: "my coccyx hurts when i sit")."""
+        sentence join what is told: "my coccyx hurts when i sit"; "is" or "can" inside one asks only before its
+        subject: "her hip is sore" tells, "my hip is sore is it serious" asks)."""
         dialogue = self.knowledge.dialogue
         words = query.split()
         asks = bool(words) and (
             words[0] in dialogue.question_words
-            or any(word in dialogue.question_words and word not in dialogue.joining_words for word in words[1:])
+            or any(
+                word in dialogue.question_words
+                and word not in dialogue.joining_words
+                and (word not in _HELPING_VERBS or following in _SUBJECTS)
+                for word, following in list(pairwise([*words, ""]))[1:]
+            )
         )
         return not asks and any(word in dialogue.pain_told for word in words)
 
@@ -496,6 +509,7 @@ class Matcher:
         without_domain = found.reason == _NO_DOMAIN_WORD
         # Without a word of the domain, a word no example uses ("hernia") leaves the words nothing to agree with.
         words_understood = not without_domain or not self._strange_words(said.query)
+        neighbour = self._neighbour_to_trust(said, meaning)
         return self._by_nearest(said, found, neighbour, without_domain, words_understood) or (
             self._by_topic_model(said, found, meaning, without_domain) if words_understood else None
         )
@@ -522,6 +536,18 @@ class Matcher:
         return Match(
             intent, round(meaning.nearest.similarity, 3), found.alternatives, "meaning names a topic neither offered is"
         )
+
+    def _neighbour_to_trust(self, said: Utterance, meaning: Meaning) -> Neighbour:
+        """The closest example in meaning, unless the topic model points to another medical topic and the words rank
+        that topic first too, or the model is sure of it: then that topic's closest example. One example is one
+        opinion against two ("my daughter does gymnastics and now her hip aches" is nearest an osteoporosis example
+        about a relative, and both the words and the topic model say exercise)."""
+        nearest, topic = meaning.nearest, meaning.topic
+        if topic == IntentId(nearest.intent).topic or topic not in self.topics or not self.topics[topic].is_medical:
+            return nearest
+        if topic == self._best_by_words(said) or meaning.probability >= self.thresholds.semantic_topic_choose:
+            return meaning.nearest_of_topic
+        return nearest
 
     def _asked_of(self, said: Utterance, intent: str) -> IntentId:
         """An example's intent, with the aspect the question's frame asks for: the example's aspect is a guess

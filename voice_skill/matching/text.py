@@ -16,11 +16,24 @@ FILLER_PHRASES = ("you know", "i mean", "tell me")
 _ASKED_BY = frozenset("do does did would could can will should if".split())
 """After these words a filler phrase is what is asked ("how do you know", "what do i mean"), not a filler."""
 
-STOPWORDS = frozenset(
-    "a an the my me i i'm im it its it's is are am was be been do does did can could should would "
-    "will of to in on at for with about from by and or but if when what whats what's why how which "
-    "who this that there these those your you we our they them he she his her have has had get got "
-    "any some very really much more so too not no".split()
+PEOPLE_AND_ASKING = frozenset(
+    "mum mom mummy mother dad daddy father son daughter husband wife partner "
+    "boyfriend girlfriend friend brother sister aunt uncle nan nana gran granny grandma grandmother grandad grandpa "
+    "grandfather grandparents colleague someone somebody mean means meaning".split()
+)
+"""Whom a question is about and the words that ask what something means: people ask for others as for themselves
+("my daughter does gymnastics and now her hip aches"), and a topic whose examples happen to name a mum or ask what
+signs mean drew such questions by those words alone ("my mum has sitting bones what does that mean" got the warning
+signs, "my mother sits in her armchair all day and her hip is sore" osteoporosis). Not words of any topic."""
+
+STOPWORDS = (
+    frozenset(
+        "a an the my me i i'm im it its it's is are am was be been do does did can could should would "
+        "will of to in on at for with about from by and or but if when what whats what's why how which "
+        "who this that there these those your you we our they them he she his her have has had get got "
+        "any some very really much more so too not no".split()
+    )
+    | PEOPLE_AND_ASKING
 )
 """Words every question holds: they say nothing about which topic is meant."""
 

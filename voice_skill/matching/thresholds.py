@@ -90,7 +90,10 @@ class Thresholds:
 
     semantic_topic_choose: float = 0.80
     """Least probability the topic model gives one of two close topics to choose it when no example is that close
-    (5-fold cross-validation within dev: 0.6 and 0.8 answered one more question, as many refused; 0.8 the surer)."""
+    (5-fold cross-validation within dev: 0.6 and 0.8 answered one more question, as many refused; 0.8 the surer).
+    From it, too, the topic model outweighs a single closest example of another topic that the words do not rank
+    first ("dull ache in my bum cheek that comes and goes": nearest a sitting example, the model 0.89 for hip pain
+    in general)."""
 
     semantic_examples: int = 40
     """Examples per intent given to the encoder, spread over the intent's expanded templates."""
