@@ -93,11 +93,6 @@ whatever the confidence (under SURE), it was asked about 64 more of the 432 dev 
 under this, which keeps the three warning signs gained (pocketsphinx's confidence 0.46 to 0.52); under UNSURE, 20,
 and two of them lost."""
 
-NEARLY_SURE = 0.75
-"""Pocketsphinx's confidence from which its understood words stand against Moonshine's understood words of another
-topic (`_nearly_sure_of_another_topic`): on two dev samples, pocketsphinx was right in 3 of the 4 such disagreements
-from 0.75 and Moonshine in none, Moonshine in the 3 from 0.70 to 0.75."""
-
 SHARED = 0.2
 """The share of pocketsphinx's words that Moonshine's must hold for the two to be heard as the same sentence."""
 
@@ -683,8 +678,6 @@ class SecondOpinionRecogniser:
                 # spoken paraphrases 260 -> 261 of 288, warning signs and emergencies 128 -> 129 of 144, refusals
                 # unchanged.
                 return transcript
-            if heard is not None and _nearly_sure_of_another_topic(transcript, heard, second):
-                return transcript
             return Transcript(text, engine="moonshine", speech=transcript.speech)
         if heard is None:
             return self._third_opinion(transcript, part)
@@ -1139,30 +1132,6 @@ def _long_and_refused(text: str, heard: str) -> bool:
     off-topic recordings refused 50 -> 52 of 53, all 11 non-speech; the dev sample's spoken paraphrases cannot
     change (none lasts more than 5.5 s)."""
     return bool(text) and not _warning_sign(heard)
-
-
-def _nearly_sure_of_another_topic(transcript: Transcript, heard: str, second: str) -> bool:
-    """Whether pocketsphinx's understood words stand against Moonshine's, which the skill takes for another topic:
-    pocketsphinx is nearly sure of them (NEARLY_SURE) and Moonshine's are no warning sign, which is never given up.
-    Moonshine mishears a word of a clear voice into a sentence of another topic (Piper's "what could make the bones
-    i sit on hurt" heard "... i said on her", osteoporosis; "... at the gym" heard "at the gin") where pocketsphinx
-    heard it word for word. Only for another topic: of the same topic, Moonshine's aspect was the right one about four
-    times as often as pocketsphinx's (19 against 5 of those disagreements). Measured on two dev samples of spoken
-    paraphrases (the previous release's and this one's, 48 sentences each, 8 of them in both, 6 voices; pocketsphinx's
-    words kept from one decoding of each file, this recogniser replayed on them with every engine's decodings cached;
-    /tmp scripts not in the repo): where the engines understood different topics, from 0.75 pocketsphinx was right in
-    3 of 4 files (both wrong in the fourth), from 0.70 to 0.75 Moonshine in 3 of 3, and below mostly Moonshine. Previous
-    sample 261 -> 263 of 288 (piper 46 -> 48), this one 248 -> 250 (piper 47 -> 48, slow 42 -> 43), no file worse
-    (its last 72 files, one better, were decoded after the figure was chosen); spoken warning signs and emergencies
-    129 of 144, spoken off-topic questions refused 73 of 96 and real off-topic recordings 52 of 53 as before.
-    No refusal can change: both words are answered."""
-    confidence = transcript.asr_confidence
-    return (
-        confidence is not None
-        and confidence >= NEARLY_SURE
-        and IntentId(heard).topic != IntentId(second).topic
-        and not _warning_sign(second)
-    )
 
 
 def _warning_sign(meaning: str) -> bool:
