@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -14,22 +13,9 @@ import pytest
 from voice_skill.matching import semantic
 from voice_skill.skill import Skill
 
-from conftest import REPO, run_cli
+from conftest import run_cli
 from speech_audio import speak_to_wav
-
-NEW_TOPIC = """\
-id: hip_bursitis
-kind: cause
-name: hip bursitis
-keywords: [bursitis]
-sentences:
-  - what is hip bursitis
-  - (tell me about|explain) [hip] bursitis
-answer: >-
-  Bursitis is a swollen fluid sac on the outside of the hip. It hurts when lying on that side.
-  Please see a doctor, who can find the real cause.
-"""
-"""A topic the shipped knowledge does not have, in a word no shipped sentence holds."""
+from user_topic import intents_with_bursitis
 
 QUESTION = "what is hip bursitis"
 
@@ -37,10 +23,7 @@ QUESTION = "what is hip bursitis"
 @pytest.fixture(scope="module")
 def intents(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The shipped topics plus the new one, as a user would add it."""
-    directory = tmp_path_factory.mktemp("intents") / "intents"
-    shutil.copytree(REPO / "intents", directory)
-    (directory / "hip_bursitis.yaml").write_text(NEW_TOPIC, encoding="utf-8")
-    return directory
+    return intents_with_bursitis(tmp_path_factory.mktemp("intents"))
 
 
 def test_the_new_word_is_new() -> None:

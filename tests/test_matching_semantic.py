@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import shutil
 from pathlib import Path
 
 import numpy as np
@@ -18,7 +17,7 @@ from voice_skill.matching.semantic import Encoder, SemanticIndex, model_zip, spr
 from voice_skill.matching.text import normalise
 from voice_skill.skill import Skill
 
-from conftest import REPO
+from user_topic import intents_with_bursitis
 
 pytestmark = pytest.mark.skipif(not semantic.available(), reason="script/setup installs the sentence encoder")
 
@@ -405,20 +404,6 @@ def test_meaning_that_learnt_people_s_wording_still_refuses_look_alikes(skill: S
     assert skill.matcher.match(question).intent == "out_of_scope"
 
 
-USER_TOPIC = """\
-id: hip_bursitis
-kind: cause
-name: hip bursitis
-keywords: [bursitis]
-sentences:
-  - what is hip bursitis
-  - (tell me about|explain) [hip] bursitis
-answer: >-
-  Bursitis is a swollen fluid sac on the outside of the hip. Please see a doctor, who can find the real cause.
-"""
-"""A topic of the user's own; its five sentences are in no shipped topic."""
-
-
 class SpyEncoder:
     """The real encoder, noting every sentence it is asked to encode."""
 
@@ -440,10 +425,7 @@ def spy(encoder: Encoder, monkeypatch: pytest.MonkeyPatch) -> SpyEncoder:
 
 def test_a_topic_of_the_user_s_own_encodes_only_its_own_sentences(spy: SpyEncoder, tmp_path: Path) -> None:
     """The shipped vectors serve every shipped example and paraphrase: encoding all 2400 took about a minute."""
-    intents = tmp_path / "intents"
-    shutil.copytree(REPO / "intents", intents)
-    (intents / "hip_bursitis.yaml").write_text(USER_TOPIC, encoding="utf-8")
-    skill = Skill.load(intents)
+    skill = Skill.load(intents_with_bursitis(tmp_path))
     # Wording learnt from people (the dev paraphrases), which needs meaning, is still understood beside the topic.
     question = "what cushion is best for a hard wooden dining chair"
     assert skill.matcher.match(question).intent == "daily_care"

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import shutil
 import time
 from pathlib import Path
 
@@ -22,8 +21,9 @@ from voice_skill.skill import Skill
 from voice_skill.speech.synthesiser import Synthesiser, read_wav, split_sentences
 from voice_skill.wyoming.settings import Limits, ServerSettings
 
-from conftest import REPO, run_cli
+from conftest import run_cli
 from speech_audio import sox, speak_to_wav
+from user_topic import intents_with_bursitis
 from wyoming_helpers import ServerThread, audio_events, audio_seconds, client, exchange, free_port, is_type, read_until
 
 STALL_SECONDS = 1.0
@@ -373,23 +373,8 @@ def test_a_unix_socket_server_answers_too(tmp_path: Path) -> None:
     assert not path.exists()  # removed when the server stops
 
 
-NEW_TOPIC = """\
-id: hip_bursitis
-kind: cause
-name: hip bursitis
-keywords: [bursitis]
-sentences:
-  - what is hip bursitis
-answer: >-
-  Bursitis is a swollen fluid sac on the outside of the hip.
-  Please see a doctor, who can find the real cause.
-"""
-
-
 def test_a_topic_of_the_users_own_is_heard_and_answered(tmp_path: Path) -> None:
-    intents = tmp_path / "intents"
-    shutil.copytree(REPO / "intents", intents)
-    (intents / "hip_bursitis.yaml").write_text(NEW_TOPIC, encoding="utf-8")
+    intents = intents_with_bursitis(tmp_path)
     question = speak_to_wav("what is hip bursitis", tmp_path / "question.wav")
     running = ServerThread(ServerSettings(uri=f"tcp://127.0.0.1:{free_port()}", workers=1), Skill.load(intents))
     try:
