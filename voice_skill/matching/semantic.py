@@ -163,17 +163,7 @@ class Encoder:
         for value, size in zip(weights.values(), sizes, strict=True):
             numbers[start : start + value.size] = value.ravel()
             start += size
-        temporary = folder / f"{key}.{os.getpid()}.tmp"
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-            try:
-                with temporary.open("wb") as file:
-                    np.save(file, numbers)
-                os.replace(temporary, folder / f"{key}.npy")
-            finally:
-                temporary.unlink(missing_ok=True)
-        except OSError as error:
-            note_unwritable(folder, error)
+        if not _write_whole(f"{key}.npy", numbers):
             return
         save_json(
             f"{key}.json",
@@ -237,8 +227,23 @@ class Encoder:
 
 
 def _cache(name: str, array: Any) -> None:
-    """Keep `array` in the user cache, whole or not at all (another process may be reading or writing the same
-    name), and only the newest few of its kind: each edit of a user's topics writes about 2 MB of new ones."""
+    """Keep `array` in the user cache, and only the newest few of its kind: each edit of a user's topics writes about
+    2 MB of new ones."""
+    if not _write_whole(name, array):
+        return
+    folder = cache_dir()
+    kind = name.split("-", 1)[0]
+    try:
+        versions = sorted(folder.glob(f"{kind}-*.npy"), key=lambda path: path.stat().st_mtime, reverse=True)
+        for stale in versions[KEPT_VERSIONS:]:
+            stale.unlink(missing_ok=True)
+    except OSError as error:
+        note_unwritable(folder, error)
+
+
+def _write_whole(name: str, array: Any) -> bool:
+    """Write `array` into the user cache as `name`, whole or not at all (another process may be reading or writing
+    the same name); False, noted, where the cache cannot be written."""
     import numpy as np
 
     folder = cache_dir()
@@ -251,12 +256,10 @@ def _cache(name: str, array: Any) -> None:
             os.replace(temporary, folder / name)
         finally:
             temporary.unlink(missing_ok=True)
-        kind = name.split("-", 1)[0]
-        versions = sorted(folder.glob(f"{kind}-*.npy"), key=lambda path: path.stat().st_mtime, reverse=True)
-        for stale in versions[KEPT_VERSIONS:]:
-            stale.unlink(missing_ok=True)
     except OSError as error:
         note_unwritable(folder, error)
+        return False
+    return True
 
 
 def _remove_older_weights(folder: Path, key: str) -> None:
