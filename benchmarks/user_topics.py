@@ -37,24 +37,9 @@ from pathlib import Path
 
 from cold_start import REPO, exported, timed
 
-TOPIC = """\
-id: hip_bursitis
-kind: cause
-name: hip bursitis
-keywords: [bursitis]
-sentences:
-  - what is hip bursitis
-  - (tell me about|explain) [hip] bursitis
-  - what causes bursitis in the hip
-  - how is hip bursitis treated
-  - why does the outside of my hip hurt when i lie on it
-  - can bursitis make my hip sore at night
-  - is trochanteric bursitis serious
-answer: >-
-  Bursitis is a swollen fluid sac on the outside of the hip. It hurts when lying on that side.
-  Please see a doctor, who can find the real cause.
-"""
-"""The user's topic: 7 templates, 10 sentences, none of them in the shipped topics."""
+sys.path.insert(0, str(REPO / "tests"))
+
+from user_topic import BURSITIS
 
 QUESTION = "what cushion is best for a hard wooden dining chair"
 """Refused by the words, so meaning is asked: the encoder, the vectors and the topic model are needed. Meaning that
@@ -66,7 +51,7 @@ def side_folders(root: Path, folder: Path) -> tuple[dict[str, str], Path]:
     unpacked weights and the semantic layer's vectors and topic model for these topics."""
     intents = folder / "intents"
     shutil.copytree(root / "intents", intents)
-    (intents / "hip_bursitis.yaml").write_text(TOPIC, encoding="utf-8")
+    (intents / "hip_bursitis.yaml").write_text(BURSITIS, encoding="utf-8")
     env = {"PYTHONPATH": str(root), "PATH": "/usr/bin:/bin", "HOME": str(Path.home())}
     filled = folder / "filled"
     answer = subprocess.run(

@@ -15,11 +15,16 @@ keywords: [bursitis]
 sentences:
   - what is hip bursitis
   - (tell me about|explain) [hip] bursitis
+  - what causes bursitis in the hip
+  - how is hip bursitis treated
+  - why does the outside of my hip hurt when i lie on it
+  - can bursitis make my hip sore at night
+  - is trochanteric bursitis serious
 answer: >-
   Bursitis is a swollen fluid sac on the outside of the hip. It hurts when lying on that side.
   Please see a doctor, who can find the real cause.
 """
-"""Its five sentences are in no shipped topic."""
+"""Its 7 templates (10 sentences) are in no shipped topic."""
 
 
 def intents_with_bursitis(directory: Path) -> Path:
