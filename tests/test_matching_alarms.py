@@ -97,11 +97,29 @@ def test_reference_questions_about_a_condition_are_not_someone_in_danger(sentenc
         ("i'm worried this lump on my bum is a tumour", CANNOT_DIAGNOSE),
         ("can i give my child ibuprofen for hip pain", CHILD_MEDICINE),
         ("what painkillers can my 10 year old take for a sore hip", CHILD_MEDICINE),
+        ("can my son have two tablets", CHILD_MEDICINE),
+        ("how many pills can my daughter take", CHILD_MEDICINE),
+        ("my son takes tablets for his hip pain", CHILD_MEDICINE),
+        ("is paracetamol safe for my daughter", CHILD_MEDICINE),
     ],
 )
 def test_questions_only_a_doctor_can_answer_are_sent_to_a_doctor(sentence: str, sign: str) -> None:
     alarm = find_alarm(sentence)
     assert alarm is not None and (alarm.intent, alarm.sign) == ("see_doctor", sign)
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "my daughter plays games on her tablet all day",
+        "my son is on his tablet too much",
+        "my teenager is on drugs",
+        # A real off-topic recording (a reading aloud) as pocketsphinx heard it.
+        "my son sits in his is tablets for the free quit for more of you effective dizzy spare armchair",
+    ],
+)
+def test_a_child_beside_a_tablet_or_drugs_is_no_question_about_a_medicine(sentence: str) -> None:
+    assert find_alarm(sentence) is None
 
 
 @pytest.mark.parametrize(

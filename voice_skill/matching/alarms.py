@@ -544,16 +544,26 @@ _MEDICINE = _any(
     "paracetamol",
     "calpol",
     "painkillers?",
-    "pills?",
-    "tablets?",
-    "drugs?",
     "capsules?",
     "granules",
-    "plasters?",
     "zoledronic",
     "dose",
     "nurofen",
     "aspirin",
+)
+_PILLS = _any("pills?", "tablets?", "drugs?", "plasters?")
+"""Words for a medicine that also name other things (a tablet computer, drugs of abuse, a sticking plaster): a
+child's medicine only when someone would give or take it, or with pain or a part of the body in the question."""
+_GIVEN = _any(
+    "take",
+    "takes",
+    "taking",
+    "give",
+    "giving",
+    "safe",
+    "dose",
+    "allowed",
+    r"(?:can|could|should|may) \w+(?: \w+)? have",
 )
 
 
@@ -608,6 +618,8 @@ _OTHER_URGENT = (
 _ASKS_FOR_EMERGENCY_CARE_SIGN = _compiled(rf"\b{_ASKS_FOR_EMERGENCY_CARE}\b")
 _CANCER_QUESTION_SIGN = _compiled(*_CANCER_QUESTION)
 _CHILD_MEDICINE_SIGN = _compiled(_either_order(_CHILD, _MEDICINE, 10))
+_CHILD_PILLS_SIGN = _compiled(_either_order(_CHILD, _PILLS, 10))
+_GIVEN_SIGN = _compiled(rf"\b{_GIVEN}\b")
 
 
 # "What to do for copper poisoning?", "What causes urinary incontinence?": a reference question about a
@@ -644,7 +656,10 @@ def find_alarm(text: str) -> Alarm | None:
         return Alarm(URGENT, warning)
     if _CANCER_QUESTION_SIGN.search(said):
         return Alarm(SEE_DOCTOR, CANNOT_DIAGNOSE)
-    if _CHILD_MEDICINE_SIGN.search(said):
+    if _CHILD_MEDICINE_SIGN.search(said) or (
+        _CHILD_PILLS_SIGN.search(said) and (_GIVEN_SIGN.search(said) or _DOMAIN_OR_PAIN_CONTEXT.search(said))
+    ):
+        # "my daughter plays games on her tablet all day" asks nothing about a medicine.
         return Alarm(SEE_DOCTOR, CHILD_MEDICINE)
     return None
 
