@@ -47,6 +47,8 @@ _SUBJECTS = frozenset("i it this that there you we they he she my your his her t
 after it, it tells ("her hip is sore", "my legs are stiff"): 'is' had made every such sentence a question."""
 _NEVER_BY_MEANING = frozenset({"stop", URGENT})
 """Intents the encoder never names."""
+_SIGNS_OF = re.compile(r"\b(?:sign|signs|symptom|symptoms) (?:of|that|for) ")
+"""Where a question names what its signs are of: "the warning signs of weak bones"."""
 _MEANING_MAY_DECIDE = frozenset({_NO_CLOSE_EXAMPLE, _NO_DOMAIN_WORD, _TWO_CLOSE})
 """Refusals and questions back that a very close example in meaning may overrule; never "about another part
 of the body", a named choice, or anything decided by a warning sign."""
@@ -287,6 +289,12 @@ class Matcher:
         if out_of_scope_score >= compared + thresholds.out_of_scope_lead:
             return refused("an out-of-scope example is closer", round(out_of_scope_score / 100, 3))
 
+        if best_topic == URGENT:
+            # "What are the warning signs of weak bones" asks what a cause the question names feels like: the
+            # warning signs' examples ("what are the warning signs") share its frame, not its subject.
+            signs = self._signs_of_a_cause(query)
+            if signs:
+                return Match(signs, round(scores.get(signs.topic, 0.0) / 100, 3), alternatives, "the signs of a cause")
         either = self._either_or(query, scores)
         if either:
             return Match(IntentId(CLARIFY), round(best_score / 100, 3), either, "the user named two topics")
@@ -346,6 +354,21 @@ class Matcher:
                 return Match(asked, round(scores[asked.topic] / 100, 3), alternatives, "a cause asked through advice")
         intent = self._with_aspect(best_topic, query, letters)
         return Match(intent, round(best_score / 100, 3), alternatives, _CLOSEST_TOPIC)
+
+    def _signs_of_a_cause(self, query: str) -> IntentId | None:
+        """The symptoms of the one cause named after "signs of" or "symptoms of", if the question names one."""
+        found = _SIGNS_OF.search(query)
+        if not found:
+            return None
+        named = self._find(query[found.end() :])[1]
+        causes = [
+            topic_id
+            for topic_id in sorted(named)
+            if topic_id in self.topics
+            and self.topics[topic_id].kind == "cause"
+            and "symptoms" in self.topics[topic_id].aspects
+        ]
+        return IntentId.of(causes[0], "symptoms") if len(causes) == 1 else None
 
     def _pain_told(self, said: Utterance, ranked: list[tuple[str, float]], needed: float) -> Match | None:
         """Pain told, not asked about ("i get a sore butt from my gaming chair"), is about its cause: the advice
