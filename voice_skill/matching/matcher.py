@@ -345,7 +345,11 @@ class Matcher:
                     Candidate(IntentId(runner_topic), round(runner_score / 100, 3)),
                 )
                 return Match(IntentId(CLARIFY), round(best_score / 100, 3), offered, _TWO_CLOSE)
-        told = self._pain_told(said, ranked, needed) or self._mechanism_of_a_cause(said, ranked, needed)
+        told = (
+            self._pain_told(said, ranked, needed)
+            or self._mechanism_of_a_cause(said, ranked, needed)
+            or self._treatment_of_a_cause(said, ranked, needed)
+        )
         if told:
             return told
         if best_topic == SEE_DOCTOR:
@@ -397,6 +401,21 @@ class Matcher:
                 if score < needed:
                     return None
                 return Match(IntentId.of(topic_id, "mechanism"), round(score / 100, 3), reason="how a cause hurts")
+        return None
+
+    def _treatment_of_a_cause(self, said: Utterance, ranked: list[tuple[str, float]], needed: float) -> Match | None:
+        """The posture advice has no treatment: "whats the best thing to do for a sore hip", framed as treatment and
+        close by letters to "what should i do every day for my hip", asks how to ease the pain of the closest cause
+        that has a treatment, as "what's good for a sore bum" does between two close topics."""
+        if ranked[0][0] == SEE_DOCTOR or self.topics[ranked[0][0]].kind != "advice":
+            return None
+        if self._framed_aspect(said.query) != "treatment" or ranked[0][0] in said.labels:
+            return None
+        for topic_id, score in ranked[1:]:
+            if self.topics[topic_id].kind == "cause" and "treatment" in self.topics[topic_id].aspects:
+                if score < needed:
+                    return None
+                return Match(IntentId.of(topic_id, "treatment"), round(score / 100, 3), reason="how a cause is eased")
         return None
 
     def _tells_pain(self, query: str) -> bool:
