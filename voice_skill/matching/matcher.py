@@ -253,6 +253,22 @@ class Matcher:
             if close_enough:
                 ranked.remove(close_enough)
                 ranked.insert(0, close_enough)
+        if ranked and ranked[0][0] == GENERAL_CAUSES:
+            # Hip pain in general is for a question that names no cause; one that names a cause by its keyword and is
+            # nearly as close to it by words asks about that cause ("what eases a trapped nerve in the buttock").
+            named_cause = next(
+                (
+                    item
+                    for item in ranked[1:]
+                    if item[0] in labels
+                    and self.topics[item[0]].kind == "cause"
+                    and ranked[0][1] - item[1] < thresholds.reconsider_margin
+                ),
+                None,
+            )
+            if named_cause:
+                ranked.remove(named_cause)
+                ranked.insert(0, named_cause)
         if not ranked:
             return Match(IntentId(OUT_OF_SCOPE), 1.0, reason="no example is close")
         best_topic, best_score = ranked[0]
