@@ -557,7 +557,7 @@ class Matcher:
             if intent.topic in offered | said.labels and neighbour.similarity >= self.thresholds.semantic_choose:
                 return Match(intent, round(neighbour.similarity, 3), found.alternatives, "closest in meaning of two")
             # No single example close, and the whole of one offered topic's examples plainly nearer ("what way
-            # should i sit to take the weight off my tailbone": posture, not the causes of pain).
+            # should i sit to take the load off my tailbone": posture, not the causes of pain).
             if meaning.topic in offered and meaning.probability >= self.thresholds.semantic_topic_choose:
                 intent = self._asked_of(said, meaning.nearest_of_topic.intent)
                 return Match(
