@@ -47,6 +47,8 @@ _SUBJECTS = frozenset("i it this that there you we they he she my your his her t
 after it, it tells ("her hip is sore", "my legs are stiff"): 'is' had made every such sentence a question."""
 _NEVER_BY_MEANING = frozenset({"stop", URGENT})
 """Intents the encoder never names."""
+_SIGNS_OF = re.compile(r"\b(?:sign|signs|symptom|symptoms) (?:of|that|for) ")
+"""Where a question names what its signs are of: "the warning signs of weak bones"."""
 _MEANING_MAY_DECIDE = frozenset({_NO_CLOSE_EXAMPLE, _NO_DOMAIN_WORD, _TWO_CLOSE})
 """Refusals and questions back that a very close example in meaning may overrule; never "about another part
 of the body", a named choice, or anything decided by a warning sign."""
@@ -251,6 +253,22 @@ class Matcher:
             if close_enough:
                 ranked.remove(close_enough)
                 ranked.insert(0, close_enough)
+        if ranked and ranked[0][0] == GENERAL_CAUSES:
+            # Hip pain in general is for a question that names no cause; one that names a cause by its keyword and is
+            # nearly as close to it by words asks about that cause ("what eases a trapped nerve in the buttock").
+            named_cause = next(
+                (
+                    item
+                    for item in ranked[1:]
+                    if item[0] in labels
+                    and self.topics[item[0]].kind == "cause"
+                    and ranked[0][1] - item[1] < thresholds.reconsider_margin
+                ),
+                None,
+            )
+            if named_cause:
+                ranked.remove(named_cause)
+                ranked.insert(0, named_cause)
         if not ranked:
             return Match(IntentId(OUT_OF_SCOPE), 1.0, reason="no example is close")
         best_topic, best_score = ranked[0]
@@ -287,6 +305,12 @@ class Matcher:
         if out_of_scope_score >= compared + thresholds.out_of_scope_lead:
             return refused("an out-of-scope example is closer", round(out_of_scope_score / 100, 3))
 
+        if best_topic == URGENT:
+            # "What are the warning signs of weak bones" asks what a cause the question names feels like: the
+            # warning signs' examples ("what are the warning signs") share its frame, not its subject.
+            signs = self._signs_of_a_cause(query)
+            if signs:
+                return Match(signs, round(scores.get(signs.topic, 0.0) / 100, 3), alternatives, "the signs of a cause")
         either = self._either_or(query, scores)
         if either:
             return Match(IntentId(CLARIFY), round(best_score / 100, 3), either, "the user named two topics")
@@ -337,7 +361,11 @@ class Matcher:
                     Candidate(IntentId(runner_topic), round(runner_score / 100, 3)),
                 )
                 return Match(IntentId(CLARIFY), round(best_score / 100, 3), offered, _TWO_CLOSE)
-        told = self._pain_told(said, ranked, needed) or self._mechanism_of_a_cause(said, ranked, needed)
+        told = (
+            self._pain_told(said, ranked, needed)
+            or self._mechanism_of_a_cause(said, ranked, needed)
+            or self._treatment_of_a_cause(said, ranked, needed)
+        )
         if told:
             return told
         if best_topic == SEE_DOCTOR:
@@ -346,6 +374,21 @@ class Matcher:
                 return Match(asked, round(scores[asked.topic] / 100, 3), alternatives, "a cause asked through advice")
         intent = self._with_aspect(best_topic, query, letters)
         return Match(intent, round(best_score / 100, 3), alternatives, _CLOSEST_TOPIC)
+
+    def _signs_of_a_cause(self, query: str) -> IntentId | None:
+        """The symptoms of the one cause named after "signs of" or "symptoms of", if the question names one."""
+        found = _SIGNS_OF.search(query)
+        if not found:
+            return None
+        named = self._find(query[found.end() :])[1]
+        causes = [
+            topic_id
+            for topic_id in sorted(named)
+            if topic_id in self.topics
+            and self.topics[topic_id].kind == "cause"
+            and "symptoms" in self.topics[topic_id].aspects
+        ]
+        return IntentId.of(causes[0], "symptoms") if len(causes) == 1 else None
 
     def _pain_told(self, said: Utterance, ranked: list[tuple[str, float]], needed: float) -> Match | None:
         """Pain told, not asked about ("i get a sore butt from my gaming chair"), is about its cause: the advice
@@ -374,6 +417,21 @@ class Matcher:
                 if score < needed:
                     return None
                 return Match(IntentId.of(topic_id, "mechanism"), round(score / 100, 3), reason="how a cause hurts")
+        return None
+
+    def _treatment_of_a_cause(self, said: Utterance, ranked: list[tuple[str, float]], needed: float) -> Match | None:
+        """The posture advice has no treatment: "whats the best thing to do for a sore hip", framed as treatment and
+        close by letters to "what should i do every day for my hip", asks how to ease the pain of the closest cause
+        that has a treatment, as "what's good for a sore bum" does between two close topics."""
+        if ranked[0][0] == SEE_DOCTOR or self.topics[ranked[0][0]].kind != "advice":
+            return None
+        if self._framed_aspect(said.query) != "treatment" or ranked[0][0] in said.labels:
+            return None
+        for topic_id, score in ranked[1:]:
+            if self.topics[topic_id].kind == "cause" and "treatment" in self.topics[topic_id].aspects:
+                if score < needed:
+                    return None
+                return Match(IntentId.of(topic_id, "treatment"), round(score / 100, 3), reason="how a cause is eased")
         return None
 
     def _tells_pain(self, query: str) -> bool:
@@ -499,7 +557,7 @@ class Matcher:
             if intent.topic in offered | said.labels and neighbour.similarity >= self.thresholds.semantic_choose:
                 return Match(intent, round(neighbour.similarity, 3), found.alternatives, "closest in meaning of two")
             # No single example close, and the whole of one offered topic's examples plainly nearer ("what way
-            # should i sit to take the weight off my tailbone": posture, not the causes of pain).
+            # should i sit to take the load off my tailbone": posture, not the causes of pain).
             if meaning.topic in offered and meaning.probability >= self.thresholds.semantic_topic_choose:
                 intent = self._asked_of(said, meaning.nearest_of_topic.intent)
                 return Match(
