@@ -119,6 +119,18 @@ def test_whispers_words_the_skill_refuses_too_leave_the_refusal(skill: Skill) ->
     assert (transcript.text, transcript.engine, third.asked) == ("green paint dries", "pocketsphinx", 1)
 
 
+def test_whispers_words_looping_on_its_prompt_are_not_answered(skill: Skill) -> None:
+    looped = "in the video you can see the hip pain buttock pain buttock pain buttock pain"
+    third = Scripted(looped)
+
+    transcript = second_opinion(
+        ScriptedPrimary("green paint dries", 0.5), skill.meaning, Scripted("blue green yellow"), third_opinion=third
+    )
+
+    assert skill.meaning(looped) is not None
+    assert (transcript.text, transcript.engine, third.asked) == ("green paint dries", "pocketsphinx", 1)
+
+
 def test_missing_model_packages_are_one_line_saying_what_to_do(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(whisper, "available", lambda: False)
 

@@ -722,7 +722,7 @@ class SecondOpinionRecogniser:
             return otherwise
         self.third_asked = True
         text = self._third.transcribe(pcm_to_samples(audio))
-        meaning = self._meaning(text) if text else None
+        meaning = self._meaning(text) if text and not _repeats_itself(text) else None
         if meaning is not None and wanted(meaning):
             return Transcript(text, engine="whisper", speech=otherwise.speech)
         return otherwise
@@ -1150,6 +1150,18 @@ def _long_and_refused(text: str, heard: str) -> bool:
     off-topic recordings refused 50 -> 52 of 53, all 11 non-speech; the dev sample's spoken paraphrases cannot
     change (none lasts more than 5.5 s)."""
     return bool(text) and not _warning_sign(heard)
+
+
+REPEATED_PAIR = 3
+"""Times the same two words come in Whisper's words when its decoder loops on its prompt's words instead of hearing
+speech: a real recording of a demonstration video (../shared/eval/audio-real, 003-voskserver) was heard "in the video
+you can see the hip pain buttock pain buttock pain buttock pain" and answered. Nobody asks a question so."""
+
+
+def _repeats_itself(text: str) -> bool:
+    """Whether a pair of words comes REPEATED_PAIR times or more in text."""
+    said = text.split()
+    return max(Counter(itertools.pairwise(said)).values(), default=0) >= REPEATED_PAIR
 
 
 def _warning_sign(meaning: str) -> bool:
