@@ -63,7 +63,7 @@ def test_an_alternative_nearly_as_likely_that_differs_in_a_misheard_word_is_take
         # More words changed than a mishearing of one or two: an emergency made of a question about asthma.
         ("what's causing asthma attacks in kids", [("", -0.5), ("what calls an asthma attack in kids", -1.0)]),
         # The same sounds spelt otherwise: no sign that Moonshine heard another word.
-        ("what's the best seat cushion for a wheelchair", [("what's the best seat cushion for a wheel chair", -1.0)]),
+        ("what's the best cushion for a footstool", [("what's the best cushion for a foot stool", -1.0)]),
         # Sentences that end early, or words only added.
         ("what's not for cheap pain", [("what's not for cheap pain", -1.0), ("what's not", -1.2), ("what", -1.3)]),
     ],
@@ -285,9 +285,9 @@ def test_an_alternative_that_only_spells_a_likelier_refused_sentence_otherwise_i
     # As Moonshine's likely sentences for "what's the best seat on a plane for legroom" in eSpeak NG en-us+f4 were
     # ("leg room" understood, "legroom" not, before the topic model learnt the dev paraphrases): a compound spelt
     # apart is understood, spelt whole it is not, and nothing was misheard.
-    heard = "what's the best seat cushion for the wheelchair"
-    spelt = "what's the best seat cushion for a wheelchair"
-    apart = "what's the best seat cushion for a wheel chair"
+    heard = "what's the best cushion for the footstool"
+    spelt = "what's the best cushion for a footstool"
+    apart = "what's the best cushion for a foot stool"
     assert skill.meaning(heard) is None and skill.meaning(spelt) is None and skill.meaning(apart) is not None
 
     assert understood_alternative(heard, [(spelt, -3.0), (heard, -3.8), (apart, -4.6)], skill.meaning) is None
