@@ -638,7 +638,10 @@ _SOMEONE_IN_IT = Pattern(
 
 def is_reference_question(text: str) -> bool:
     """A question about a condition in general, with nobody in it ("What causes Urinary Incontinence?")."""
-    said = _normalise(text)
+    return _asks_for_reference(_normalise(text))
+
+
+def _asks_for_reference(said: str) -> bool:
     opener = _REFERENCE_QUESTION.match(said)
     return opener is not None and not _SOMEONE_IN_IT.search(said[opener.end() :])
 
@@ -646,7 +649,7 @@ def is_reference_question(text: str) -> bool:
 def find_alarm(text: str) -> Alarm | None:
     """The most serious sign in an utterance: an emergency, a warning sign, or a question for a doctor."""
     said = _normalise(text)
-    if not said or is_reference_question(text):
+    if not said or _asks_for_reference(said):
         return None
     for emergency, pattern in _EMERGENCIES:
         if pattern.search(said):

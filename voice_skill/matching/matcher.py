@@ -251,8 +251,7 @@ class Matcher:
             # meant ("is it serious if my hip keeps aching": the doctor topic, named by "serious").
             close_enough = next((item for item in ranked if item[0] in labels and item[1] >= thresholds.accept), None)
             if close_enough:
-                ranked.remove(close_enough)
-                ranked.insert(0, close_enough)
+                _put_first(ranked, close_enough)
         if ranked and ranked[0][0] == GENERAL_CAUSES:
             # Hip pain in general is for a question that names no cause; one that names a cause by its keyword and is
             # nearly as close to it by words asks about that cause ("what eases a trapped nerve in the buttock").
@@ -267,8 +266,7 @@ class Matcher:
                 None,
             )
             if named_cause:
-                ranked.remove(named_cause)
-                ranked.insert(0, named_cause)
+                _put_first(ranked, named_cause)
         if not ranked:
             return Match(IntentId(OUT_OF_SCOPE), 1.0, reason="no example is close")
         best_topic, best_score = ranked[0]
@@ -381,13 +379,7 @@ class Matcher:
         if not found:
             return None
         named = self._find(query[found.end() :])[1]
-        causes = [
-            topic_id
-            for topic_id in sorted(named)
-            if topic_id in self.topics
-            and self.topics[topic_id].kind == "cause"
-            and "symptoms" in self.topics[topic_id].aspects
-        ]
+        causes = [topic_id for topic_id in sorted(named) if self._is_cause_with(topic_id, "symptoms")]
         return IntentId.of(causes[0], "symptoms") if len(causes) == 1 else None
 
     def _pain_told(self, said: Utterance, ranked: list[tuple[str, float]], needed: float) -> Match | None:
@@ -412,12 +404,7 @@ class Matcher:
         mechanism of the closest cause that has one, not advice about chairs."""
         if self.topics[ranked[0][0]].kind != "advice" or self._framed_aspect(said.query) != "mechanism":
             return None
-        for topic_id, score in ranked[1:]:
-            if self.topics[topic_id].kind == "cause" and "mechanism" in self.topics[topic_id].aspects:
-                if score < needed:
-                    return None
-                return Match(IntentId.of(topic_id, "mechanism"), round(score / 100, 3), reason="how a cause hurts")
-        return None
+        return self._closest_cause_with("mechanism", ranked, needed, "how a cause hurts")
 
     def _treatment_of_a_cause(self, said: Utterance, ranked: list[tuple[str, float]], needed: float) -> Match | None:
         """The posture advice has no treatment: "whats the best thing to do for a sore hip", framed as treatment and
@@ -427,12 +414,24 @@ class Matcher:
             return None
         if self._framed_aspect(said.query) != "treatment" or ranked[0][0] in said.labels:
             return None
+        return self._closest_cause_with("treatment", ranked, needed, "how a cause is eased")
+
+    def _closest_cause_with(
+        self, aspect: str, ranked: list[tuple[str, float]], needed: float, reason: str
+    ) -> Match | None:
+        """That aspect of the closest cause after the first topic that has it, if its score reaches `needed`."""
         for topic_id, score in ranked[1:]:
-            if self.topics[topic_id].kind == "cause" and "treatment" in self.topics[topic_id].aspects:
-                if score < needed:
-                    return None
-                return Match(IntentId.of(topic_id, "treatment"), round(score / 100, 3), reason="how a cause is eased")
+            if self._is_cause_with(topic_id, aspect):
+                return (
+                    Match(IntentId.of(topic_id, aspect), round(score / 100, 3), reason=reason)
+                    if score >= needed
+                    else None
+                )
         return None
+
+    def _is_cause_with(self, topic_id: str, aspect: str) -> bool:
+        topic = self.topics.get(topic_id)
+        return topic is not None and topic.kind == "cause" and aspect in topic.aspects
 
     def _tells_pain(self, query: str) -> bool:
         """Pain told, not asked about: a word of pain felt and no question word ("when" and "where" inside a
@@ -952,3 +951,8 @@ class Matcher:
         end = query.find(" ", alignment.dest_end)
         words = query[start : end if end != -1 else len(query)]
         return fuzz.ratio(trigger, words) >= self.thresholds.trigger
+
+
+def _put_first(ranked: list[tuple[str, float]], item: tuple[str, float]) -> None:
+    ranked.remove(item)
+    ranked.insert(0, item)
