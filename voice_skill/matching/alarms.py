@@ -303,6 +303,12 @@ _LOOKS_WRONG = _any(
     "turns out",
     "turned outwards",
     "turning out",
+    "turned outward",
+    "rolled out",
+    "rolled outwards",
+    "rolls out",
+    "rolls outwards",
+    "pointing outwards",
     "twisted",
     "crack",
     "cracked",
@@ -416,6 +422,9 @@ _SELF_HARM = (
     r"\bbetter off dead\b",
     r"\b(?:do not|does not|no longer) want to (?:live|be alive|be here|wake up)\b",
     r"\b(?:hurt|hurting|harm|harming|cut|cutting) myself\b(?! by accident| accidentally)",
+    # Said of someone else, hurting oneself is self-harm only when meant: "he hurt himself at the gym" is an injury.
+    rf"\b{_any('going to', 'gonna', 'wants? to', 'wanting to', 'threaten(?:s|ed|ing)? to', 'trying to', 'tried to', 'plans? to', 'planning to', 'talking about', 'talks about')}"
+    r" (?:hurt|hurting|harm|harming|cut|cutting|kill|killing) (?:himself|herself|themselves|themself)\b",
     r"\bself ?harm\w*",
 )
 _CHEST_PAIN = (
