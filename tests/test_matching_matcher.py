@@ -550,6 +550,20 @@ def test_advice_never_explains_how_pain_comes_about(shipped: Matcher) -> None:
 @pytest.mark.parametrize(
     ("utterance", "intent"),
     [
+        ("is a pinched nerve in the buttock dangerous", "sciatica"),  # was urgent care
+        ("are brittle bones a serious problem", "osteoporosis"),  # was the doctor's advice, named by "serious"
+        ("will my pulled glute go away by itself", "improper_exercise"),
+        ("is my bulging disc serious enough to see a specialist", "see_doctor"),  # a visit asked about
+        ("is pain in the buttock serious", "see_doctor"),  # no cause named
+    ],
+)
+def test_how_serious_a_named_cause_is_is_that_cause_s_answer(shipped: Matcher, utterance: str, intent: str) -> None:
+    assert shipped.match(utterance).intent == intent
+
+
+@pytest.mark.parametrize(
+    ("utterance", "intent"),
+    [
         ("my doctor thinks i have osteoporosis", "osteoporosis"),
         ("my mri shows a slipped disc in my lower back", "disc_herniation"),
         ("my gp says it's sciatica, should i see a specialist", "see_doctor"),
