@@ -506,6 +506,27 @@ def test_everyday_words_of_the_domain_among_known_words_are_in_the_domain(
     assert shipped.match(utterance).intent == intent
 
 
+@pytest.mark.parametrize(
+    "utterance",
+    [
+        "is sitting on a birthing ball at my desk good for my back",  # "ball" is a word of "birthing ball"
+        "my dad drives hunkered over the steering wheel, how should he sit",
+        "my grandad sits all squished down in his armchair, how do we prop him up",
+        "my mum is 82 and sits slumped all day, is that bad for her",  # a number names no subject
+    ],
+)
+def test_posture_told_in_images_and_phrases_is_in_the_domain(shipped: Matcher, utterance: str) -> None:
+    assert shipped.match(utterance).intent == "daily_care"
+
+
+@pytest.mark.parametrize(
+    "utterance",
+    ["how do i pump up a yoga ball", "how do i fix a loose steering wheel", "what is 70 times 3"],
+)
+def test_the_words_of_a_posture_phrase_name_no_posture_without_it(shipped: Matcher, utterance: str) -> None:
+    assert shipped.match(utterance).intent == "out_of_scope"
+
+
 def test_a_domain_word_with_an_apostrophe_s_or_es_is_that_word(shipped: Matcher) -> None:
     assert "<domain>" in shipped.read("my bum's been sore since my spin class").labels
     assert "<everyday>" in shipped.read("he slouches at his desk").labels

@@ -523,7 +523,23 @@ class Matcher:
         """Content words that neither an example nor the vocabulary knows ("cello", "haircuts"), other than
         general words that name no subject ("does it matter", "my husband")."""
         vocabulary, general = self._vocabulary.labels, self._general_words
-        return [word for word in self._unknown_words(query) if word not in vocabulary and word not in general]
+        within_phrases = self._words_of_phrases_in(query)
+        # A number in digits is an age or an amount, as "seventy" is: "my mum is 70 and getting shorter".
+        return [
+            word
+            for word in self._unknown_words(query)
+            if word not in vocabulary and word not in general and word not in within_phrases and not word.isdigit()
+        ]
+
+    def _words_of_phrases_in(self, query: str) -> set[str]:
+        """The words of the vocabulary's phrases a question holds: "ball" in "sit on a yoga ball", "steering" in "a
+        steering wheel" name what the phrase names, no other subject."""
+        padded = f" {query} "
+        return {word for phrase in self._vocabulary_phrases if f" {phrase} " in padded for word in phrase.split()}
+
+    @cached_property
+    def _vocabulary_phrases(self) -> tuple[str, ...]:
+        return tuple(phrase for phrase in self._vocabulary.labels if " " in phrase)
 
     @cached_property
     def _general_words(self) -> frozenset[str]:
