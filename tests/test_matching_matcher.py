@@ -281,7 +281,14 @@ def test_numbness_alone_is_sciatica_not_an_emergency(shipped: Matcher) -> None:
 
 
 @pytest.mark.parametrize(
-    ("utterance", "intent"), [("say that again", "repeat"), ("stop", "stop"), ("what can i ask", "help")]
+    ("utterance", "intent"),
+    [
+        ("say that again", "repeat"),
+        ("stop", "stop"),
+        ("what can i ask", "help"),
+        ("wait what did you say", "repeat"),
+        ("thats me finished for today", "stop"),
+    ],
 )
 def test_meta_requests(shipped: Matcher, utterance: str, intent: str) -> None:
     assert shipped.match(utterance).intent == intent
@@ -348,6 +355,9 @@ def test_a_question_s_opening_names_its_aspect(shipped: Matcher, utterance: str,
         ("how do i lift weights safely with a sore hip", "improper_exercise.prevention"),
         ("what symptoms does a slipped disc give you", "disc_herniation.symptoms"),
         ("what's the reason for a disc slipping", "disc_herniation.mechanism"),
+        ("exercises to ease a slipped disc", "disc_herniation.treatment"),
+        ("is it possible to reverse thinning bones", "osteoporosis.treatment"),
+        ("could i have osteoporosis without knowing", "osteoporosis.symptoms"),
     ],
 )
 def test_a_question_frame_names_its_aspect_whatever_the_topic_s_words(
