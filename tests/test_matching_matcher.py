@@ -250,6 +250,18 @@ def test_what_is_not_about_hip_pain_gets_no_medical_answer(shipped: Matcher, utt
 
 
 @pytest.mark.parametrize(
+    ("utterance", "intent"),
+    [
+        ("how can i improve my deadlift", "out_of_scope"),  # a fitness goal, no pain in it
+        ("how do i build stronger legs", "out_of_scope"),
+        ("how do i squat without hurting my hips", "improper_exercise.prevention"),
+    ],
+)
+def test_a_fitness_goal_without_pain_is_not_an_exercise_injury(shipped: Matcher, utterance: str, intent: str) -> None:
+    assert shipped.match(utterance).intent == intent
+
+
+@pytest.mark.parametrize(
     "utterance",
     [
         "i can't control my bladder since my hip pain started",
