@@ -151,6 +151,19 @@ def test_someone_else_meaning_to_hurt_themselves_is_self_harm_and_an_injury_is_n
     assert (alarm is not None and (alarm.intent, alarm.sign) == (EMERGENCY, SELF_HARM)) == self_harm
 
 
+@pytest.mark.parametrize(
+    ("sentence", "urgent"),
+    [
+        ("can a trapped nerve make one bum cheek go numb", False),  # one side: the sciatic nerve's
+        ("my butt cheek tingles and feels numb after my run", False),
+        ("my bum cheeks have been numb for days", True),  # both: the saddle
+        ("my bum is numb and it will not go away", True),
+    ],
+)
+def test_one_numb_cheek_is_one_side_and_the_saddle_is_both(sentence: str, urgent: bool) -> None:
+    assert (_intent(sentence) == URGENT) == urgent
+
+
 def test_a_past_cancer_with_new_pain_is_a_warning_sign_not_a_question() -> None:
     assert _intent("i had cancer before and now my hip hurts") == URGENT
 
