@@ -549,6 +549,21 @@ def test_the_words_of_a_posture_phrase_name_no_posture_without_it(shipped: Match
     assert shipped.match(utterance).intent == "out_of_scope"
 
 
+@pytest.mark.parametrize(
+    ("utterance", "intent"),
+    [
+        ("my leg burns at the back and my toes are tingling", "sciatica"),
+        ("my thigh aches and the pain runs into my calf", "sciatica"),
+        ("my toes go numb when i wear tight shoes", "out_of_scope"),  # no leg: the feet themselves
+        ("my leg aches and my knee is sore", "out_of_scope"),  # a knee is no end of the nerve's path
+    ],
+)
+def test_a_leg_s_pain_running_down_to_the_foot_is_no_other_part_of_the_body(
+    shipped: Matcher, utterance: str, intent: str
+) -> None:
+    assert shipped.match(utterance).intent.topic == intent
+
+
 def test_a_domain_word_with_an_apostrophe_s_or_es_is_that_word(shipped: Matcher) -> None:
     assert "<domain>" in shipped.read("my bum's been sore since my spin class").labels
     assert "<everyday>" in shipped.read("he slouches at his desk").labels

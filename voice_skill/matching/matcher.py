@@ -87,6 +87,19 @@ def _limbs_in_posture(labels: frozenset[str]) -> bool:
     return PAIN not in labels and bool(labels & {EVERYDAY, WITH_PAIN})
 
 
+_LEG = frozenset("leg legs thigh thighs".split())
+_DOWN_THE_LEG = frozenset("foot feet toe toes calf calves".split())
+"""Where pain or tingling that runs down a leg ends up: said with the leg and a pain, no other part of the body
+(a leg and foot swollen after a flight stays another matter)."""
+
+
+def _down_the_leg(query: str) -> bool:
+    """A leg named with the foot, toes or calf it runs down to ("my leg burns down the back and my toes tingle"),
+    and no other part of the body: the path of the sciatic nerve, not a question about feet."""
+    words = set(query.split())
+    return bool(words & _LEG) and bool(words & _DOWN_THE_LEG)
+
+
 def _frame_pattern(template: str) -> str:
     """A question frame ("how (can|could) ... injure ...") as a pattern over a normalised utterance in which
     every word is followed by a space; words are normalised as utterances are ("so" is a filler, and "like" is
@@ -280,7 +293,13 @@ class Matcher:
             return Match(IntentId(OUT_OF_SCOPE), confidence, alternatives, reason)
 
         said_as_written = max(letters.values(), default=0.0) >= thresholds.accept_without_domain
-        if ELSEWHERE in labels and DOMAIN not in labels and not said_as_written and not _limbs_in_posture(labels):
+        if (
+            ELSEWHERE in labels
+            and DOMAIN not in labels
+            and not said_as_written
+            and not _limbs_in_posture(labels)
+            and not (PAIN in labels and self._only_down_the_leg(query))
+        ):
             return refused("about another part of the body")
         near_example = said_as_written or best_score >= thresholds.accept_without_domain
         if not in_domain and (not near_example or self._unknown_words(query)):
@@ -518,6 +537,15 @@ class Matcher:
         if DOMAIN in labels or (WITH_PAIN in labels and PAIN in labels):
             return True
         return EVERYDAY in labels and not self._strange_words(query)
+
+    def _only_down_the_leg(self, query: str) -> bool:
+        """Every other part of the body the question names is where a leg's pain runs down to."""
+        elsewhere = {word for word in query.split() if word in self._elsewhere_words}
+        return _down_the_leg(query) and elsewhere <= _DOWN_THE_LEG
+
+    @cached_property
+    def _elsewhere_words(self) -> frozenset[str]:
+        return frozenset(self.knowledge.domain.elsewhere)
 
     def _strange_words(self, query: str) -> list[str]:
         """Content words that neither an example nor the vocabulary knows ("cello", "haircuts"), other than
