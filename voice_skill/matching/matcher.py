@@ -322,9 +322,9 @@ class Matcher:
         if out_of_scope_score >= compared + thresholds.out_of_scope_lead:
             return refused("an out-of-scope example is closer", round(out_of_scope_score / 100, 3))
 
-        outlook = self._outlook_of_a_named_cause(said)
+        outlook = self._outlook_asked_of(said)
         if outlook:
-            return Match(IntentId(outlook), round(scores.get(outlook, 0.0) / 100, 3), alternatives, "the outlook of a cause")
+            return Match(IntentId(outlook), round(scores.get(outlook, 0.0) / 100, 3), alternatives, "how serious it is")
         if best_topic == URGENT:
             # "What are the warning signs of weak bones" asks what a cause the question names feels like: the
             # warning signs' examples ("what are the warning signs") share its frame, not its subject.
@@ -472,11 +472,12 @@ class Matcher:
         )
         return not asks and any(word in dialogue.pain_told for word in words)
 
-    def _outlook_of_a_named_cause(self, said: Utterance) -> str | None:
-        """The cause a question names when it asks how serious that cause is or whether it will pass ("is sciatica
-        dangerous or just painful" got urgent care, "is osteoporosis a serious illness" the doctor's advice): its
-        answer tells what it is and when to see a doctor. Not when a visit is asked about too, nor for hip pain in
-        general ("is hip pain serious or will it go away" is for the doctor's advice)."""
+    def _outlook_asked_of(self, said: Utterance) -> str | None:
+        """Who answers a question about how serious something is or whether it will pass: the cause the question names
+        ("is sciatica dangerous or just painful" got urgent care, "is osteoporosis a serious illness" the doctor's
+        advice), whose answer tells what it is and when to see a doctor; with no cause named, the doctor's advice
+        ("how do i know if my hip pain is dangerous" got the signs of weak bones by its letters). Not when a visit is
+        asked about too: that is the doctor's advice by its own rules."""
         padded = f" {said.query} "
         if not self._outlook_frames.search(padded) or self._visit_frames.search(padded):
             return None
@@ -485,7 +486,7 @@ class Matcher:
             for topic_id in said.labels
             if topic_id in self.topics and self.topics[topic_id].kind == "cause" and topic_id != GENERAL_CAUSES
         ]
-        return max(named, key=lambda topic_id: said.scores.get(topic_id, 0.0)) if named else None
+        return max(named, key=lambda topic_id: said.scores.get(topic_id, 0.0)) if named else SEE_DOCTOR
 
     @cached_property
     def _outlook_frames(self) -> re.Pattern[str]:
