@@ -613,7 +613,7 @@ def test_advice_never_explains_how_pain_comes_about(shipped: Matcher) -> None:
         ("will my pulled glute go away by itself", "improper_exercise"),
         ("is my bulging disc serious enough to see a specialist", "see_doctor"),  # a visit asked about
         ("is pain in the buttock serious", "see_doctor"),  # no cause named
-        ("how can i tell whether my bum pain is serious", "see_doctor"),
+        ("how can i tell if my bottom pain is dangerous", "see_doctor"),  # was the signs of weak bones
         ("how do i make my hip pain go away", "causes_overview.treatment"),  # asks for a treatment, not an outlook
     ],
 )
