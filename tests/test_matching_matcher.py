@@ -585,6 +585,8 @@ def test_a_question_frame_is_a_pattern_over_words() -> None:
         ("what chair is best for my sore tailbone", "daily_care"),
         ("my husband sits on a hard stool at work all day and his bum is sore", "prolonged_sitting"),  # "is" tells
         ("my office chair is old and my bum is sore by lunchtime", "prolonged_sitting"),
+        ("can sitting with my legs wide open give me a sore hip", "daily_care"),  # how one sits, not how long
+        ("does sitting with my feet up on the desk cause hip pain", "daily_care"),
     ],
 )
 def test_pain_told_is_about_its_cause_and_a_question_about_chairs_is_advice(
