@@ -146,7 +146,9 @@ def test_accidents_however_counted_and_slips_however_told_are_warning_signs(sent
         ("my husband tried to lift the sofa himself and hurt his back", False),
     ],
 )
-def test_someone_else_meaning_to_hurt_themselves_is_self_harm_and_an_injury_is_not(sentence: str, self_harm: bool) -> None:
+def test_someone_else_meaning_to_hurt_themselves_is_self_harm_and_an_injury_is_not(
+    sentence: str, self_harm: bool
+) -> None:
     alarm = find_alarm(sentence)
     assert (alarm is not None and (alarm.intent, alarm.sign) == (EMERGENCY, SELF_HARM)) == self_harm
 

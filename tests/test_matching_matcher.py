@@ -680,7 +680,7 @@ def test_what_people_sit_through_names_the_sitting_topic(shipped: Matcher, utter
 
 
 def test_a_relative_typed_without_the_apostrophe_is_never_repaired_into_a_hard_word(shipped: Matcher) -> None:
-    """"my grans" sounds like "migraines": read so, a grandmother's fall became a headache, another body part."""
+    """ "my grans" sounds like "migraines": read so, a grandmother's fall became a headache, another body part."""
     said = shipped.read("my grans hip hurts after she slipped")
     assert said.query == "my grans hip hurts after she slipped"
     assert shipped.match(said).intent != "out_of_scope"

@@ -180,7 +180,9 @@ _SADDLE = _any(
     "toilet paper",
 )
 # One cheek is one side, which sciatica numbs ("a numb feeling in my bum cheek"); the saddle is both.
-_SEAT = _any("bottom", r"bum(?! cheek\b)", "buttocks", "butt cheeks", "bum cheeks", "backside", r"butt(?! cheek\b)", "buttock")
+_SEAT = _any(
+    "bottom", r"bum(?! cheek\b)", "buttocks", "butt cheeks", "bum cheeks", "backside", r"butt(?! cheek\b)", "buttock"
+)
 _SITTING = _any(
     "sit",
     "sits",
