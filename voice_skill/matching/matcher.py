@@ -323,7 +323,8 @@ class Matcher:
             return refused("an out-of-scope example is closer", round(out_of_scope_score / 100, 3))
 
         outlook = self._outlook_asked_of(said)
-        if outlook:
+        # The warning signs the words chose stand against the doctor's general advice: safety first.
+        if outlook and not (best_topic == URGENT and outlook == SEE_DOCTOR):
             return Match(IntentId(outlook), round(scores.get(outlook, 0.0) / 100, 3), alternatives, "how serious it is")
         if best_topic == URGENT:
             # "What are the warning signs of weak bones" asks what a cause the question names feels like: the
@@ -481,6 +482,8 @@ class Matcher:
         padded = f" {said.query} "
         if not self._outlook_frames.search(padded) or self._visit_frames.search(padded):
             return None
+        if said.query.startswith("when "):
+            return None  # "when is a sore tailbone dangerous" asks for the warning signs, not an outlook
         named = [
             topic_id
             for topic_id in said.labels
