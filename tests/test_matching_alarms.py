@@ -129,11 +129,41 @@ def test_a_child_beside_a_tablet_or_drugs_is_no_question_about_a_medicine(senten
         ("she has had some accidents with her bladder since her back went", "bladder_or_bowel"),
         ("after slipping on ice i cant stand up", "fall_cannot_stand"),
         ("my dad lost his footing on the stairs and now he can't walk", "fall_cannot_stand"),
+        ("my grans leg is rolled outwards after she fell out of bed", "fall_cannot_stand"),
     ],
 )
 def test_accidents_however_counted_and_slips_however_told_are_warning_signs(sentence: str, sign: str) -> None:
     alarm = find_alarm(sentence)
     assert alarm is not None and (alarm.intent, alarm.sign) == (URGENT, sign)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "self_harm"),
+    [
+        ("my brother texted me that hes going to hurt himself tonight", True),
+        ("my daughter keeps talking about killing herself", True),
+        ("my son hurt himself at football and his hip aches", False),
+        ("my husband tried to lift the sofa himself and hurt his back", False),
+    ],
+)
+def test_someone_else_meaning_to_hurt_themselves_is_self_harm_and_an_injury_is_not(
+    sentence: str, self_harm: bool
+) -> None:
+    alarm = find_alarm(sentence)
+    assert (alarm is not None and (alarm.intent, alarm.sign) == (EMERGENCY, SELF_HARM)) == self_harm
+
+
+@pytest.mark.parametrize(
+    ("sentence", "urgent"),
+    [
+        ("can a trapped nerve make one bum cheek go numb", False),  # one side: the sciatic nerve's
+        ("my butt cheek tingles and feels numb after my run", False),
+        ("my bum cheeks have been numb for days", True),  # both: the saddle
+        ("my bum is numb and it will not go away", True),
+    ],
+)
+def test_one_numb_cheek_is_one_side_and_the_saddle_is_both(sentence: str, urgent: bool) -> None:
+    assert (_intent(sentence) == URGENT) == urgent
 
 
 def test_a_past_cancer_with_new_pain_is_a_warning_sign_not_a_question() -> None:

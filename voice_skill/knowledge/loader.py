@@ -90,6 +90,7 @@ def _from_json(data: dict[str, Any]) -> KnowledgeBase:
         pain_told=tuple(raw_dialogue["pain_told"]),
         finding_told=tuple(raw_dialogue["finding_told"]),
         visit_asked=tuple(raw_dialogue["visit_asked"]),
+        outlook_asked=tuple(raw_dialogue["outlook_asked"]),
     )
     raw_domain = data["domain"]
     domain = Domain(
@@ -360,6 +361,7 @@ def _parse_dialogue(document: _Document, expander: _Expander) -> DialogueText:
         pain_told=words("pain_told"),
         finding_told=frames("finding_told"),
         visit_asked=frames("visit_asked"),
+        outlook_asked=frames("outlook_asked"),
     )
 
 

@@ -124,6 +124,9 @@ class DialogueText:
     visit_asked: tuple[str, ...] = ()
     """Frames of a visit asked about ("should i see a specialist"), which a finding reported does not outweigh."""
 
+    outlook_asked: tuple[str, ...] = ()
+    """Frames that ask how serious something is or whether it will pass ("is sciatica dangerous", "will it go away")."""
+
 
 @dataclass(frozen=True)
 class Domain:

@@ -179,7 +179,10 @@ _SADDLE = _any(
     "wiping",
     "toilet paper",
 )
-_SEAT = _any("bottom", "bum", "buttocks", "butt cheeks", "backside", "butt", "buttock")
+# One cheek is one side, which sciatica numbs ("a numb feeling in my bum cheek"); the saddle is both.
+_SEAT = _any(
+    "bottom", r"bum(?! cheek\b)", "buttocks", "butt cheeks", "bum cheeks", "backside", r"butt(?! cheek\b)", "buttock"
+)
 _SITTING = _any(
     "sit",
     "sits",
@@ -303,6 +306,12 @@ _LOOKS_WRONG = _any(
     "turns out",
     "turned outwards",
     "turning out",
+    "turned outward",
+    "rolled out",
+    "rolled outwards",
+    "rolls out",
+    "rolls outwards",
+    "pointing outwards",
     "twisted",
     "crack",
     "cracked",
@@ -416,6 +425,9 @@ _SELF_HARM = (
     r"\bbetter off dead\b",
     r"\b(?:do not|does not|no longer) want to (?:live|be alive|be here|wake up)\b",
     r"\b(?:hurt|hurting|harm|harming|cut|cutting) myself\b(?! by accident| accidentally)",
+    # Said of someone else, hurting oneself is self-harm only when meant: "he hurt himself at the gym" is an injury.
+    rf"\b{_any('going to', 'gonna', 'wants? to', 'wanting to', 'threaten(?:s|ed|ing)? to', 'trying to', 'tried to', 'plans? to', 'planning to', 'talking about', 'talks about')}"
+    r" (?:hurt|hurting|harm|harming|cut|cutting|kill|killing) (?:himself|herself|themselves|themself)\b",
     r"\bself ?harm\w*",
 )
 _CHEST_PAIN = (

@@ -14,7 +14,7 @@ from rapidfuzz import fuzz, process
 
 from ..intent import EMERGENCY, FOLLOW_UP, OUT_OF_SCOPE, URGENT, IntentId
 from ..knowledge.model import ASPECTS, KnowledgeBase
-from .text import STOPWORDS, normalise, phonetic
+from .text import PEOPLE_AND_ASKING, STOPWORDS, normalise, phonetic
 from .thresholds import Thresholds
 
 DOMAIN, WITH_PAIN, PAIN, ELSEWHERE, EVERYDAY = "<domain>", "<with pain>", "<pain>", "<elsewhere>", "<everyday>"
@@ -172,6 +172,8 @@ class Vocabulary:
             return None  # words the examples use are heard right; a mishearing yields a stranger word
         if _REPEATED_LETTER.search(joined):
             return None  # "sciaticaxxxx" is typed nonsense: no recogniser hears a letter held that long
+        if any(_names_a_person(word) for word in piece):
+            return None  # "my grans leg" is about a gran, not "migraines"
         hit = process.extractOne(
             phonetic(joined), self.by_sound.keys(), scorer=fuzz.ratio, score_cutoff=thresholds.misheard
         )
@@ -185,6 +187,11 @@ class Vocabulary:
         if known.replace(" ", "") in _english_words() and all(word in _english_words() for word in piece):
             return None
         return known
+
+
+def _names_a_person(word: str) -> bool:
+    """A person a question is about, or that person's, typed without the apostrophe ("grans", "mums")."""
+    return word in PEOPLE_AND_ASKING or word.removesuffix("'s").removesuffix("s") in PEOPLE_AND_ASKING
 
 
 def with_plurals(keywords: tuple[str, ...]) -> tuple[str, ...]:

@@ -87,6 +87,19 @@ def _limbs_in_posture(labels: frozenset[str]) -> bool:
     return PAIN not in labels and bool(labels & {EVERYDAY, WITH_PAIN})
 
 
+_LEG = frozenset("leg legs thigh thighs".split())
+_DOWN_THE_LEG = frozenset("foot feet toe toes calf calves".split())
+"""Where pain or tingling that runs down a leg ends up: said with the leg and a pain, no other part of the body
+(a leg and foot swollen after a flight stays another matter)."""
+
+
+def _down_the_leg(query: str) -> bool:
+    """A leg named with the foot, toes or calf it runs down to ("my leg burns down the back and my toes tingle"),
+    and no other part of the body: the path of the sciatic nerve, not a question about feet."""
+    words = set(query.split())
+    return bool(words & _LEG) and bool(words & _DOWN_THE_LEG)
+
+
 def _frame_pattern(template: str) -> str:
     """A question frame ("how (can|could) ... injure ...") as a pattern over a normalised utterance in which
     every word is followed by a space; words are normalised as utterances are ("so" is a filler, and "like" is
@@ -280,7 +293,13 @@ class Matcher:
             return Match(IntentId(OUT_OF_SCOPE), confidence, alternatives, reason)
 
         said_as_written = max(letters.values(), default=0.0) >= thresholds.accept_without_domain
-        if ELSEWHERE in labels and DOMAIN not in labels and not said_as_written and not _limbs_in_posture(labels):
+        if (
+            ELSEWHERE in labels
+            and DOMAIN not in labels
+            and not said_as_written
+            and not _limbs_in_posture(labels)
+            and not (PAIN in labels and self._only_down_the_leg(query))
+        ):
             return refused("about another part of the body")
         near_example = said_as_written or best_score >= thresholds.accept_without_domain
         if not in_domain and (not near_example or self._unknown_words(query)):
@@ -303,6 +322,10 @@ class Matcher:
         if out_of_scope_score >= compared + thresholds.out_of_scope_lead:
             return refused("an out-of-scope example is closer", round(out_of_scope_score / 100, 3))
 
+        outlook = self._outlook_asked_of(said)
+        # The warning signs the words chose stand against the doctor's general advice: safety first.
+        if outlook and not (best_topic == URGENT and outlook == SEE_DOCTOR):
+            return Match(IntentId(outlook), round(scores.get(outlook, 0.0) / 100, 3), alternatives, "how serious it is")
         if best_topic == URGENT:
             # "What are the warning signs of weak bones" asks what a cause the question names feels like: the
             # warning signs' examples ("what are the warning signs") share its frame, not its subject.
@@ -450,6 +473,28 @@ class Matcher:
         )
         return not asks and any(word in dialogue.pain_told for word in words)
 
+    def _outlook_asked_of(self, said: Utterance) -> str | None:
+        """Who answers a question about how serious something is or whether it will pass: the cause the question names
+        ("is sciatica dangerous or just painful" got urgent care, "is osteoporosis a serious illness" the doctor's
+        advice), whose answer tells what it is and when to see a doctor; with no cause named, the doctor's advice
+        ("how do i know if my hip pain is dangerous" got the signs of weak bones by its letters). Not when a visit is
+        asked about too: that is the doctor's advice by its own rules."""
+        padded = f" {said.query} "
+        if not self._outlook_frames.search(padded) or self._visit_frames.search(padded):
+            return None
+        if said.query.startswith("when "):
+            return None  # "when is a sore tailbone dangerous" asks for the warning signs, not an outlook
+        named = [
+            topic_id
+            for topic_id in said.labels
+            if topic_id in self.topics and self.topics[topic_id].kind == "cause" and topic_id != GENERAL_CAUSES
+        ]
+        return max(named, key=lambda topic_id: said.scores.get(topic_id, 0.0)) if named else SEE_DOCTOR
+
+    @cached_property
+    def _outlook_frames(self) -> re.Pattern[str]:
+        return _frames_pattern(self.knowledge.dialogue.outlook_asked)
+
     def _finding_told(self, query: str) -> bool:
         """A finding reported and no visit asked about ("my gp says it's sciatica, should i see a specialist")."""
         padded = f" {query} "
@@ -497,11 +542,36 @@ class Matcher:
             return True
         return EVERYDAY in labels and not self._strange_words(query)
 
+    def _only_down_the_leg(self, query: str) -> bool:
+        """Every other part of the body the question names is where a leg's pain runs down to."""
+        elsewhere = {word for word in query.split() if word in self._elsewhere_words}
+        return _down_the_leg(query) and elsewhere <= _DOWN_THE_LEG
+
+    @cached_property
+    def _elsewhere_words(self) -> frozenset[str]:
+        return frozenset(self.knowledge.domain.elsewhere)
+
     def _strange_words(self, query: str) -> list[str]:
         """Content words that neither an example nor the vocabulary knows ("cello", "haircuts"), other than
         general words that name no subject ("does it matter", "my husband")."""
         vocabulary, general = self._vocabulary.labels, self._general_words
-        return [word for word in self._unknown_words(query) if word not in vocabulary and word not in general]
+        within_phrases = self._words_of_phrases_in(query)
+        # A number in digits is an age or an amount, as "seventy" is: "my mum is 70 and getting shorter".
+        return [
+            word
+            for word in self._unknown_words(query)
+            if word not in vocabulary and word not in general and word not in within_phrases and not word.isdigit()
+        ]
+
+    def _words_of_phrases_in(self, query: str) -> set[str]:
+        """The words of the vocabulary's phrases a question holds: "ball" in "sit on a yoga ball", "steering" in "a
+        steering wheel" name what the phrase names, no other subject."""
+        padded = f" {query} "
+        return {word for phrase in self._vocabulary_phrases if f" {phrase} " in padded for word in phrase.split()}
+
+    @cached_property
+    def _vocabulary_phrases(self) -> tuple[str, ...]:
+        return tuple(phrase for phrase in self._vocabulary.labels if " " in phrase)
 
     @cached_property
     def _general_words(self) -> frozenset[str]:
