@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .cache import load_json, rebuilt, save_json
 from .intent import CLARIFY, EMERGENCY, OUT_OF_SCOPE, URGENT
@@ -38,7 +38,11 @@ class Skill:
     @classmethod
     def load(cls, intents_dir: Path | None = None) -> Skill:
         """Load the topics (the shipped ones by default) and index them."""
-        knowledge = load_knowledge(intents_dir)
+        return cls.from_knowledge(load_knowledge(intents_dir))
+
+    @classmethod
+    def from_knowledge(cls, knowledge: KnowledgeBase) -> Skill:
+        """The skill of loaded topics, their index read from the cache (or built and cached)."""
         code = hashlib.sha256()
         for path in sorted(_MATCHING_CODE.glob("*.py")):
             code.update(path.read_bytes())
@@ -54,6 +58,12 @@ class Skill:
             index = MatcherIndex.build(knowledge)
             save_json(cache_name, index.to_json())
         return cls(knowledge=knowledge, matcher=Matcher(knowledge, index=index))
+
+    def __reduce__(self) -> tuple[Any, tuple[KnowledgeBase]]:
+        # A skill goes to another process (the Wyoming server's recognisers) as its topics alone, the index read
+        # from the cache there. Its matcher fills in what it works out (word stems, cached properties) while other
+        # threads answer with it; pickling that state raced them ("dictionary changed size during iteration").
+        return (Skill.from_knowledge, (self.knowledge,))
 
     @cached_property
     def sentences(self) -> tuple[str, ...]:
