@@ -13,7 +13,15 @@ import pytest
 import yaml
 
 from voice_skill.dialogue import Session
-from voice_skill.matching.alarms import CANNOT_DIAGNOSE, CHILD_MEDICINE, EMERGENCY, SELF_HARM, URGENT, find_alarm
+from voice_skill.matching.alarms import (
+    CANNOT_DIAGNOSE,
+    CHILD_MEDICINE,
+    EMERGENCY,
+    SELF_HARM,
+    URGENT,
+    find_alarm,
+    words_listened_for,
+)
 from voice_skill.skill import Skill
 
 SAFETY = Path(__file__).resolve().parent / "safety"
@@ -211,3 +219,13 @@ def test_a_broken_hip_without_a_fall_said_is_urgent_only_with_not_standing_or_wa
     sentence: str, urgent: bool
 ) -> None:
     assert (_intent(sentence) == URGENT) == urgent
+
+
+def test_the_words_warning_signs_are_found_by_are_plain_words_from_every_kind_of_sign() -> None:
+    # A recogniser's words are checked against these for a misheard warning sign: they must be words, not pieces of
+    # the expressions, and hold the words of each kind of sign.
+    words = words_listened_for()
+
+    assert {"bladder", "numbness", "groin", "fall", "fever", "swollen", "chest", "unconscious", "weak"} <= words
+    assert all(re.fullmatch(r"[a-z][a-z']+", word) for word in words)
+    assert {"bwould", "bcannot", "bhip"}.isdisjoint(words)

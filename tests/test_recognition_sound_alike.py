@@ -404,3 +404,12 @@ def test_moonshines_refusal_stands_when_pocketsphinx_is_unsure_and_heard_another
 
     assert transcript.engine == answered
     assert skill.meaning(transcript.text) is None if answered == "moonshine" else transcript.text == pocketsphinx
+
+
+def test_alarm_words_are_offered_only_beside_words_the_skills_sentences_never_use(skill: Skill) -> None:
+    # Moonshine heard eSpeak NG en-gb's "after a fall" as "after i foil", and en-us slow's "a fever" as "a femur".
+    sound_alike = SoundAlike(skill.domain_words, skill.sentences, skill.alarm_words)
+
+    assert "fall" in sound_alike.near_alarm_words("foil")
+    assert "fever" in sound_alike.near_alarm_words("femur")
+    assert sound_alike.near_alarm_words("hip") == sound_alike.near_alarm_words("fall") == ()

@@ -14,6 +14,7 @@ from spoken_voices import Voice, spoken
 
 from voice_skill.errors import EngineUnavailableError
 from voice_skill.recognition import whisper
+from voice_skill.recognition.sound_alike import SoundAlike
 from voice_skill.recognition.whisper import WhisperTranscriber
 from voice_skill.skill import Skill
 
@@ -205,6 +206,82 @@ def test_whispers_other_question_leaves_pocketsphinxs_understood_words(skill: Sk
         "pocketsphinx",
         1,
     )
+
+
+@pytest.fixture(scope="module")
+def sound_alike(skill: Skill) -> SoundAlike:
+    return SoundAlike(skill.domain_words, skill.sentences, skill.alarm_words)
+
+
+@pytest.mark.parametrize(
+    ("pocketsphinx", "moonshine_words", "whisper_words"),
+    [
+        # eSpeak NG en-gb: Moonshine's "foil" for "a fall" made it a question about exercise.
+        (
+            "i pulled my hip at the on cannot walk",
+            "after i foil my hip hurts and i cannot walk",
+            "after a fall my hip hurts and i cannot walk",
+        ),
+        # eSpeak NG en-us, slow: a fever heard as "a femur".
+        (
+            "is ibuprofen for my hip all some comfy one",
+            "his ibuprofen okay for my hip i also have a femur",
+            "is ibuprofen okay for my hip i also have a fever",
+        ),
+    ],
+)
+def test_a_warning_sign_whose_one_unusual_word_moonshine_misheard_is_answered_from_whispers_words(
+    skill: Skill, sound_alike: SoundAlike, pocketsphinx: str, moonshine_words: str, whisper_words: str
+) -> None:
+    third = Scripted(whisper_words)
+
+    transcript = second_opinion(
+        ScriptedPrimary(pocketsphinx, 0.3),
+        skill.meaning,
+        Scripted(moonshine_words),
+        third_opinion=third,
+        sound_alike=sound_alike,
+    )
+
+    assert skill.meaning(moonshine_words) not in ("urgent_symptoms", "emergency")
+    assert (transcript.text, transcript.engine, third.asked) == (whisper_words, "whisper", 1)
+    assert skill.meaning(transcript.text) == "urgent_symptoms"
+
+
+def test_a_look_alike_whose_word_sounds_like_a_warning_sign_keeps_its_own_answer(
+    skill: Skill, sound_alike: SoundAlike
+) -> None:
+    # eSpeak NG en-us, fast: "my heart rate goes up when i run" heard "my heart raped go up when i run"; "raped" sounds
+    # like "leaked", which would make it a bladder sign. Whisper hears what was said, and it is no warning sign.
+    third = Scripted("my heart rate goes up when i run")
+
+    transcript = second_opinion(
+        ScriptedPrimary("my hip ache go up when i run", 0.3),
+        skill.meaning,
+        Scripted("my heart raped go up when i run"),
+        third_opinion=third,
+        sound_alike=sound_alike,
+    )
+
+    assert third.asked == 1
+    assert skill.meaning(transcript.text) not in ("urgent_symptoms", "emergency")
+
+
+def test_words_that_sound_like_no_warning_sign_are_answered_without_waiting_for_whisper(
+    skill: Skill, sound_alike: SoundAlike
+) -> None:
+    third = Scripted("why does sitting still for ages hurt my bottom")
+
+    transcript = second_opinion(
+        ScriptedPrimary("why does sitting still for ages hurts my bottom", 0.3),
+        skill.meaning,
+        Scripted("why does sitting still for ages hurt my bottom"),
+        third_opinion=third,
+        sound_alike=sound_alike,
+    )
+
+    assert third.asked == 0
+    assert skill.meaning(transcript.text) == "prolonged_sitting.mechanism"
 
 
 def test_a_session_loads_the_model_once_at_the_start_for_all_its_recognisers(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -100,6 +100,7 @@ class Skill:
                 self.domain_words,
                 self.paraphrases,
                 self.warning_words,
+                self.alarm_words,
             )
         )
 
@@ -129,6 +130,15 @@ class Skill:
         }
         other = set(self.sentences) - warning
         return frozenset(_words(warning) - _words(other))
+
+    @cached_property
+    def alarm_words(self) -> frozenset[str]:
+        """The words that emergencies and warning signs are found by, whatever topics are loaded ("fall", "bladder",
+        "numbness"): where a recogniser heard another word that sounds like one, it is worth checking whether the
+        audio held a warning sign (`open_recogniser(..., alarm_words=)`)."""
+        from .matching.alarms import words_listened_for
+
+        return words_listened_for()
 
     def meaning(self, text: str) -> str | None:
         """The intent the words are a question for; None when the skill would refuse them or ask back. What a

@@ -628,6 +628,21 @@ _OTHER_URGENT = (
     ("past_cancer", _compiled(_CANCER_HISTORY)),
 )
 _ASKS_FOR_EMERGENCY_CARE_SIGN = _compiled(rf"\b{_ASKS_FOR_EMERGENCY_CARE}\b")
+_SIGNS = (
+    *(pattern for _, pattern in _EMERGENCIES),
+    _BLADDER_OR_BOWEL_SIGN,
+    _SADDLE_SIGN,
+    _SEAT_NUMB,
+    _LEGS_SIGN,
+    _FALL_CONTEXT,
+    _CANNOT_STAND,
+    _CANNOT_BEAR_WEIGHT,
+    _LOOKS_WRONG_CONTEXT,
+    _BROKEN_CONTEXT,
+    _FEVER_SIGN,
+    _INFLAMED_JOINT,
+)
+"""The expressions that find an emergency or a warning sign (the contexts that keep everyday senses out aside)."""
 _CANCER_QUESTION_SIGN = _compiled(*_CANCER_QUESTION)
 _CHILD_MEDICINE_SIGN = _compiled(_either_order(_CHILD, _MEDICINE, 10))
 _CHILD_PILLS_SIGN = _compiled(_either_order(_CHILD, _PILLS, 10))
@@ -646,6 +661,18 @@ _SOMEONE_IN_IT = Pattern(
     r"\b(?:i|me|my|mine|we|our|us|he|him|his|she|her|they|them|their|you|your|someone|somebody|now|help|mum|mom|"
     r"dad|child|son|daughter|husband|wife|baby|kid|partner|friend)\b"
 )
+
+
+def words_listened_for() -> frozenset[str]:
+    """The words that emergencies and warning signs are found by ("fall", "bladder", "numbness", "chest"), taken
+    from the expressions themselves: where a recogniser heard another word that sounds like one of them, the
+    warning sign may have been said (`recognition.sound_alike`)."""
+    return frozenset(
+        word
+        for pattern in _SIGNS
+        for word in re.findall(r"[a-z][a-z']+", re.sub(r"\\[a-zA-Z]", " ", pattern.source))
+        if len(word) > 2
+    )
 
 
 def is_reference_question(text: str) -> bool:

@@ -628,6 +628,8 @@ class SecondOpinionRecogniser:
         """Whether they came from a start during the endpointer's wait (for figures)."""
         self.third_asked = False
         """Whether Whisper was asked about the last utterance (for figures)."""
+        self._whispered: tuple[bytes, str] | None = None
+        """The audio Whisper was last asked about, and its words."""
 
     def accept(self, pcm: bytes) -> Transcript | None:
         transcript = self.primary.accept(pcm)
@@ -672,6 +674,11 @@ class SecondOpinionRecogniser:
         self.asked = True
         part = heard_part(spoken)
         text, second = self._moonshine_words(part)
+        warned_already = any(meaning is not None and _warning_sign(meaning) for meaning in (heard, second))
+        if not warned_already and self._may_be_warning_sign(text):
+            warned = self._whisper(part, transcript, _warning_sign)
+            if warned is not transcript:
+                return warned
         if text == transcript.text:
             second = None
         if second is not None and second != heard:
@@ -721,7 +728,11 @@ class SecondOpinionRecogniser:
         if self._third is None:
             return otherwise
         self.third_asked = True
-        text = self._third.transcribe(pcm_to_samples(audio))
+        if self._whispered is None or self._whispered[0] != audio:
+            # Asked for a warning sign first, Whisper may be asked again about the same audio once both engines'
+            # words are refused: the words it heard are kept, not waited for twice.
+            self._whispered = (audio, self._third.transcribe(pcm_to_samples(audio)))
+        text = self._whispered[1]
         meaning = self._meaning(text) if text and not _repeats_itself(text) else None
         if meaning is not None and wanted(meaning):
             return Transcript(text, engine="whisper", speech=otherwise.speech)
@@ -738,6 +749,27 @@ class SecondOpinionRecogniser:
         waited for Whisper for nothing, as had 2 of the 19 questions of benchmarks/listen_latency.py ("what makes
         bones lose their strength" heard "what makes bones"), which put its p90 over 800 ms."""
         return any(not self._warning_words.isdisjoint(words.split()) for words in heard)
+
+    def _may_be_warning_sign(self, text: str) -> bool:
+        """Whether Moonshine's words hold a word that sounds like an alarm word (`SoundAlike.near_alarm_words`) which,
+        put in its place, makes them a warning sign: then Whisper is asked for one (`_reconsider`). Moonshine hears
+        a warning sign's one unusual word as another word, and the rest becomes an ordinary question or none:
+        eSpeak NG en-gb's "after a fall my hip hurts and i cannot walk" heard "after i foil my hip ...", exercise;
+        "is ibuprofen ok for my hip, i also have a fever" heard "... a femur"; "i can't lift either foot" heard
+        "... the effort". Whisper hears those right. The words themselves are not repaired: Moonshine finds wrong
+        repairs as likely as right ones ("hurt your ribs" as "hurt your chills", 4 more likely; "after i foil" as
+        "after i fall", 0.2 less), and some of the look-alikes of warning signs ("my heart rate goes up when i run"
+        heard "my heart raped ..." as "my heart leaked") would be answered as urgent."""
+        sound_alike = self._sound_alike
+        if sound_alike is None or not text:
+            return False
+        said = text.split()
+        return any(
+            (warned := self._meaning(" ".join([*said[:at], near, *said[at + 1 :]]))) is not None
+            and _warning_sign(warned)
+            for at, word in enumerate(said)
+            for near in sound_alike.near_alarm_words(word)
+        )
 
     def _understood(self, audio: bytes, text: str) -> tuple[str, str | None]:
         """Moonshine's words for the audio and the skill's meaning of them, None when it refuses them."""

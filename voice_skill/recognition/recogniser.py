@@ -59,6 +59,7 @@ def open_recogniser(
     domain_words: Collection[str] = (),
     paraphrases: Sequence[str] = (),
     warning_words: Collection[str] = (),
+    alarm_words: Collection[str] = (),
 ) -> Recogniser:
     """The recogniser settings ask for, restricted to the sentences (the loaded skill's `Skill.sentences`).
 
@@ -72,7 +73,9 @@ def open_recogniser(
     when the skill does not understand them (`sound_alike`), and those its decoding then leans toward (`biasing`);
     paraphrases (the loaded skill's `Skill.paraphrases`), people's own wording, are learnt by the restricted
     pocketsphinx's language model beside the sentences; warning_words (the loaded skill's `Skill.warning_words`),
-    heard by either engine, have Whisper asked for a warning sign behind another topic's unsure words.
+    heard by either engine, have Whisper asked for a warning sign behind another topic's unsure words; alarm_words
+    (the loaded skill's `Skill.alarm_words`) are put back where they make Moonshine's words a warning sign and the
+    audio fits them better than the words heard (`sound_alike`).
     """
     engine = settings.engine
     if engine not in (None, *ENGINES):
@@ -125,7 +128,7 @@ def open_recogniser(
             lambda: recogniser.last_utterance,
             meaning,
             transcriber=moonshine.MoonshineTranscriber(domain_words),
-            sound_alike=SoundAlike(domain_words, sentences) if domain_words else None,
+            sound_alike=SoundAlike(domain_words, sentences, alarm_words) if domain_words else None,
             second_chances=second_chances(settings),
             third_opinion=whisper.WhisperTranscriber(settings.load_now)
             if settings.third_opinion and whisper.available()

@@ -97,17 +97,24 @@ class SoundAlike:
     Its decoder (pocketsphinx's dictionary, no language model: about 0.2 s) loads in the background from the
     start, as it is first needed after a second opinion."""
 
-    def __init__(self, domain_words: Collection[str], sentences: Iterable[str]) -> None:
+    def __init__(
+        self, domain_words: Collection[str], sentences: Iterable[str], alarm_words: Collection[str] = ()
+    ) -> None:
         """domain_words are offered beside words that no sentence (the skill's) uses: words the sentences use are
-        taken as heard, as they are in the matcher ("what time does the surgery open" is not "what bum")."""
+        taken as heard, as they are in the matcher ("what time does the surgery open" is not "what bum");
+        alarm_words (`Skill.alarm_words`) likewise, where they would make the words a warning sign
+        (`near_alarm_words`)."""
         from .language_model import words_of
 
         self._domain = frozenset(word for word in domain_words if word.isalpha())
+        self._alarm = frozenset(word for word in alarm_words if word.isalpha())
         self._known = frozenset(word for sentence in sentences for word in words_of(sentence))
         self._decoder: Any = None
         self._near: dict[str, tuple[str, ...]] = {}
+        self._near_alarm: dict[str, tuple[str, ...]] = {}
         self._sounds: dict[str, tuple[str, ...]] = {}
         self._domain_sounds: list[tuple[str, str]] = []
+        self._alarm_sounds: list[tuple[str, str]] = []
         self._loaded = threading.Event()
         self._lock = threading.Lock()
         threading.Thread(target=self._load, name="sound-alike-load", daemon=True).start()
@@ -117,9 +124,8 @@ class SoundAlike:
 
         try:
             self._decoder = Decoder(lm=None, loglevel="FATAL", topn=GAUSSIANS)
-            self._domain_sounds = [
-                (word, sound) for word in sorted(self._domain) for sound in self._pronunciations(word)
-            ]
+            self._domain_sounds = self._sounds_of(self._domain)
+            self._alarm_sounds = self._sounds_of(self._alarm)
         finally:
             self._loaded.set()
 
@@ -160,16 +166,32 @@ class SoundAlike:
 
     def near(self, word: str) -> tuple[str, ...]:
         """The NEAREST domain words at most FARTHEST from the word in sound, nearest first."""
-        if word in self._near:
-            return self._near[word]
+        if word not in self._near:
+            self._near[word] = self._nearest(word, self._domain_sounds)
+        return self._near[word]
+
+    def near_alarm_words(self, word: str) -> tuple[str, ...]:
+        """The NEAREST alarm words at most FARTHEST from a word in sound that no sentence uses, nearest first: those
+        it may have been misheard for ("foil" for "fall", "femur" for "fever"); none for a word the sentences use."""
+        self._loaded.wait()
+        if self._decoder is None or word in self._known or word in self._alarm:
+            return ()
+        with self._lock:
+            if word not in self._near_alarm:
+                self._near_alarm[word] = self._nearest(word, self._alarm_sounds)
+            return self._near_alarm[word]
+
+    def _nearest(self, word: str, sounds: list[tuple[str, str]]) -> tuple[str, ...]:
         best: dict[str, float] = {}
         for sound in self._pronunciations(word):
-            for domain_word, domain_sound in self._domain_sounds:
-                apart = distance(sound, domain_sound)
-                if domain_word != word and apart <= FARTHEST and apart < best.get(domain_word, 2.0):
-                    best[domain_word] = apart
-        self._near[word] = tuple(sorted(best, key=lambda known: (best[known], known))[:NEAREST])
-        return self._near[word]
+            for other, other_sound in sounds:
+                apart = distance(sound, other_sound)
+                if other != word and apart <= FARTHEST and apart < best.get(other, 2.0):
+                    best[other] = apart
+        return tuple(sorted(best, key=lambda known: (best[known], known))[:NEAREST])
+
+    def _sounds_of(self, words: Collection[str]) -> list[tuple[str, str]]:
+        return [(word, sound) for word in sorted(words) for sound in self._pronunciations(word)]
 
     def _pronunciations(self, word: str) -> tuple[str, ...]:
         """The word's pronunciation in pocketsphinx's dictionary, else eSpeak NG's, added to the dictionary."""
