@@ -215,6 +215,22 @@ third one each: "my son sits in his is tablets ..." got the children's-medicine 
 you bad that beg your hips" the exercise topic), and 51 of 53 after the children's-medicine rule and Whisper's
 looping words were fixed; this script on the final code, run again: the same figures per voice, real off-topic
 recordings refused 51 of 53 (96%), all 11 non-speech. The 85% overall is reached; en-us+f4 stays under 75%.
+
+Measured at the end of the release that added the nineteenth paraphrase batch and Whisper's warning-sign check behind
+Moonshine's words that sound like a warning sign (recognition/moonshine.py `_may_be_warning_sign`), on the same
+sample (typed 96%), once on this machine: the previous release's final code (f97a536) -> this release's: all voices
+86% -> 87%; piper 94 -> 96, en-gb 90 -> 90, en-us+f3 83 -> 88, en-us+f4 71 -> 73, slow 94 -> 92, fast 83 -> 83
+(pocketsphinx alone 57% -> 58%); first 8 files alone 85%, the same as in the batch, 48 of 48 the same words;
+telephone band 45% either way; real off-topic recordings refused 51 -> 52 of 53 (98%), all 11 non-speech. The
+warning-sign check was chosen on the dev split of tests/safety (16 warning signs and 8 emergencies a voice, a fixed
+shuffle, 6 voices, /tmp scripts not in the repo): 125 -> 127 of 144. Tried first and not taken: putting the alarm
+word back in Moonshine's words where Moonshine finds them nearly as likely (as `_likeliest_repair` does for domain
+words). Its log-probability margins did not separate right repairs ("after i foil" as "after i fall", 0.2 less
+likely; "my genitals feel bumped" as "bum", 0.8 more) from wrong ones on the dev paraphrases and look-alikes ("hurt
+your ribs" as "hurt your chills", 4.3 more likely; "causes unpainted" as "unresponsive", 9.7 more; "my heart raped"
+as "my heart leaked", 2.0 less); asked of the 53 dev files where the check fires, Whisper found a warning sign in 6
+of the 13 warning signs and none of the other 40. Taking a repair that Moonshine's and Whisper's words both offer was
+no better: both engines heard "years" right and both offered "chills" for it.
 """
 
 from __future__ import annotations
