@@ -241,6 +241,7 @@ def test_a_warning_sign_whose_one_unusual_word_moonshine_misheard_is_answered_fr
         Scripted(moonshine_words),
         third_opinion=third,
         sound_alike=sound_alike,
+        alarm=skill.is_alarm,
     )
 
     assert skill.meaning(moonshine_words) not in ("urgent_symptoms", "emergency")
@@ -261,6 +262,7 @@ def test_a_look_alike_whose_word_sounds_like_a_warning_sign_keeps_its_own_answer
         Scripted("my heart raped go up when i run"),
         third_opinion=third,
         sound_alike=sound_alike,
+        alarm=skill.is_alarm,
     )
 
     assert third.asked == 1
@@ -278,6 +280,7 @@ def test_words_that_sound_like_no_warning_sign_are_answered_without_waiting_for_
         Scripted("why does sitting still for ages hurt my bottom"),
         third_opinion=third,
         sound_alike=sound_alike,
+        alarm=skill.is_alarm,
     )
 
     assert third.asked == 0

@@ -36,3 +36,10 @@ def test_a_skill_in_use_goes_to_another_process_as_its_topics_and_answers_the_sa
     copy = pickle.loads(pickled)
     for question in ("what causes hip pain", "i can't pee and my back hurts", "what is the weather"):
         assert copy.matcher.match(question).intent == skill.matcher.match(question).intent
+
+
+def test_alarms_are_found_by_the_warning_sign_rules_alone(skill: Skill) -> None:
+    assert skill.is_alarm("after i fall my hip hurts and i cannot walk")
+    assert skill.is_alarm("i have crushing chest pain")
+    assert not skill.is_alarm("after i foil my hip hurts and i cannot walk")
+    assert not skill.is_alarm("how do i prevent falls with osteoporosis")

@@ -598,10 +598,13 @@ class SecondOpinionRecogniser:
         second_chances: Sequence[str] = SECOND_CHANCES,
         third_opinion: ThirdOpinion | None = None,
         warning_words: Collection[str] = (),
+        alarm: Callable[[str], bool] | None = None,
     ) -> None:
         """third_opinion: Whisper, asked where the skill refuses the words both engines heard (`whisper`);
         warning_words (the loaded skill's `Skill.warning_words`), where either engine heard one, have it asked for a
-        warning sign behind another topic's unsure words too (`_warning_sign_from_third`)."""
+        warning sign behind another topic's unsure words too (`_warning_sign_from_third`); alarm (`Skill.is_alarm`),
+        whether words hold a warning sign, has it asked where a word of Moonshine's sounds like one
+        (`_may_be_warning_sign`)."""
         self.primary = primary
         self.name = primary.name
         self.sample_rate = primary.sample_rate
@@ -612,6 +615,7 @@ class SecondOpinionRecogniser:
         self._sound_alike = sound_alike
         self._third = third_opinion
         self._warning_words = frozenset(warning_words)
+        self._alarm = alarm
         if third_opinion is not None:
             self.description += ", and Whisper base as a third where the skill refuses both"
         self.second_chances = second_chances
@@ -760,13 +764,13 @@ class SecondOpinionRecogniser:
         repairs as likely as right ones ("hurt your ribs" as "hurt your chills", 4 more likely; "after i foil" as
         "after i fall", 0.2 less), and some of the look-alikes of warning signs ("my heart rate goes up when i run"
         heard "my heart raped ..." as "my heart leaked") would be answered as urgent."""
-        sound_alike = self._sound_alike
-        if sound_alike is None or not text:
+        sound_alike, alarm = self._sound_alike, self._alarm
+        if sound_alike is None or alarm is None or not text:
             return False
         said = text.split()
+        # Tried by the warning-sign rules alone: the whole matcher on every sound-alike took up to half a second.
         return any(
-            (warned := self._meaning(" ".join([*said[:at], near, *said[at + 1 :]]))) is not None
-            and _warning_sign(warned)
+            alarm(" ".join([*said[:at], near, *said[at + 1 :]]))
             for at, word in enumerate(said)
             for near in sound_alike.near_alarm_words(word)
         )

@@ -60,6 +60,7 @@ def open_recogniser(
     paraphrases: Sequence[str] = (),
     warning_words: Collection[str] = (),
     alarm_words: Collection[str] = (),
+    alarm: Callable[[str], bool] | None = None,
 ) -> Recogniser:
     """The recogniser settings ask for, restricted to the sentences (the loaded skill's `Skill.sentences`).
 
@@ -74,8 +75,8 @@ def open_recogniser(
     paraphrases (the loaded skill's `Skill.paraphrases`), people's own wording, are learnt by the restricted
     pocketsphinx's language model beside the sentences; warning_words (the loaded skill's `Skill.warning_words`),
     heard by either engine, have Whisper asked for a warning sign behind another topic's unsure words; alarm_words
-    (the loaded skill's `Skill.alarm_words`) are put back where they make Moonshine's words a warning sign and the
-    audio fits them better than the words heard (`sound_alike`).
+    (the loaded skill's `Skill.alarm_words`), sounding like a word Moonshine heard and making its words a warning sign
+    by alarm (`Skill.is_alarm`), have Whisper asked whether one was said.
     """
     engine = settings.engine
     if engine not in (None, *ENGINES):
@@ -134,6 +135,7 @@ def open_recogniser(
             if settings.third_opinion and whisper.available()
             else None,
             warning_words=warning_words,
+            alarm=alarm,
         )
     return recogniser
 
