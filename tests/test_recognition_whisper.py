@@ -15,6 +15,7 @@ from spoken_voices import Voice, spoken
 from voice_skill.errors import EngineUnavailableError
 from voice_skill.recognition import whisper
 from voice_skill.recognition.sound_alike import SoundAlike
+from voice_skill.recognition.transcript import Transcript
 from voice_skill.recognition.whisper import WhisperTranscriber
 from voice_skill.skill import Skill
 
@@ -213,6 +214,21 @@ def sound_alike(skill: Skill) -> SoundAlike:
     return SoundAlike(skill.domain_words, skill.sentences, skill.alarm_words)
 
 
+def checked_for_a_warning_sign(
+    skill: Skill, sound_alike: SoundAlike, pocketsphinx: str, moonshine_words: str, third: Scripted
+) -> Transcript:
+    """The second opinion's transcript where pocketsphinx was unsure of its words and Moonshine heard others, with
+    the sound-alikes of the alarm words checked (Whisper standing in as `third`)."""
+    return second_opinion(
+        ScriptedPrimary(pocketsphinx, 0.3),
+        skill.meaning,
+        Scripted(moonshine_words),
+        third_opinion=third,
+        sound_alike=sound_alike,
+        alarm=skill.is_alarm,
+    )
+
+
 @pytest.mark.parametrize(
     ("pocketsphinx", "moonshine_words", "whisper_words"),
     [
@@ -235,14 +251,7 @@ def test_a_warning_sign_whose_one_unusual_word_moonshine_misheard_is_answered_fr
 ) -> None:
     third = Scripted(whisper_words)
 
-    transcript = second_opinion(
-        ScriptedPrimary(pocketsphinx, 0.3),
-        skill.meaning,
-        Scripted(moonshine_words),
-        third_opinion=third,
-        sound_alike=sound_alike,
-        alarm=skill.is_alarm,
-    )
+    transcript = checked_for_a_warning_sign(skill, sound_alike, pocketsphinx, moonshine_words, third)
 
     assert skill.meaning(moonshine_words) not in ("urgent_symptoms", "emergency")
     assert (transcript.text, transcript.engine, third.asked) == (whisper_words, "whisper", 1)
@@ -256,13 +265,8 @@ def test_a_look_alike_whose_word_sounds_like_a_warning_sign_keeps_its_own_answer
     # like "leaked", which would make it a bladder sign. Whisper hears what was said, and it is no warning sign.
     third = Scripted("my heart rate goes up when i run")
 
-    transcript = second_opinion(
-        ScriptedPrimary("my hip ache go up when i run", 0.3),
-        skill.meaning,
-        Scripted("my heart raped go up when i run"),
-        third_opinion=third,
-        sound_alike=sound_alike,
-        alarm=skill.is_alarm,
+    transcript = checked_for_a_warning_sign(
+        skill, sound_alike, "my hip ache go up when i run", "my heart raped go up when i run", third
     )
 
     assert third.asked == 1
@@ -274,13 +278,12 @@ def test_words_that_sound_like_no_warning_sign_are_answered_without_waiting_for_
 ) -> None:
     third = Scripted("why does sitting still for ages hurt my bottom")
 
-    transcript = second_opinion(
-        ScriptedPrimary("why does sitting still for ages hurts my bottom", 0.3),
-        skill.meaning,
-        Scripted("why does sitting still for ages hurt my bottom"),
-        third_opinion=third,
-        sound_alike=sound_alike,
-        alarm=skill.is_alarm,
+    transcript = checked_for_a_warning_sign(
+        skill,
+        sound_alike,
+        "why does sitting still for ages hurts my bottom",
+        "why does sitting still for ages hurt my bottom",
+        third,
     )
 
     assert third.asked == 0
