@@ -45,6 +45,11 @@ class IntentId(str):
         return self.partition(".")[2]
 
     @property
+    def is_warning_sign(self) -> bool:
+        """A warning sign or an emergency: the answers that send the user to urgent care."""
+        return self.topic in (URGENT, EMERGENCY)
+
+    @property
     def is_follow_up(self) -> bool:
         """An aspect of whatever topic was talked about last."""
         return self.topic == FOLLOW_UP

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .cache import load_json, rebuilt, save_json
-from .intent import CLARIFY, EMERGENCY, OUT_OF_SCOPE, URGENT
+from .intent import CLARIFY, OUT_OF_SCOPE, IntentId
 from .knowledge.loader import load_knowledge
 from .knowledge.model import KnowledgeBase
 from .matching.index import DOMAIN, PAIN, WITH_PAIN, MatcherIndex
@@ -123,7 +123,7 @@ class Skill:
         warning = {
             sentence
             for topic in self.knowledge.topics.values()
-            if topic.id in (URGENT, EMERGENCY)
+            if IntentId(topic.id).is_warning_sign
             for sentence in (
                 *topic.sentences,
                 *(said for aspect in topic.aspects.values() for said in aspect.sentences),
@@ -148,7 +148,7 @@ class Skill:
         from .matching.alarms import find_alarm
 
         alarm = find_alarm(text)
-        return alarm is not None and alarm.intent in (URGENT, EMERGENCY)
+        return alarm is not None and IntentId(alarm.intent).is_warning_sign
 
     def meaning(self, text: str) -> str | None:
         """The intent the words are a question for; None when the skill would refuse them or ask back. What a

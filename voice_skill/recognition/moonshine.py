@@ -39,7 +39,7 @@ from functools import partial
 from typing import IO, TYPE_CHECKING, Any, Protocol
 
 from ..errors import EngineUnavailableError
-from ..intent import EMERGENCY, URGENT, IntentId
+from ..intent import IntentId
 from .alternatives import sounds_alike, understood_alternative
 from .transcript import Transcript
 
@@ -1202,7 +1202,7 @@ def _repeats_itself(text: str) -> bool:
 
 def _warning_sign(meaning: str) -> bool:
     """Whether the skill takes words for a warning sign or an emergency, never given up for a refusal."""
-    return IntentId(meaning).topic in (URGENT, EMERGENCY)
+    return IntentId(meaning).is_warning_sign
 
 
 def heard_part(spoken: bytes) -> bytes:
