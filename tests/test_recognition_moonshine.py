@@ -617,6 +617,23 @@ def test_utterances_decoded_together_get_the_words_they_get_alone_and_a_stopped_
     assert after == "what is sciatica", "the next request is answered as if nothing had been stopped"
 
 
+def test_a_request_waiting_behind_another_is_stopped_and_the_other_still_goes() -> None:
+    transcriber = MoonshineTranscriber()
+    with transcriber._lock:
+        # The writer is held busy, so both requests wait in the outbox as they do when the pipe is full.
+        transcriber._writer = threading.current_thread()
+    first = transcriber.submit(np.zeros(24462, dtype=np.float32))
+    second = transcriber.submit(np.zeros(22016, dtype=np.float32))
+
+    transcriber.stop(second)
+    waiting = [request.future for _, request in transcriber._outbox]
+    transcriber._writer = None
+    transcriber.close()
+
+    assert second.cancelled(), "the stopped request is never decoded"
+    assert waiting == [first], "the request ahead of it still goes to the worker"
+
+
 def test_the_worker_scores_sentences_on_the_audio_moonshine_heard_them_in(tmp_path: Path) -> None:
     samples = soundfile.read(speak_to_wav("what is sciatica", tmp_path / "q.wav", voice="en-gb"), dtype="float32")[0]
     transcriber = MoonshineTranscriber()

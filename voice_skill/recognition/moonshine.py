@@ -472,9 +472,11 @@ def _drop(request: _Request) -> None:
         request.future.cancel()
 
 
-@dataclass
+@dataclass(eq=False)
 class _Request:
-    """One utterance sent to the worker, and what came of it."""
+    """One utterance sent to the worker, and what came of it. Two requests are the same only if they are one
+    object: compared by value, their samples (numpy arrays) raise a ValueError, which `stop` met taking a request
+    that was not first in the outbox."""
 
     samples: Any
     future: Future[Any]
