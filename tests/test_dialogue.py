@@ -168,6 +168,14 @@ def test_a_follow_up_after_an_urgent_answer_repeats_the_urgent_advice(skill: Ski
     assert turns[1]["answer"] == turns[0]["answer"] == turns[2]["answer"]
 
 
+def test_a_swollen_calf_after_a_flight_is_sent_to_care_now_not_answered_as_long_sitting(skill: Skill) -> None:
+    turns = respond(skill, "why does my bum hurt on long flights", "my calf is swollen and sore since the flight")
+    assert turns[0]["intent"].startswith("prolonged_sitting")
+    assert turns[1]["intent"] == "urgent_symptoms"
+    assert "blood clot" in turns[1]["answer"] and "emergency number" in turns[1]["answer"]
+    assert turns[1]["answer"].rstrip(".").endswith("do not wait")
+
+
 def test_i_dont_know_does_not_end_the_session(skill: Skill) -> None:
     session = Session(skill)
     session.respond("what is sciatica")

@@ -150,6 +150,7 @@ def _every_spoken_text() -> dict[str, str]:
         "english_only",
         "cannot_diagnose",
         "child_medicine",
+        "blood_clot",
     ):
         texts[f"_dialogue.{key}"] = dialogue[key].replace("{first}", "x").replace("{second}", "y")
     return texts

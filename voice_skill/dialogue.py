@@ -12,7 +12,7 @@ from dataclasses import replace
 from .answer import Answer
 from .intent import CLARIFY, EMERGENCY, OUT_OF_SCOPE, URGENT, IntentId, Match
 from .knowledge.model import Topic
-from .matching.alarms import CANNOT_DIAGNOSE, CHILD_MEDICINE, SELF_HARM
+from .matching.alarms import BLOOD_CLOT, CANNOT_DIAGNOSE, CHILD_MEDICINE, SELF_HARM
 from .matching.matcher import NOT_ENGLISH, Utterance
 from .matching.text import normalise
 from .recognition.transcript import Transcript
@@ -104,6 +104,7 @@ class Session:
             SELF_HARM: dialogue.self_harm,
             CANNOT_DIAGNOSE: dialogue.cannot_diagnose,
             CHILD_MEDICINE: dialogue.child_medicine,
+            BLOOD_CLOT: dialogue.blood_clot,
             NOT_ENGLISH: dialogue.english_only,
         }.get(match.sign)
         if match.intent == OUT_OF_SCOPE:

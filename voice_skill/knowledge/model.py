@@ -27,7 +27,7 @@ REQUIRED_TOPICS = (
     OUT_OF_SCOPE,
 )
 DIALOGUE_PHRASES = ("disclaimer", "clarify", "no_question_heard", "misunderstood")
-OPTIONAL_DIALOGUE_PHRASES = ("self_harm", "english_only", "cannot_diagnose", "child_medicine")
+OPTIONAL_DIALOGUE_PHRASES = ("self_harm", "english_only", "cannot_diagnose", "child_medicine", "blood_clot")
 """Said instead of a topic's answer when they are given; without them the topic's own answer is said."""
 FOLLOW_UPS = (*ASPECTS, "more")
 
@@ -105,6 +105,9 @@ class DialogueText:
 
     child_medicine: str = ""
     """To a question about medicines for a child: only a doctor or pharmacist can say."""
+
+    blood_clot: str = ""
+    """To a calf or leg that swells and hurts, above all after long sitting: a possible blood clot needs care now."""
 
     aspect_questions: dict[str, tuple[str, ...]] = field(default_factory=dict)
     """Question frames by aspect name, as templates ("how (can|could) ... injure ..."); "..." stands for any words."""

@@ -21,6 +21,7 @@ from .patterns import Pattern
 SELF_HARM = "self_harm"
 CANNOT_DIAGNOSE = "cannot_diagnose"
 CHILD_MEDICINE = "child_medicine"
+BLOOD_CLOT = "blood_clot"
 
 
 @dataclass(frozen=True)
@@ -341,6 +342,40 @@ _FEVER = _any(
     "rigors",
 )
 _INFLAMED = _any("hot", "warm", "red", "swollen", "swelling", "puffy", "inflamed")
+# A calf or leg that swells, with pain or after long sitting or lying still, may be a blood clot: prolonged sitting is
+# one of the skill's topics, and its answer about the seat bones would be the wrong one. Ankles and feet that swell
+# on a long flight or in the heat are common and left to the topics.
+_SWOLLEN = _any("swollen", "swelling", "swells?", "swelled", "swelled up", "puffed up")
+_LEG = _any("calf", "calves", "legs?", "thigh")
+_CLOT_CONTEXT = _any(
+    "pain",
+    "painful",
+    "hurts?",
+    "hurting",
+    "aches?",
+    "aching",
+    "sore",
+    "tender",
+    "red",
+    "warm",
+    "hot",
+    "throbbing",
+    "flights?",
+    "flying",
+    "flew",
+    "flown",
+    "travel",
+    "travelling",
+    "hospital",
+    "plane",
+    "long drive",
+    "long journey",
+    "operation",
+    "surgery",
+    "bed rest",
+    "in bed",
+)
+_PREVENTION = _any("prevent", "avoid", "stop", "stops", "keep", "reduce")
 _DOMAIN_OR_PAIN = _any(
     "hip",
     "hips",
@@ -622,6 +657,15 @@ _INFLAMED_JOINT = _compiled(
     rf"\b{_INFLAMED}\b(?: \w+){{0,3}} {_INFLAMED}\b", r"\bhot to (?:the )?touch\b", r"\bred hot\b"
 )
 _DOMAIN_OR_PAIN_CONTEXT = _compiled(rf"\b{_DOMAIN_OR_PAIN}\b")
+_SWOLLEN_LEG = _compiled(_either_order(_SWOLLEN, _LEG, 4))
+_CLOT = _compiled(r"\bblood clots?\b|\b(?:a|the) clot\b|\bclots? in\b|\bdvt\b|\bdeep vein thrombosis\b")
+# "you" is left out: "does sitting cause blood clots in your legs" asks about anyone.
+_SOMEONE_WITH_A_CLOT = _compiled(r"\b(?:i|me|my|he|him|his|she|her|mum|mom|dad|husband|wife|son|daughter|partner)\b")
+# One calf swelling is a sign in itself; legs and thighs swell with the heat or a long day.
+_SWOLLEN_CALF = _compiled(_either_order(_SWOLLEN, "calf", 4))
+_LEG_CONTEXT = _compiled(rf"\b{_LEG}\b")
+_CLOT_CONTEXT_SIGN = _compiled(rf"\b{_CLOT_CONTEXT}\b")
+_PREVENTION_QUESTION = _compiled(_near(_PREVENTION, _SWOLLEN, 4))
 _OTHER_URGENT = (
     ("night_pain", _compiled(_NIGHT_PAIN)),
     ("weight_loss", _compiled(*_WEIGHT_LOSS)),
@@ -724,6 +768,16 @@ def _warning_sign(said: str) -> str | None:
         return "fall_cannot_stand"
     if _CANNOT_BEAR_WEIGHT.search(said) or (_BROKEN_CONTEXT.search(said) and _CANNOT_STAND.search(said)):
         return "fall_cannot_stand"
+    swollen_leg = _SWOLLEN_LEG.search(said) and (_CLOT_CONTEXT_SIGN.search(said) or _SWOLLEN_CALF.search(said))
+    if swollen_leg and not _PREVENTION_QUESTION.search(said):
+        return BLOOD_CLOT
+    if (
+        _CLOT.search(said)
+        and _SOMEONE_WITH_A_CLOT.search(said)
+        and (_LEG_CONTEXT.search(said) or _CLOT_CONTEXT_SIGN.search(said))
+    ):
+        # "could I have a blood clot in my leg" is someone's leg; "how do you get a blood clot" is nobody's.
+        return BLOOD_CLOT
     about_the_domain = _DOMAIN_OR_PAIN_CONTEXT.search(said)
     if about_the_domain and (_FEVER_SIGN.search(said) or _INFLAMED_JOINT.search(said)):
         return "hot_swollen_joint_or_fever"
