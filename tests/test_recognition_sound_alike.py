@@ -385,6 +385,11 @@ STORY = "on the councillor he must consider the doctor of his and he will be a g
     ("pocketsphinx", "confidence", "moonshine", "answered"),
     [
         (SALAD, UNSURE - 0.05, STORY, "moonshine"),
+        # Only small words in common ("a", "for") are no same sentence: eSpeak NG en-us+f3's "set a timer for ten
+        # minutes", heard so by pocketsphinx in a CI run and answered as a herniated disc.
+        ("exit for a month what are the disc", 0.2, "set a timer for minutes", "moonshine"),
+        # Words that are all small words are compared whole: an off-topic question must not end the session.
+        ("you can do", 0.3, "turn the lights off in the kitchen", "moonshine"),
         # Sure enough of its words, or Moonshine heard only a fragment: pocketsphinx's words stand.
         (SALAD, UNSURE + 0.05, STORY, "pocketsphinx"),
         (SALAD, UNSURE - 0.05, "on the councillor", "pocketsphinx"),

@@ -94,7 +94,8 @@ dev paraphrases and warning signs, 30 under this, which keeps the three warning 
 confidence 0.46 to 0.52); under UNSURE, 20, and two of them lost."""
 
 SHARED = 0.2
-"""The share of pocketsphinx's words that Moonshine's must hold for the two to be heard as the same sentence."""
+"""The share of pocketsphinx's content words (all its words when it heard only small ones) that Moonshine's must hold
+for the two to be heard as the same sentence."""
 
 FULL_SENTENCE = 5
 """Words Moonshine must hear for its refused sentence to stand against pocketsphinx's: fewer is a fragment."""
@@ -1166,16 +1167,29 @@ class SecondChances:
 def _heard_otherwise(transcript: Transcript, text: str, heard: str) -> bool:
     """Whether Moonshine's words, which the skill refuses, stand against pocketsphinx's understood ones: pocketsphinx
     is unsure of them (under UNSURE), Moonshine heard a whole sentence (FULL_SENTENCE words) that shares under SHARED
-    of them, and they are no warning sign, which is never given up for a refusal. Pocketsphinx, restricted to the
+    of their content words, and they are no warning sign, which is never given up for a refusal. Pocketsphinx, restricted to the
     skill's sentences, turns speech about anything into their words; "on the councillor he must consider the
     doctor..." was heard "what causes at long causes for muscle tingling..." and answered as sciatica. Measured on
     the dev split's spoken paraphrases (6 voices): one question of 288 less right (78.1% -> 77.8%), one more of 96
-    spoken off-topic questions refused, and one more of the 53 real off-topic recordings (51)."""
+    spoken off-topic questions refused, and one more of the 53 real off-topic recordings (51).
+
+    Small words are not counted: eSpeak NG en-us+f3's "set a timer for ten minutes", heard by pocketsphinx in a CI run
+    as "exit for a month what are the disc" (a herniated disc) and by Moonshine as "set a timer for minutes", shared
+    "a" and "for", a quarter of pocketsphinx's words. Counting content words, on the same dev sample (each file
+    decoded once, both rules asked): the same paraphrases right (the 3 that went to Whisper instead kept their
+    topic), one more of the 96 spoken off-topic questions refused, and one more of the 53 real recordings ("ask what
+    you can do for your country", heard "at what you can do for your bum hurt")."""
+    from ..matching.text import content_words
+
     confidence = transcript.asr_confidence
     if confidence is None or confidence >= UNSURE or _warning_sign(heard):
         return False
-    said, other = set(transcript.text.split()), text.split()
-    return len(other) >= FULL_SENTENCE and len(said & set(other)) < SHARED * len(said)
+    if len(text.split()) < FULL_SENTENCE:
+        return False
+    said, other = set(content_words(transcript.text)), set(content_words(text))
+    if not said:
+        said, other = set(transcript.text.split()), set(text.split())
+    return len(said & other) < SHARED * len(said)
 
 
 def _long_and_refused(text: str, heard: str) -> bool:
