@@ -370,6 +370,14 @@ def test_a_question_s_opening_names_its_aspect(shipped: Matcher, utterance: str,
         ("exercises to ease a slipped disc", "disc_herniation.treatment"),
         ("is it possible to reverse thinning bones", "osteoporosis.treatment"),
         ("could i have osteoporosis without knowing", "osteoporosis.symptoms"),
+        ("can sciatica make your leg weak", "sciatica.symptoms"),
+        ("do brittle bones hurt", "osteoporosis.symptoms"),
+        ("my mum is getting shorter is that osteoporosis", "osteoporosis.symptoms"),
+        ("can a herniated disc cause sciatica", "disc_herniation.mechanism"),
+        ("what can my dad take for his sciatica", "sciatica.treatment"),
+        # A few words as into a search box: the last one names the aspect ("$" in a frame).
+        ("sciatica stretches", "sciatica.treatment"),
+        ("sciatica causes", "sciatica.mechanism"),
     ],
 )
 def test_a_question_frame_names_its_aspect_whatever_the_topic_s_words(

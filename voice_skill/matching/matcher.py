@@ -39,8 +39,8 @@ _ONE_WORD = "one word is not a question"
 _TWO_CLOSE = "two topics are close"
 _CLOSEST_TOPIC = "closest topic"
 _FRAME_TOKEN = re.compile(r"\.\.\.|[()\[\]|]|[^\s()\[\]|]+")
-_FRAME_SYNTAX = {"...": r"(?:\S+ )+?", "(": "(?:", ")": ")", "[": "(?:", "]": ")?", "|": "|"}
-"""A question frame's template syntax as a regular expression: "..." is one or more words."""
+_FRAME_SYNTAX = {"...": r"(?:\S+ )+?", "(": "(?:", ")": ")", "[": "(?:", "]": ")?", "|": "|", "$": "$"}
+"""A question frame's template syntax as a regular expression: "..." is one or more words, "$" the utterance's end."""
 _HELPING_VERBS = frozenset("is are do does can could will would should".split())
 _SUBJECTS = frozenset("i it this that there you we they he she my your his her the a".split())
 """Inside a sentence a helping verb asks only before its subject ("... is it serious", "... should i see someone");
