@@ -347,14 +347,9 @@ _INFLAMED = _any("hot", "warm", "red", "swollen", "swelling", "puffy", "inflamed
 # on a long flight or in the heat are common and left to the topics.
 _SWOLLEN = _any("swollen", "swelling", "swells?", "swelled", "swelled up", "puffed up")
 _LEG = _any("calf", "calves", "legs?", "thigh")
+_PAIN = _any("pain", "painful", "hurts?", "hurting", "aches?", "aching", "sore")
 _CLOT_CONTEXT = _any(
-    "pain",
-    "painful",
-    "hurts?",
-    "hurting",
-    "aches?",
-    "aching",
-    "sore",
+    _PAIN,
     "tender",
     "red",
     "warm",
@@ -396,13 +391,7 @@ _DOMAIN_OR_PAIN = _any(
     "spine",
     "pelvis",
     "glutes?",
-    "pain",
-    "painful",
-    "hurts?",
-    "hurting",
-    "aches?",
-    "aching",
-    "sore",
+    _PAIN,
     "agony",
     "killing me",
 )
