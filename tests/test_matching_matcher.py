@@ -507,6 +507,13 @@ def test_a_misheard_question_close_to_a_set_phrase_by_letters_is_not_that_phrase
     assert shipped.match("i didn't catch that").intent == "repeat"
 
 
+def test_a_lone_the_does_not_end_the_session(shipped: Matcher) -> None:
+    # Whisper heard brown noise as "the" (a CI run), which was near "then", all that "ok then" leaves of a way to say
+    # goodbye once its filler is dropped.
+    assert shipped.match("the").intent == OUT_OF_SCOPE
+    assert shipped.match("ok then thanks").intent == "stop"
+
+
 @pytest.mark.parametrize(
     "utterance",
     [
