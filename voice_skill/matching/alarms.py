@@ -619,6 +619,11 @@ _EMERGENCIES: tuple[tuple[str, Pattern], ...] = (
 _BLADDER_OR_BOWEL_SIGN = _compiled(*_BLADDER_OR_BOWEL)
 _SADDLE_SIGN = _compiled(_either_order(_NUMB, _SADDLE))
 _SEAT_NUMB = _compiled(_either_order(_NUMB, _SEAT, 4))
+# "a numb leg and a sore bum" is one numb leg, which sciatica gives, beside a sore bottom: no saddle numbness. Apart
+# from _SEAT_NUMB, so that the parts of the body named here are not among the words listened for.
+_SEAT_ITSELF_NUMB = _compiled(
+    _either_order(rf"{_NUMB}(?! (?:leg|foot|toes?|arm|hand|knee|shin|calf|ankle)\b)", _SEAT, 4)
+)
 _SITTING_CONTEXT = _compiled(rf"\b{_SITTING}\b")
 _PERSISTING_CONTEXT = _compiled(rf"\b{_PERSISTING}\b")
 _LEGS_SIGN = _compiled(
@@ -747,7 +752,7 @@ def _warning_sign(said: str) -> str | None:
         return "bladder_or_bowel"
     if _SADDLE_SIGN.search(said):
         return "saddle_numbness"
-    if _SEAT_NUMB.search(said) and (not _SITTING_CONTEXT.search(said) or _PERSISTING_CONTEXT.search(said)):
+    if _SEAT_ITSELF_NUMB.search(said) and (not _SITTING_CONTEXT.search(said) or _PERSISTING_CONTEXT.search(said)):
         # A bottom that goes numb on a hard chair is the sitting topic; one that stays numb is a warning sign.
         return "saddle_numbness"
     if _LEGS_SIGN.search(said) and not _STRENGTHENING_CONTEXT.search(said):
