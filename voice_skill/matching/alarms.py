@@ -176,6 +176,7 @@ _SADDLE = _any(
     "saddle",
     "down there",
     "inner thighs?",
+    "insides? of (?:my|his|her|the) thighs?",
     "when i wipe",
     "wiping",
     "toilet paper",
@@ -403,6 +404,8 @@ _NIGHT_PAIN = _either_order(
         "not ease",
         "not go away",
         "nothing helps",
+        "nothing eases",
+        "nothing relieves",
         "cannot sleep",
         "unbearable",
         "severe",
@@ -438,6 +441,23 @@ _ASKS_FOR_EMERGENCY_CARE = _any(
 )
 
 # Emergencies outside the domain.
+_MEANT = _any(
+    "want to",
+    "wanted to",
+    "going to",
+    "gonna",
+    "feel like",
+    "urge to",
+    "tempted to",
+    "thinking of",
+    "thinking about",
+    "keep",
+    "might",
+    "will",
+    "ill",
+    "need to",
+    "wish i could",
+)
 _SELF_HARM = (
     r"\b(?:kill|killing|hang|hanging) (?:myself|themselves)\b",
     r"\bsuicid\w*",
@@ -448,7 +468,11 @@ _SELF_HARM = (
     r"\bwish (?:i|he|she) (?:was|were) dead\b",
     r"\bbetter off dead\b",
     r"\b(?:do not|does not|no longer) want to (?:live|be alive|be here|wake up)\b",
-    r"\b(?:hurt|hurting|harm|harming|cut|cutting) myself\b(?! by accident| accidentally)",
+    r"\b(?:harm|harming|cut|cutting) myself\b(?! by accident| accidentally| shaving)",
+    # Hurting oneself is mostly an injury ("how do i lift without hurting myself", "i never even hurt myself"):
+    # self-harm when it is meant.
+    rf"\b(?<!not )(?<!never ){_MEANT} (?:hurt|hurting) myself\b",
+    r"\b(?:hurt|hurting|hurts) myself (?:on purpose|deliberately|any ?more)\b",
     # Said of someone else, hurting oneself is self-harm only when meant: "he hurt himself at the gym" is an injury.
     rf"\b{_any('going to', 'gonna', 'wants? to', 'wanting to', 'threaten(?:s|ed|ing)? to', 'trying to', 'tried to', 'plans? to', 'planning to', 'talking about', 'talks about')}"
     r" (?:hurt|hurting|harm|harming|cut|cutting|kill|killing) (?:himself|herself|themselves|themself)\b",
