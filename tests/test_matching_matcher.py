@@ -718,3 +718,40 @@ def test_time_words_numbers_and_common_verbs_name_no_other_subject(shipped: Matc
 )
 def test_pain_told_asks_for_no_aspect(shipped: Matcher, utterance: str, intent: str) -> None:
     assert shipped.match(utterance).intent == intent
+
+
+@pytest.mark.parametrize(
+    ("utterance", "reason"),
+    [
+        ("what is hip bursitis", "about another condition"),
+        ("i have piles and it hurts to sit", "about another condition"),
+        ("what exercises help arthritis in my hip", "about another condition"),
+        ("can dogs get sciatica", "about an animal"),
+        ("my cat's hips are stiff", "about an animal"),
+        ("is sciatica common in dachshunds", "about an animal"),
+    ],
+)
+def test_another_condition_or_an_animal_gets_no_topic_s_answer(shipped: Matcher, utterance: str, reason: str) -> None:
+    """The causes answer for bursitis, or the sciatica answer for a dog, would be a guess."""
+    match = shipped.match(utterance)
+    assert (match.intent, match.reason) == ("out_of_scope", reason)
+
+
+@pytest.mark.parametrize(
+    ("utterance", "topic"),
+    [
+        ("is osteoporosis the same as arthritis", "osteoporosis"),
+        ("should i see a doctor about hip arthritis", "see_doctor"),
+        ("my hip hurts after walking my dog", "improper_exercise"),
+        ("walking the dog is hurting my hip", "causes_overview"),
+    ],
+)
+def test_a_covered_condition_advice_or_an_animal_walked_keeps_its_answer(
+    shipped: Matcher, utterance: str, topic: str
+) -> None:
+    assert shipped.match(utterance).intent.topic == topic
+
+
+@pytest.mark.parametrize("question", ["how do i make rose hip tea", "my computer says the disk is full"])
+def test_rose_hips_and_full_disks_are_not_the_domain(shipped: Matcher, question: str) -> None:
+    assert shipped.match(question).intent == "out_of_scope"

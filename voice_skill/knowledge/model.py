@@ -159,6 +159,13 @@ class Domain:
     """Words any question may hold that name no subject of their own ("matter", "normal", "my wife"): beside an
     everyday phrase of the domain they are never taken for the other subject a question is about."""
 
+    other_conditions: tuple[str, ...] = ()
+    """Conditions the skill does not cover ("bursitis", "piles"): a question that names one is about it, unless it
+    also names a condition the skill covers or asks for advice ("should i see a doctor about hip arthritis")."""
+
+    animals: tuple[str, ...] = ()
+    """Animals: a question whose subject is one ("can dogs get sciatica", "my cat's hips") is for a vet."""
+
     sense_cues: dict[str, tuple[str, ...]] = field(default_factory=dict)
     """For a word of the domain, words that anywhere in the same question show it is meant in another sense: a
     "disc" with a "dvd player" is not in the spine, however far apart the two stand."""

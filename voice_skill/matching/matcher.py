@@ -49,6 +49,11 @@ _NEVER_BY_MEANING = frozenset({"stop", URGENT})
 """Intents the encoder never names."""
 _SIGNS_OF = re.compile(r"\b(?:sign|signs|symptom|symptoms) (?:of|that|for) ")
 """Where a question names what its signs are of: "the warning signs of weak bones"."""
+_HANDLING_AN_ANIMAL = (
+    "walk walks walking walked ride riding rode carry carrying lift lifting feed feeding chase chasing train training "
+    "off over after with from"
+).split()
+"""Words before an animal's owner ("walking my dog", "fell off the horse"): the animal is not what is asked about."""
 _MEANING_MAY_DECIDE = frozenset({_NO_CLOSE_EXAMPLE, _NO_DOMAIN_WORD, _TWO_CLOSE})
 """Refusals and questions back that a very close example in meaning may overrule; never "about another part
 of the body", a named choice, or anything decided by a warning sign."""
@@ -301,6 +306,10 @@ class Matcher:
             and not (PAIN in labels and self._only_down_the_leg(query))
         ):
             return refused("about another part of the body")
+        if self._about_an_animal(said.text):
+            return refused("about an animal")
+        if self._about_another_condition(said.text, labels):
+            return refused("about another condition")
         near_example = said_as_written or best_score >= thresholds.accept_without_domain
         if not in_domain and (not near_example or self._unknown_words(query)):
             return refused(_NO_DOMAIN_WORD)
@@ -546,6 +555,44 @@ class Matcher:
         """Every other part of the body the question names is where a leg's pain runs down to."""
         elsewhere = {word for word in query.split() if word in self._elsewhere_words}
         return _down_the_leg(query) and elsewhere <= _DOWN_THE_LEG
+
+    def _about_another_condition(self, text: str, labels: frozenset[str]) -> bool:
+        """The question names a condition no topic covers, and no topic that names its own condition or gives
+        advice ("should i see a doctor about hip arthritis" is the doctor's question)."""
+        padded = f" {normalise(text)} "
+        if not any(f" {condition} " in padded for condition in self._other_conditions):
+            return False
+        return not any(label in self._answers_beside_other_conditions for label in labels)
+
+    @cached_property
+    def _other_conditions(self) -> frozenset[str]:
+        """The domain's other conditions, less those a topic covers by its keywords (a topic of the user's own)."""
+        keywords = {keyword for topic in self.topics.values() for keyword in topic.keywords}
+        return frozenset(self.knowledge.domain.other_conditions) - keywords
+
+    @cached_property
+    def _answers_beside_other_conditions(self) -> frozenset[str]:
+        """Advice, and the causes that name a condition by a word of the domain ("sciatica", "disc"), not an
+        activity ("sitting", "exercise")."""
+        conditions = {*self.knowledge.domain.words, *self.knowledge.domain.other_conditions}
+        return frozenset(
+            topic.id
+            for topic in self.topics.values()
+            if topic.kind == "advice" or (topic.kind == "cause" and conditions & set(topic.keywords))
+        )
+
+    def _about_an_animal(self, text: str) -> bool:
+        """An animal is what the question is about: asked of ("can dogs get", "is it common in dachshunds"),
+        having or being something ("my dog has", "my cat's hips"), not walked, ridden or carried."""
+        return bool(self._animal_as_subject.search(f" {normalise(text)} "))
+
+    @cached_property
+    def _animal_as_subject(self) -> re.Pattern[str]:
+        animals = "|".join(sorted(map(re.escape, self.knowledge.domain.animals), key=len, reverse=True))
+        handled = "".join(rf"(?<!\b{word})" for word in _HANDLING_AN_ANIMAL)
+        asked_of = rf" (?:can|do|does|in|for|are) (?:{animals}) "
+        owned = rf" (?:my|our|his|her|their|a|the) (?:{animals})(?:'s| has| have| had| gets| got| is| was| keeps| seems| limps)"
+        return re.compile(rf"{asked_of}|{handled}{owned}")
 
     @cached_property
     def _elsewhere_words(self) -> frozenset[str]:
