@@ -315,6 +315,17 @@ def test_a_few_words_all_a_set_phrase_s_own_mean_that_phrase(shipped: Matcher, u
     assert (match.intent, match.reason) == (intent, "a set phrase's own words")
 
 
+@pytest.mark.parametrize("utterance", ["right", "alright", "good"])
+def test_one_word_that_only_looks_like_a_set_phrase_does_not_end_the_session(shipped: Matcher, utterance: str) -> None:
+    """ "right" shares most letters with "night" (good night): said as "I see", it had ended the session."""
+    assert shipped.match(utterance).intent != "stop"
+
+
+@pytest.mark.parametrize("utterance", ["thanks", "thank you", "cheers"])
+def test_thanks_alone_says_goodbye(shipped: Matcher, utterance: str) -> None:
+    assert shipped.match(utterance).intent == "stop"
+
+
 @pytest.mark.parametrize("utterance", ["stop the music", "help me with my homework", "what's on the menu tonight"])
 def test_a_set_phrase_s_keyword_among_other_words_is_no_set_phrase(shipped: Matcher, utterance: str) -> None:
     assert shipped.match(utterance).intent == "out_of_scope"

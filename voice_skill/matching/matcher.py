@@ -979,6 +979,8 @@ class Matcher:
                 return None  # only its small words are the set phrase's: "who made you" is not "who are you"
             penalty = self.thresholds.unknown_word_penalty if foreign else 0.0
             needed = self.thresholds.meta + penalty
+            if len(query.split()) == 1:
+                needed = max(needed, self.thresholds.meta_one_word)
         if candidates[best] >= needed:
             return Match(best, round(candidates[best] / 100, 3), reason="meta phrase")
         return None

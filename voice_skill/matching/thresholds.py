@@ -33,6 +33,10 @@ class Thresholds:
     meta: float = 70.0
     """Least score for help, repeat, stop and follow-ups, which carry no domain words."""
 
+    meta_one_word: float = 85.0
+    """Least score for a set phrase said in one word: a misspelling of one ("stpo"), not another word that shares
+    most of its letters ("right" is not "night", "alright" not "goodnight")."""
+
     unknown_word_penalty: float = 10.0
     """Raises the meta cutoff when the utterance holds a word no example knows ("what is gout")."""
 
