@@ -451,12 +451,13 @@ _MEANT = _any(
     "tempted to",
     "thinking of",
     "thinking about",
-    "keep",
-    "might",
-    "will",
-    "ill",
     "need to",
     "wish i could",
+)
+# Meant, or only feared: "i might hurt myself" is said of both, "i keep hurting myself at the gym" of injuries.
+_MAYBE_MEANT = _any("keep", "might", "will", "ill")
+_DOING_SOMETHING = _any(
+    "at", "while", "when", "doing", "lifting", "running", "playing", "in", "on", "during", "if", "by", "with", "again"
 )
 _SELF_HARM = (
     r"\b(?:kill|killing|hang|hanging) (?:myself|themselves)\b",
@@ -472,6 +473,7 @@ _SELF_HARM = (
     # Hurting oneself is mostly an injury ("how do i lift without hurting myself", "i never even hurt myself"):
     # self-harm when it is meant.
     rf"\b(?<!not )(?<!never ){_MEANT} (?:hurt|hurting) myself\b",
+    rf"\b(?<!not )(?<!never ){_MAYBE_MEANT} (?:hurt|hurting) myself\b(?! {_DOING_SOMETHING}\b)",
     r"\b(?:hurt|hurting|hurts) myself (?:on purpose|deliberately|any ?more)\b",
     # Said of someone else, hurting oneself is self-harm only when meant: "he hurt himself at the gym" is an injury.
     rf"\b{_any('going to', 'gonna', 'wants? to', 'wanting to', 'threaten(?:s|ed|ing)? to', 'trying to', 'tried to', 'plans? to', 'planning to', 'talking about', 'talks about')}"
