@@ -103,6 +103,7 @@ def test_reference_questions_about_a_condition_are_not_someone_in_danger(sentenc
     [
         ("could my hip pain be cancer", CANNOT_DIAGNOSE),
         ("i'm worried this lump on my bum is a tumour", CANNOT_DIAGNOSE),
+        ("is this pain cancer", CANNOT_DIAGNOSE),
         ("can i give my child ibuprofen for hip pain", CHILD_MEDICINE),
         ("what painkillers can my 10 year old take for a sore hip", CHILD_MEDICINE),
         ("can my son have two tablets", CHILD_MEDICINE),

@@ -748,6 +748,13 @@ def test_another_condition_or_an_animal_gets_no_topic_s_answer(shipped: Matcher,
     assert (match.intent, match.reason) == ("out_of_scope", reason)
 
 
+@pytest.mark.parametrize("utterance", ["could my hip pain be arthritis", "do i have bursitis in my hip", "is it piles"])
+def test_whether_it_is_another_condition_is_for_a_doctor_to_tell(shipped: Matcher, utterance: str) -> None:
+    """As "could it be cancer": the skill cannot diagnose, and says so, rather than that it knows nothing of it."""
+    match = shipped.match(utterance)
+    assert (match.intent, match.sign) == ("see_doctor", "cannot_diagnose")
+
+
 @pytest.mark.parametrize(
     ("utterance", "topic"),
     [

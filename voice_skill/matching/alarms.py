@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from ..intent import EMERGENCY, SEE_DOCTOR, URGENT
 from .patterns import Pattern
@@ -574,6 +575,7 @@ _CANCER_QUESTION = (
     rf"\b(?:do|could|might|can) (?:i|he|she|we) (?:have|get|have got)\b(?: \w+){{0,2}} {_SERIOUS}\b",
     rf"\b(?:afraid|scared|worried|worry|fear|frightened|what if)\b(?: \w+){{0,5}} {_SERIOUS}\b",
     rf"\bsign of {_SERIOUS}\b",
+    rf"\b(?:is|could|might) (?:it|this|that|this pain|the pain|my pain)\b(?: \w+){{0,3}} {_SERIOUS}\b",
 )
 _CHILD = _any(
     "child",
@@ -740,6 +742,18 @@ def words_listened_for() -> frozenset[str]:
         for word in re.findall(r"[a-z][a-z']+", re.sub(r"\\[a-zA-Z]", " ", pattern.source))
         if len(word) > 2
     )
+
+
+def asks_whether_it_is(text: str, conditions: frozenset[str]) -> bool:
+    """Whether the pain is one of `conditions`, asked as "could it be cancer" is ("could my hip pain be arthritis",
+    "do i have bursitis"): only a doctor can tell, the question is not one about the condition."""
+    return bool(_diagnosis_asked_of(conditions).search(_normalise(text)))
+
+
+@lru_cache(maxsize=4)
+def _diagnosis_asked_of(conditions: frozenset[str]) -> Pattern:
+    named = _any(*sorted(map(re.escape, conditions), key=len, reverse=True))
+    return _compiled(*(pattern.replace(_SERIOUS, named) for pattern in _CANCER_QUESTION))
 
 
 def is_reference_question(text: str) -> bool:

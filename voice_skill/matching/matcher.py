@@ -23,7 +23,7 @@ from rapidfuzz import fuzz, process
 
 from ..intent import CLARIFY, OUT_OF_SCOPE, SEE_DOCTOR, URGENT, Candidate, IntentId, Match
 from ..knowledge.model import ASPECTS, GENERAL_CAUSES, KnowledgeBase, Topic
-from .alarms import Alarm, find_alarm, is_reference_question
+from .alarms import CANNOT_DIAGNOSE, Alarm, asks_whether_it_is, find_alarm, is_reference_question
 from .index import DOMAIN, ELSEWHERE, EVERYDAY, PAIN, WITH_PAIN, MatcherIndex, Stems
 from .language import is_english
 from .semantic import Meaning, Neighbour, SemanticIndex, available, spread
@@ -309,6 +309,8 @@ class Matcher:
         if self._about_an_animal(said.text):
             return refused("about an animal")
         if self._about_another_condition(said.text, labels):
+            if asks_whether_it_is(said.text, self._other_conditions):
+                return Match(IntentId(SEE_DOCTOR), 1.0, reason="a diagnosis asked for", sign=CANNOT_DIAGNOSE)
             return refused("about another condition")
         near_example = said_as_written or best_score >= thresholds.accept_without_domain
         if not in_domain and (not near_example or self._unknown_words(query)):
