@@ -10,6 +10,7 @@ import os
 import re
 import subprocess
 import textwrap
+from pathlib import Path
 
 import pytest
 
@@ -23,6 +24,7 @@ from voice_skill.matching.thresholds import Thresholds
 from voice_skill.skill import Skill
 
 from conftest import console_script
+from user_topic import intents_with_bursitis
 
 TINY = {
     "_rules": """
@@ -773,3 +775,14 @@ def test_a_covered_condition_advice_or_an_animal_walked_keeps_its_answer(
 @pytest.mark.parametrize("question", ["how do i make rose hip tea", "my computer says the disk is full"])
 def test_rose_hips_and_full_disks_are_not_the_domain(shipped: Matcher, question: str) -> None:
     assert shipped.match(question).intent == "out_of_scope"
+
+
+def test_a_topic_s_name_is_not_its_only_aspect(tmp_path: Path) -> None:
+    """The README's own example topic: with "how is bursitis treated" its one aspect, "bursitis" had cued treatment."""
+    intents = intents_with_bursitis(tmp_path)
+    topic = (intents / "hip_bursitis.yaml").read_text(encoding="utf-8")
+    treated = 'aspects:\n  treatment:\n    sentences: ["how is bursitis treated"]\n    answer: A doctor decides. Please see a doctor.\n'
+    (intents / "hip_bursitis.yaml").write_text(topic + treated, encoding="utf-8")
+    matcher = Matcher(load_knowledge(intents))
+    assert matcher.match("what is bursitis").intent == "hip_bursitis"
+    assert matcher.match("how is bursitis treated").intent == "hip_bursitis.treatment"

@@ -925,13 +925,32 @@ class Matcher:
             # Pain told asks for no aspect: "my buttock aches" shares "aches" with "what helps a buttock that aches",
             # and is about the cause, not about its treatment.
             return IntentId(topic_id)
-        cues = self.index.aspect_words.scores(self._stems.content(query))
+        # The name of a topic with one aspect names the topic, not that aspect: with "how is bursitis treated" its
+        # only aspect, "what is bursitis" would ask for treatment.
+        naming = self._names_in_one_aspect[topic_id]
+        cues = self.index.aspect_words.scores([stem for stem in self._stems.content(query) if stem not in naming])
         if cues:
             ranked = [*sorted(cues.values(), reverse=True), 0.0]
             cued = max(cues, key=cues.__getitem__)
             if cued in aspects and ranked[0] - ranked[1] >= self.thresholds.aspect:
                 return IntentId.of(topic_id, cued)
         return IntentId(topic_id)
+
+    @cached_property
+    def _names_in_one_aspect(self) -> dict[str, frozenset[str]]:
+        """For a topic with one aspect, its keywords that both its own and that aspect's examples use."""
+
+        def stems(sentences: Sequence[str]) -> frozenset[str]:
+            return frozenset(stem for sentence in sentences for stem in self._stems.content(normalise(sentence)))
+
+        return {
+            topic.id: stems(topic.keywords)
+            & stems(topic.sentences)
+            & stems(topic.aspects[next(iter(topic.aspects))].sentences)
+            if len(topic.aspects) == 1
+            else frozenset()
+            for topic in self.topics.values()
+        }
 
     def _unknown_words(self, query: str) -> list[str]:
         """Content words no example uses, in any form ("kinds" is known from "kind"): outside the domain they
