@@ -470,16 +470,19 @@ _SELF_HARM = (
     r"\bwish (?:i|he|she) (?:was|were) dead\b",
     r"\bbetter off dead\b",
     r"\b(?:do not|does not|no longer) want to (?:live|be alive|be here|wake up)\b",
-    r"\b(?:harm|harming|cut|cutting) myself\b(?! by accident| accidentally| shaving)",
-    # Hurting oneself is mostly an injury ("how do i lift without hurting myself", "i never even hurt myself"):
-    # self-harm when it is meant.
-    rf"\b(?<!not )(?<!never ){_MEANT} (?:hurt|hurting) myself\b",
-    rf"\b(?<!not )(?<!never ){_MAYBE_MEANT} (?:hurt|hurting) myself\b(?! {_DOING_SOMETHING}\b)",
-    r"\b(?:hurt|hurting|hurts) myself (?:on purpose|deliberately|any ?more)\b",
+    r"\b(?:harm|harming|cut|cutting) myself\b(?! by accident| accidentally)",
     # Said of someone else, hurting oneself is self-harm only when meant: "he hurt himself at the gym" is an injury.
     rf"\b{_any('going to', 'gonna', 'wants? to', 'wanting to', 'threaten(?:s|ed|ing)? to', 'trying to', 'tried to', 'plans? to', 'planning to', 'talking about', 'talks about')}"
     r" (?:hurt|hurting|harm|harming|cut|cutting|kill|killing) (?:himself|herself|themselves|themself)\b",
     r"\bself ?harm\w*",
+)
+# Hurting oneself is mostly an injury ("how do i lift without hurting myself", "i never even hurt myself"): self-harm
+# when it is meant. Kept apart from _SELF_HARM, whose words are listened for in misheard speech (`words_listened_for`):
+# these would add "with", "while", "doing" and the like, which no misheard word should be taken for.
+_HURTING_ONESELF_MEANT = (
+    rf"\b(?<!not )(?<!never ){_MEANT} (?:hurt|hurting) myself\b",
+    rf"\b(?<!not )(?<!never ){_MAYBE_MEANT} (?:hurt|hurting) myself\b(?! {_DOING_SOMETHING}\b)",
+    r"\b(?:hurt|hurting|hurts) myself (?:on purpose|deliberately|any ?more)\b",
 )
 _CHEST_PAIN = (
     r"\bheart attack\b",
@@ -694,6 +697,7 @@ _OTHER_URGENT = (
     ("past_cancer", _compiled(_CANCER_HISTORY)),
 )
 _ASKS_FOR_EMERGENCY_CARE_SIGN = _compiled(rf"\b{_ASKS_FOR_EMERGENCY_CARE}\b")
+_HURTING_ONESELF_MEANT_SIGN = _compiled(*_HURTING_ONESELF_MEANT)
 _SIGNS = (
     *(pattern for _, pattern in _EMERGENCIES),
     _BLADDER_OR_BOWEL_SIGN,
@@ -771,6 +775,8 @@ def find_alarm(text: str) -> Alarm | None:
     said = _normalise(text)
     if not said or _asks_for_reference(said):
         return None
+    if _HURTING_ONESELF_MEANT_SIGN.search(said):
+        return Alarm(EMERGENCY, SELF_HARM)
     for emergency, pattern in _EMERGENCIES:
         if pattern.search(said):
             return Alarm(EMERGENCY, emergency)
