@@ -306,9 +306,11 @@ class Matcher:
             and not (PAIN in labels and self._only_down_the_leg(query))
         ):
             return refused("about another part of the body")
-        if self._about_an_animal(said.text):
+        # Both look at the words as said: the query's repairs and other senses are for the topics.
+        as_said = f" {normalise(said.text)} "
+        if self._about_an_animal(as_said):
             return refused("about an animal")
-        if self._about_another_condition(said.text, labels):
+        if self._about_another_condition(as_said, labels):
             if asks_whether_it_is(said.text, self._other_conditions):
                 return Match(IntentId(SEE_DOCTOR), 1.0, reason="a diagnosis asked for", sign=CANNOT_DIAGNOSE)
             return refused("about another condition")
@@ -558,10 +560,9 @@ class Matcher:
         elsewhere = {word for word in query.split() if word in self._elsewhere_words}
         return _down_the_leg(query) and elsewhere <= _DOWN_THE_LEG
 
-    def _about_another_condition(self, text: str, labels: frozenset[str]) -> bool:
-        """The question names a condition no topic covers, and no topic that names its own condition or gives
-        advice ("should i see a doctor about hip arthritis" is the doctor's question)."""
-        padded = f" {normalise(text)} "
+    def _about_another_condition(self, padded: str, labels: frozenset[str]) -> bool:
+        """The question (normalised, padded with spaces) names a condition no topic covers, and no topic that names
+        its own condition or gives advice ("should i see a doctor about hip arthritis" is the doctor's question)."""
         if not any(f" {condition} " in padded for condition in self._other_conditions):
             return False
         return not any(label in self._answers_beside_other_conditions for label in labels)
@@ -583,10 +584,10 @@ class Matcher:
             if topic.kind == "advice" or (topic.kind == "cause" and conditions & set(topic.keywords))
         )
 
-    def _about_an_animal(self, text: str) -> bool:
-        """An animal is what the question is about: asked of ("can dogs get", "is it common in dachshunds"),
-        having or being something ("my dog has", "my cat's hips"), not walked, ridden or carried."""
-        return bool(self._animal_as_subject.search(f" {normalise(text)} "))
+    def _about_an_animal(self, padded: str) -> bool:
+        """An animal is what the question (normalised, padded with spaces) is about: asked of ("can dogs get", "is it
+        common in dachshunds"), having or being something ("my dog has", "my cat's hips"), not walked or ridden."""
+        return bool(self._animal_as_subject.search(padded))
 
     @cached_property
     def _animal_as_subject(self) -> re.Pattern[str]:
@@ -946,7 +947,7 @@ class Matcher:
         return {
             topic.id: stems(topic.keywords)
             & stems(topic.sentences)
-            & stems(topic.aspects[next(iter(topic.aspects))].sentences)
+            & stems(next(iter(topic.aspects.values())).sentences)
             if len(topic.aspects) == 1
             else frozenset()
             for topic in self.topics.values()
