@@ -786,3 +786,27 @@ def test_a_topic_s_name_is_not_its_only_aspect(tmp_path: Path) -> None:
     matcher = Matcher(load_knowledge(intents))
     assert matcher.match("what is bursitis").intent == "hip_bursitis"
     assert matcher.match("how is bursitis treated").intent == "hip_bursitis.treatment"
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "is a squashy settee better than a firm armchair",
+        "should i sit bolt upright at my desk or lean back a little",
+        "my grandson sits curled up on a beanbag all day, is that alright",
+        "is it ok to sit on a wooden bench for my whole shift",
+    ],
+)
+def test_sitting_asked_about_in_words_the_skill_does_not_know_gets_the_posture_advice(
+    shipped: Matcher, question: str
+) -> None:
+    """No pain word and an unknown word ("settee", "bolt", "wooden"): the meaning of a question about sitting decides."""
+    assert shipped.match(question).intent == "daily_care"
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["where can i buy a bar stool", "what is the best fabric for a sofa", "how do i sit a toddler in a high chair"],
+)
+def test_seats_bought_made_or_used_for_others_stay_out_of_scope(shipped: Matcher, question: str) -> None:
+    assert shipped.match(question).intent == "out_of_scope"

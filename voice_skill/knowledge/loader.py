@@ -297,7 +297,7 @@ def _parse(directory: Path, files: list[Path], digest: str) -> KnowledgeBase:
         },
         **{
             name: tuple(" ".join(phrase.lower().split()) for phrase in domain_doc.strings(domain_doc.data, name))
-            for name in ("other_senses", "everyday", "general", "other_conditions", "animals")
+            for name in ("other_senses", "everyday", "general", "other_conditions", "animals", "seating")
         },
         sense_cues=_sense_cues(domain_doc),
     )

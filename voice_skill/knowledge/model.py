@@ -166,6 +166,10 @@ class Domain:
     animals: tuple[str, ...] = ()
     """Animals: a question whose subject is one ("can dogs get sciatica", "my cat's hips") is for a vet."""
 
+    seating: tuple[str, ...] = ()
+    """Sitting and what one sits on ("sofa", "stool"): a question holding one may be about the way one sits, so
+    its meaning is asked even when the skill knows none of its other words."""
+
     sense_cues: dict[str, tuple[str, ...]] = field(default_factory=dict)
     """For a word of the domain, words that anywhere in the same question show it is meant in another sense: a
     "disc" with a "dvd player" is not in the spine, however far apart the two stand."""

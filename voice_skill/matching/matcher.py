@@ -235,7 +235,7 @@ class Matcher:
         for ten minutes"): there the words' refusal stands whatever the meaning. The last also spares most
         everyday requests the encoder's start-up (numpy, the tokenizer, one query: about 0.15 s)."""
         return (
-            (bool(said.labels) or found.reason != _NO_DOMAIN_WORD)
+            (bool(said.labels) or found.reason != _NO_DOMAIN_WORD or self._about_sitting(said))
             and (ELSEWHERE not in said.labels or DOMAIN in said.labels or _limbs_in_posture(said.labels))
             and "_" not in said.query
             and len(content_words(said.query)) >= self.thresholds.question_words
@@ -597,6 +597,20 @@ class Matcher:
         owned = rf" (?:my|our|his|her|their|a|the) (?:{animals})(?:'s| has| have| had| gets| got| is| was| keeps| seems| limps)"
         return re.compile(rf"{asked_of}|{handled}{owned}")
 
+    def _sitting_by_meaning(self, said: Utterance, meaning: Meaning) -> bool:
+        topic = IntentId(meaning.nearest.intent).topic
+        return (
+            self._about_sitting(said)
+            and topic == meaning.topic
+            and topic in self.topics
+            and self.topics[topic].is_medical
+        )
+
+    def _about_sitting(self, said: Utterance) -> bool:
+        """The question holds a word of sitting or of what one sits on, as said ("is a squishy sofa better")."""
+        padded = f" {normalise(said.text)} "
+        return any(f" {phrase} " in padded for phrase in self.knowledge.domain.seating)
+
     @cached_property
     def _elsewhere_words(self) -> frozenset[str]:
         return frozenset(self.knowledge.domain.elsewhere)
@@ -685,7 +699,11 @@ class Matcher:
             return self._third_topic(said, found, meaning, offered)
         without_domain = found.reason == _NO_DOMAIN_WORD
         # Without a word of the domain, a word no example uses ("hernia") leaves the words nothing to agree with.
-        words_understood = not without_domain or not self._strange_words(said.query)
+        # A word of sitting among words the skill does not know ("is it better to sit bolt upright") is understood
+        # when the closest example and the topic model both take it for one topic of the skill's.
+        words_understood = (
+            not without_domain or not self._strange_words(said.query) or self._sitting_by_meaning(said, meaning)
+        )
         neighbour = self._neighbour_to_trust(said, meaning)
         return self._by_nearest(said, found, neighbour, without_domain, words_understood) or (
             self._by_topic_model(said, found, meaning, without_domain) if words_understood else None
