@@ -183,6 +183,15 @@ def test_i_dont_know_does_not_end_the_session(skill: Skill) -> None:
     assert answer.intent != "stop" and not session.ended
 
 
+@pytest.mark.parametrize("acknowledgement", ["good to know", "that's neat", "that is interesting", "got it"])
+def test_an_acknowledgement_does_not_end_the_session(skill: Skill, acknowledgement: str) -> None:
+    """ "good to know" shares its letters with "goodbye", "that's neat" with "that's it": neither is a farewell."""
+    session = Session(skill)
+    session.respond("what is sciatica")
+    answer = session.respond(acknowledgement)
+    assert answer.intent != "stop" and not session.ended
+
+
 @pytest.mark.parametrize("reply", ["no", "neither", "what is the weather"])
 def test_a_reply_choosing_neither_topic_gets_no_topic_answer(skill: Skill, reply: str) -> None:
     turns = respond(skill, "sciatica or disc", reply)

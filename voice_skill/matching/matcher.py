@@ -1009,7 +1009,10 @@ class Matcher:
             return None
         best = max(candidates, key=candidates.__getitem__)
         medical = max((s for i, s in letters.items() if self.topics[i.topic].is_medical), default=0.0)
-        if candidates[best] < medical:
+        # An acknowledgement ("good to know", "that's neat") shares letters with "goodbye" and "that's it": when
+        # an out-of-scope example is at least as close, it is not the set phrase, and never ends the session.
+        refused = max(self._out_of_scope.best_by_intent(query, self.thresholds.example_floor).values(), default=0.0)
+        if candidates[best] < max(medical, refused):
             return None
         if in_domain:
             needed = self.thresholds.accept_without_domain
