@@ -810,3 +810,24 @@ def test_sitting_asked_about_in_words_the_skill_does_not_know_gets_the_posture_a
 )
 def test_seats_bought_made_or_used_for_others_stay_out_of_scope(shipped: Matcher, question: str) -> None:
     assert shipped.match(question).intent == "out_of_scope"
+
+
+@pytest.mark.parametrize(
+    ("question", "intent"),
+    [
+        ("my dad keeps stooping more and more, could it be osteoporosis", "osteoporosis.symptoms"),
+        ("my nan has shrunk an inch, is that brittle bones", "osteoporosis.symptoms"),
+        ("my leg goes tingly when i sit, is that a nerve thing", "sciatica.symptoms"),
+    ],
+)
+def test_a_sign_told_and_whether_it_is_a_covered_cause_gets_that_cause_s_signs(
+    shipped: Matcher, question: str, intent: str
+) -> None:
+    assert shipped.match(question).intent == intent
+
+
+@pytest.mark.parametrize(
+    "question", ["how do i copy files off a floppy disc", "how soon can i jog after getting a new hip"]
+)
+def test_floppy_discs_and_new_hips_are_not_the_domain(shipped: Matcher, question: str) -> None:
+    assert shipped.match(question).intent == "out_of_scope"
