@@ -831,3 +831,19 @@ def test_a_sign_told_and_whether_it_is_a_covered_cause_gets_that_cause_s_signs(
 )
 def test_floppy_discs_and_new_hips_are_not_the_domain(shipped: Matcher, question: str) -> None:
     assert shipped.match(question).intent == "out_of_scope"
+
+
+@pytest.mark.parametrize(
+    ("question", "intent"),
+    [
+        ("my bum is sore after the long flight, any tips", "prolonged_sitting.treatment"),
+        ("should i put an ice pack on my sore hip after the gym", "improper_exercise.treatment"),
+        ("how does running too far make your buttocks sore", "improper_exercise.mechanism"),
+        ("does a slipped disc squeeze the nerve", "disc_herniation.mechanism"),
+    ],
+)
+def test_tips_for_a_pain_told_remedies_tried_and_how_a_cause_works_are_aspects(
+    shipped: Matcher, question: str, intent: str
+) -> None:
+    """The topic's general answer does not say what to do, or how the pain comes about."""
+    assert shipped.match(question).intent == intent
