@@ -847,3 +847,10 @@ def test_tips_for_a_pain_told_remedies_tried_and_how_a_cause_works_are_aspects(
 ) -> None:
     """The topic's general answer does not say what to do, or how the pain comes about."""
     assert shipped.match(question).intent == intent
+
+
+@pytest.mark.parametrize(
+    "question", ["which exercise is good for bone density", "what exercise is good for bone strength"]
+)
+def test_what_is_good_for_the_bones_asks_how_to_prevent_osteoporosis(shipped: Matcher, question: str) -> None:
+    assert shipped.match(question).intent == "osteoporosis.prevention"
