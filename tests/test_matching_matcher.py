@@ -854,3 +854,20 @@ def test_tips_for_a_pain_told_remedies_tried_and_how_a_cause_works_are_aspects(
 )
 def test_what_is_good_for_the_bones_asks_how_to_prevent_osteoporosis(shipped: Matcher, question: str) -> None:
     assert shipped.match(question).intent == "osteoporosis.prevention"
+
+
+@pytest.mark.parametrize(
+    ("told", "intent"),
+    [
+        ("i work from home on a kitchen chair and my bottom aches every afternoon", "prolonged_sitting"),
+        ("is a warm compress good for a butt thats sore from my desk chair", "prolonged_sitting.treatment"),
+    ],
+)
+def test_pain_felt_beside_a_chair_is_about_sitting_not_about_choosing_a_chair(
+    shipped: Matcher, told: str, intent: str
+) -> None:
+    assert shipped.match(told).intent == intent
+
+
+def test_mending_a_posture_without_pain_stays_the_posture_advice(shipped: Matcher) -> None:
+    assert shipped.match("how do i fix my posture at my work desk").intent == "daily_care"

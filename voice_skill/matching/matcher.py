@@ -362,6 +362,13 @@ class Matcher:
                     return Match(
                         asked, round(scores[asked.topic] / 100, 3), alternatives, "a cause asked through advice"
                     )
+                told_of = self._pain_told_of(said, (best_topic, runner_topic)) if advice != SEE_DOCTOR else None
+                if told_of:
+                    # "i work from home on a kitchen chair and my bottom aches": pain told beside a chair, not asked.
+                    return Match(IntentId(told_of), round(scores[told_of] / 100, 3), alternatives, "pain told")
+                eased = self._cause_eased_beside_advice(query, advice, (best_topic, runner_topic))
+                if eased:
+                    return Match(eased, round(scores[eased.topic] / 100, 3), alternatives, "how a cause is eased")
                 # "Do I need medical attention for my sciatica", "good sitting posture for hip pain": a cause
                 # named with an advice topic is asked about through that advice.
                 score = scores[advice]
@@ -451,6 +458,18 @@ class Matcher:
         if self._framed_aspect(said.query) != "treatment" or ranked[0][0] in said.labels:
             return None
         return self._closest_cause_with("treatment", ranked, needed, "how a cause is eased")
+
+    def _cause_eased_beside_advice(self, query: str, advice: str, named: tuple[str, str]) -> IntentId | None:
+        """Of an advice topic and a cause both named, how to ease the cause's pain, when that is asked and the advice
+        has no treatment and pain is felt ("my dad's sore from sitting in his chair, what can he do about it": not how
+        to sit)."""
+        if advice == SEE_DOCTOR or self._framed_aspect(query) != "treatment" or self.topics[advice].aspects:
+            return None
+        # Without pain felt, mending is of the posture ("how do i fix my posture at my desk").
+        if not any(word in self.knowledge.dialogue.pain_told for word in query.split()):
+            return None
+        cause = next(topic_id for topic_id in named if topic_id != advice)
+        return IntentId.of(cause, "treatment") if self._is_cause_with(cause, "treatment") else None
 
     def _closest_cause_with(
         self, aspect: str, ranked: list[tuple[str, float]], needed: float, reason: str
