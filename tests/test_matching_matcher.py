@@ -871,3 +871,9 @@ def test_pain_felt_beside_a_chair_is_about_sitting_not_about_choosing_a_chair(
 
 def test_mending_a_posture_without_pain_stays_the_posture_advice(shipped: Matcher) -> None:
     assert shipped.match("how do i fix my posture at my work desk").intent == "daily_care"
+
+
+def test_whether_someone_s_bones_are_weak_is_osteoporosis_whatever_bone_broke(shipped: Matcher) -> None:
+    """The ankle is another part of the body; a bone broken that easily is a sign of osteoporosis."""
+    match = shipped.match("my sister broke her ankle stepping off a kerb, are her bones brittle")
+    assert match.intent == "osteoporosis.symptoms"
