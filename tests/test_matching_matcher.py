@@ -877,3 +877,16 @@ def test_whether_someone_s_bones_are_weak_is_osteoporosis_whatever_bone_broke(sh
     """The ankle is another part of the body; a bone broken that easily is a sign of osteoporosis."""
     match = shipped.match("my sister broke her ankle stepping off a kerb, are her bones brittle")
     assert match.intent == "osteoporosis.symptoms"
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "who should i see about my osteoporosis",
+        "who do i go to about sciatica in my bum",
+        "who can i see about a bulging disc",
+    ],
+)
+def test_whom_to_see_about_a_cause_gets_the_doctor_s_advice(shipped: Matcher, question: str) -> None:
+    """Not the cause's medicines: the question is who to go to."""
+    assert shipped.match(question).intent == "see_doctor"
