@@ -890,3 +890,29 @@ def test_whether_someone_s_bones_are_weak_is_osteoporosis_whatever_bone_broke(sh
 def test_whom_to_see_about_a_cause_gets_the_doctor_s_advice(shipped: Matcher, question: str) -> None:
     """Not the cause's medicines: the question is who to go to."""
     assert shipped.match(question).intent == "see_doctor"
+
+
+def test_a_question_compiles_only_the_frames_whose_words_it_holds() -> None:
+    """Compiling every aspect frame cost each cold `ask` most of its time; the answers stay those of all frames."""
+    fresh = Skill.load().matcher
+    assert fresh.match("what causes hip pain").intent == "causes_overview"
+    frames = [pattern for _, aspect in fresh._aspect_frames for pattern in aspect.patterns]
+    compiled = [pattern for pattern in frames if pattern._compiled is not None]
+    assert len(compiled) < 0.25 * len(frames)
+
+
+def test_the_frames_find_the_aspects_every_frame_compiled_finds(monkeypatch: pytest.MonkeyPatch) -> None:
+    from voice_skill.matching.patterns import Pattern
+
+    questions = [
+        "how do i stop my bum hurting on long drives",
+        "why does sitting make my tailbone ache",
+        "what medicine helps sciatica",
+        "what does a slipped disc feel like",
+        "is it serious if my hip hurts at night",
+    ]
+    fresh = Skill.load().matcher
+    found = [fresh._framed_aspect(normalise(question)) for question in questions]
+    monkeypatch.setattr(Pattern, "may_match", lambda self, text: True)
+    assert found == [Skill.load().matcher._framed_aspect(normalise(question)) for question in questions]
+    assert found == ["prevention", "mechanism", "treatment", "symptoms", None]

@@ -16,7 +16,7 @@ import re
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cache, cached_property
 from itertools import pairwise
 
 from rapidfuzz import fuzz, process
@@ -26,6 +26,7 @@ from ..knowledge.model import ASPECTS, GENERAL_CAUSES, KnowledgeBase, Topic
 from .alarms import CANNOT_DIAGNOSE, Alarm, asks_whether_it_is, find_alarm, is_reference_question
 from .index import DOMAIN, ELSEWHERE, EVERYDAY, PAIN, WITH_PAIN, MatcherIndex, Stems
 from .language import is_english
+from .patterns import Pattern
 from .semantic import Meaning, Neighbour, SemanticIndex, available, spread
 from .text import content_words, dropped, normalise
 from .thresholds import Thresholds
@@ -109,18 +110,29 @@ def _frame_pattern(template: str) -> str:
     """A question frame ("how (can|could) ... injure ...") as a pattern over a normalised utterance in which
     every word is followed by a space; words are normalised as utterances are ("so" is a filler, and "like" is
     dropped inside a sentence: "what does ... feel like" is "what does ... feel")."""
-    return "".join(
-        _FRAME_SYNTAX.get(token)
-        or "".join(f"{re.escape(word)} " for word in normalise(token).split() if not dropped(word))
-        for token in _FRAME_TOKEN.findall(template)
-    )
+    return "".join(_FRAME_SYNTAX.get(token) or _frame_words(token) for token in _FRAME_TOKEN.findall(template))
 
 
-def _frames_pattern(frames: Sequence[str]) -> re.Pattern[str]:
-    """Question frames as one pattern over a padded utterance (" ... "); without frames, one that never matches."""
-    if not frames:
-        return re.compile(r"(?!)")
-    return re.compile(" (?:" + "|".join(_frame_pattern(frame) for frame in frames) + ")")
+@cache
+def _frame_words(token: str) -> str:
+    # The frames repeat the same few hundred words: each is normalised once.
+    return "".join(f"{re.escape(word)} " for word in normalise(token).split() if not dropped(word))
+
+
+@dataclass(frozen=True)
+class _Frames:
+    """Question frames over a padded utterance (" ... "), each its own pattern: compiled the first time a question
+    holds the words it cannot match without (patterns.py). Compiled all at once, the aspect frames cost every cold
+    `ask` about 50 ms, most of its time."""
+
+    patterns: tuple[Pattern, ...]
+
+    @classmethod
+    def of(cls, frames: Sequence[str]) -> _Frames:
+        return cls(tuple(Pattern(f" (?:{_frame_pattern(frame)})") for frame in frames))
+
+    def search(self, padded: str) -> bool:
+        return any(pattern.search(padded) for pattern in self.patterns)
 
 
 class Matcher:
@@ -524,8 +536,8 @@ class Matcher:
         return max(named, key=lambda topic_id: said.scores.get(topic_id, 0.0)) if named else SEE_DOCTOR
 
     @cached_property
-    def _outlook_frames(self) -> re.Pattern[str]:
-        return _frames_pattern(self.knowledge.dialogue.outlook_asked)
+    def _outlook_frames(self) -> _Frames:
+        return _Frames.of(self.knowledge.dialogue.outlook_asked)
 
     def _finding_told(self, query: str) -> bool:
         """A finding reported and no visit asked about ("my gp says it's sciatica, should i see a specialist")."""
@@ -533,12 +545,12 @@ class Matcher:
         return bool(self._finding_frames.search(padded)) and not self._visit_frames.search(padded)
 
     @cached_property
-    def _finding_frames(self) -> re.Pattern[str]:
-        return _frames_pattern(self.knowledge.dialogue.finding_told)
+    def _finding_frames(self) -> _Frames:
+        return _Frames.of(self.knowledge.dialogue.finding_told)
 
     @cached_property
-    def _visit_frames(self) -> re.Pattern[str]:
-        return _frames_pattern(self.knowledge.dialogue.visit_asked)
+    def _visit_frames(self) -> _Frames:
+        return _Frames.of(self.knowledge.dialogue.visit_asked)
 
     def _answers_the_frame(self, said: Utterance, close: tuple[str, str]) -> str | None:
         """Of two close topics, the only one with the aspect the question's frame asks for ("what's good for a
@@ -906,10 +918,10 @@ class Matcher:
         return kinds.get("advice") if set(kinds) == {"advice", "cause"} else None
 
     @cached_property
-    def _aspect_frames(self) -> list[tuple[str, re.Pattern[str]]]:
+    def _aspect_frames(self) -> list[tuple[str, _Frames]]:
         """Each aspect's question frames as one pattern, in the order the dialogue file lists the aspects:
         "how can ... injure ..." asks how harm comes about, whatever the topic's words in between."""
-        return [(aspect, _frames_pattern(frames)) for aspect, frames in self.index.aspect_questions.items()]
+        return [(aspect, _Frames.of(frames)) for aspect, frames in self.index.aspect_questions.items()]
 
     @cached_property
     def _aspect_phrases(self) -> list[tuple[str, str]]:
