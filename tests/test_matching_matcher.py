@@ -892,11 +892,13 @@ def test_whom_to_see_about_a_cause_gets_the_doctor_s_advice(shipped: Matcher, qu
     assert shipped.match(question).intent == "see_doctor"
 
 
-def test_a_question_compiles_only_the_frames_whose_words_it_holds() -> None:
+def test_a_question_compiles_only_the_frames_whose_words_it_holds(monkeypatch: pytest.MonkeyPatch) -> None:
     """Compiling every aspect frame cost each cold `ask` most of its time; the answers stay those of all frames."""
     fresh = Skill.load().matcher
-    assert fresh.match("what causes hip pain").intent == "causes_overview"
     frames = [pattern for _, aspect in fresh._aspect_frames for pattern in aspect.patterns]
+    for pattern in frames:
+        monkeypatch.setattr(pattern, "_compiled", None)
+    assert fresh.match("what causes hip pain").intent == "causes_overview"
     compiled = [pattern for pattern in frames if pattern._compiled is not None]
     assert len(compiled) < 0.25 * len(frames)
 

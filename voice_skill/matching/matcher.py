@@ -119,6 +119,12 @@ def _frame_words(token: str) -> str:
     return "".join(f"{re.escape(word)} " for word in normalise(token).split() if not dropped(word))
 
 
+@cache
+def _frame(template: str) -> Pattern:
+    # One pattern a frame in a process, whatever the number of matchers (tests, the Wyoming server's skills).
+    return Pattern(f" (?:{_frame_pattern(template)})")
+
+
 @dataclass(frozen=True)
 class _Frames:
     """Question frames over a padded utterance (" ... "), each its own pattern: compiled the first time a question
@@ -129,7 +135,7 @@ class _Frames:
 
     @classmethod
     def of(cls, frames: Sequence[str]) -> _Frames:
-        return cls(tuple(Pattern(f" (?:{_frame_pattern(frame)})") for frame in frames))
+        return cls(tuple(_frame(frame) for frame in frames))
 
     def search(self, padded: str) -> bool:
         return any(pattern.search(padded) for pattern in self.patterns)
