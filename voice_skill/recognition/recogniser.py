@@ -188,7 +188,7 @@ def available_engines() -> list[EngineInfo]:
         " the skill refuses heard again at other speeds and leaning toward the domain words: 86% of held-out spoken"
         " questions right in 6 voices on this release's sample, against 60% for pocketsphinx alone (Moonshine alone"
         " hears synthetic voices worse). Answers come about 0.05 s after you stop speaking when pocketsphinx is sure,"
-        " median 0.19 s and p90 0.58 s over all answers on a 2-core machine (under the 0.8 s allowed for a slower"
+        " median 0.25 s and p90 0.65 s over all answers on a 2-core machine (under the 0.8 s allowed for a slower"
         " default), longer for refusals; Moonshine's worker loads in about 2.5 s at the start. --no-second-opinion answers on"
         " pocketsphinx alone, --no-second-chances answers refusals at once, --likely-sentences adds Moonshine's"
         " next likeliest sentences (3 points more on the dev sample, about 1.7 times the p90)" + third
