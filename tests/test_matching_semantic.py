@@ -369,15 +369,13 @@ def test_an_unwritable_cache_only_costs_time(encoder: Encoder, monkeypatch: pyte
     assert (Encoder(archive).encode(question) == encoder.encode(question)).all()
 
 
-@pytest.mark.parametrize(
-    "question",
-    ["which cushion is best for a hard metal folding chair", "how should lorry drivers sit to look after their backs"],
-)
+@pytest.mark.parametrize("question", ["how should lorry drivers sit to look after their backs"])
 def test_a_question_worded_as_people_ask_is_answered_once_meaning_learnt_their_wording(
     skill: Skill, question: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    """Neither is in the corpus; the dev paraphrases hold others like them ("a hard kitchen chair", "truck drivers"),
-    and the examples alone do not."""
+    """Not in the corpus; the dev paraphrases hold others like it ("truck drivers"), and the examples alone do not.
+    ("which cushion is best for a hard metal folding chair" was another, until a word of sitting let the meaning of
+    the examples alone decide.)"""
     assert skill.matcher.match(question).intent == "daily_care"
     index = skill.matcher.semantic
     assert index is not None

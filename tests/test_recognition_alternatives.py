@@ -68,11 +68,12 @@ def test_an_alternative_nearly_as_likely_that_differs_in_a_misheard_word_is_take
         ("what's not for cheap pain", [("what's not for cheap pain", -1.0), ("what's not", -1.2), ("what", -1.3)]),
     ],
 )
-def test_an_alternative_is_not_taken_outside_the_rule(skill: Skill, heard: str, hypotheses: list[Any]) -> None:
-    assert skill.meaning(heard) is None
-    assert all(skill.meaning(text) is not None for text, _ in hypotheses if text and text != heard)
+def test_an_alternative_is_not_taken_outside_the_rule(heard: str, hypotheses: list[Any]) -> None:
+    # Every alternative understood and the words heard refused: what the matcher makes of these sentences changes as
+    # it learns, the rule must not.
+    meaning = {text: "daily_care" for text, _ in hypotheses if text and text != heard}.get
 
-    assert understood_alternative(heard, hypotheses, skill.meaning) is None
+    assert understood_alternative(heard, hypotheses, meaning) is None
 
 
 def test_words_that_sound_alike_are_few_and_near() -> None:
@@ -281,14 +282,14 @@ def test_by_default_the_likely_sentences_are_not_asked_for(skill: Skill) -> None
     assert (moonshine.asked, moonshine.speeds_asked) == (0, 2)
 
 
-def test_an_alternative_that_only_spells_a_likelier_refused_sentence_otherwise_is_not_taken(skill: Skill) -> None:
+def test_an_alternative_that_only_spells_a_likelier_refused_sentence_otherwise_is_not_taken() -> None:
     # As Moonshine's likely sentences for "what's the best seat on a plane for legroom" in eSpeak NG en-us+f4 were
     # ("leg room" understood, "legroom" not, before the topic model learnt the dev paraphrases): a compound spelt
     # apart is understood, spelt whole it is not, and nothing was misheard.
     heard = "what's the best cushion for the footstool"
     spelt = "what's the best cushion for a footstool"
     apart = "what's the best cushion for a foot stool"
-    assert skill.meaning(heard) is None and skill.meaning(spelt) is None and skill.meaning(apart) is not None
+    meaning = {apart: "daily_care"}.get
 
-    assert understood_alternative(heard, [(spelt, -3.0), (heard, -3.8), (apart, -4.6)], skill.meaning) is None
-    assert understood_alternative(heard, [(heard, -3.8), (apart, -4.6)], skill.meaning) == (apart, skill.meaning(apart))
+    assert understood_alternative(heard, [(spelt, -3.0), (heard, -3.8), (apart, -4.6)], meaning) is None
+    assert understood_alternative(heard, [(heard, -3.8), (apart, -4.6)], meaning) == (apart, "daily_care")
