@@ -67,6 +67,10 @@ class Utterance:
     text: str
     """As said or typed."""
 
+    as_said: str
+    """Normalised, as said: what the checks of the words themselves and the encoder read (the query's repairs and
+    other senses are for the topics)."""
+
     query: str
     """Normalised, misheard hard words put right."""
 
@@ -78,6 +82,9 @@ class Utterance:
 
     scores: dict[str, float]
     """Each topic's score (0..100)."""
+
+    out_of_scope: float
+    """The closest out-of-scope example, by letters (0..100)."""
 
     alarm: Alarm | None = None
     """A warning sign, an emergency or a question for a doctor, found by meaning before any topic."""
@@ -159,10 +166,15 @@ class Matcher:
 
     def read(self, text: str) -> Utterance:
         """Normalise an utterance, put misheard words right and score every intent, once."""
-        query, labels = self._find(self._without_other_senses(normalise(text)))
-        letters = self._examples.best_by_intent(query, self.thresholds.example_floor)
+        as_said = normalise(text)
+        query, labels = self._find(self._without_other_senses(as_said))
+        floor = self.thresholds.example_floor
+        letters = self._examples.best_by_intent(query, floor)
         scores = self._topic_scores(query, labels, letters) if query else {}
-        return Utterance(text, query, frozenset(labels), letters, scores, find_alarm(text), is_english(text))
+        out_of_scope = max(self._out_of_scope.best_by_intent(query, floor).values(), default=0.0)
+        return Utterance(
+            text, as_said, query, frozenset(labels), letters, scores, out_of_scope, find_alarm(text), is_english(text)
+        )
 
     def match(self, utterance: Utterance | str) -> Match:
         """Match one utterance: by its words, and by meaning where the words alone would refuse or ask back."""
@@ -194,7 +206,7 @@ class Matcher:
         its closest example and the topic model both point to it, at the bar that lets meaning choose of two."""
         assert self.semantic is not None
         closer = self._named_over_closer(said, found)
-        meaning = self.semantic.read(normalise(said.text))
+        meaning = self.semantic.read(said.as_said)
         thresholds = self.thresholds
         if (
             closer is None
@@ -222,7 +234,7 @@ class Matcher:
     def _reconsidered(self, said: Utterance, found: Match) -> Match | None:
         """Another medical topic, when its example is very close in meaning and the topic model agrees with it."""
         assert self.semantic is not None
-        meaning = self.semantic.read(normalise(said.text))
+        meaning = self.semantic.read(said.as_said)
         topic = IntentId(meaning.nearest.intent).topic
         thresholds = self.thresholds
         # A topic the question names by its keyword and the meaning points to is two opinions against the letters.
@@ -237,8 +249,7 @@ class Matcher:
         if (
             topic == found.intent.topic
             or advice_about_it
-            or topic not in self.topics
-            or not self.topics[topic].is_medical
+            or not self._is_medical(topic)
             or meaning.topic != topic
             or meaning.nearest.similarity < (needed_named if topic in said.labels else thresholds.reconsider_similarity)
             or meaning.probability < thresholds.reconsider_probability
@@ -275,7 +286,7 @@ class Matcher:
         if trigger:
             return Match(IntentId(URGENT), 1.0, reason=f"warning sign: {trigger}")
 
-        meta = self._best_meta(query, letters, in_domain)
+        meta = self._best_meta(said, in_domain)
         if meta:
             return meta
         ranked = sorted(
@@ -324,11 +335,10 @@ class Matcher:
             and not (PAIN in labels and self._only_down_the_leg(query))
         ):
             return refused("about another part of the body")
-        # Both look at the words as said: the query's repairs and other senses are for the topics.
-        as_said = f" {normalise(said.text)} "
-        if self._about_an_animal(as_said):
+        padded = f" {said.as_said} "
+        if self._about_an_animal(padded):
             return refused("about an animal")
-        if self._about_another_condition(as_said, labels):
+        if self._about_another_condition(padded, labels):
             if asks_whether_it_is(said.text, self._other_conditions):
                 return Match(IntentId(SEE_DOCTOR), 1.0, reason="a diagnosis asked for", sign=CANNOT_DIAGNOSE)
             return refused("about another condition")
@@ -340,9 +350,6 @@ class Matcher:
         needed = thresholds.accept if best_topic in labels else thresholds.accept_without_keyword
         if best_score < needed:
             return refused(_NO_CLOSE_EXAMPLE)
-        out_of_scope_score = max(
-            self._out_of_scope.best_by_intent(query, thresholds.example_floor).values(), default=0.0
-        )
         # Without a word of the domain a topic's score is mostly its keyword ("chair"); then the letters alone
         # are compared: "what chair is best for gaming" is an out-of-scope example's, not the chair topic's.
         compared = (
@@ -350,8 +357,8 @@ class Matcher:
             if in_domain
             else max((score for intent, score in letters.items() if intent.topic == best_topic), default=0.0)
         )
-        if out_of_scope_score >= compared + thresholds.out_of_scope_lead:
-            return refused("an out-of-scope example is closer", round(out_of_scope_score / 100, 3))
+        if said.out_of_scope >= compared + thresholds.out_of_scope_lead:
+            return refused("an out-of-scope example is closer", round(said.out_of_scope / 100, 3))
 
         outlook = self._outlook_asked_of(said)
         # The warning signs the words chose stand against the doctor's general advice: safety first.
@@ -484,7 +491,7 @@ class Matcher:
         if advice == SEE_DOCTOR or self._framed_aspect(query) != "treatment" or self.topics[advice].aspects:
             return None
         # Without pain felt, mending is of the posture ("how do i fix my posture at my desk").
-        if not any(word in self.knowledge.dialogue.pain_told for word in query.split()):
+        if not self._feels_pain(query.split()):
             return None
         cause = next(topic_id for topic_id in named if topic_id != advice)
         return IntentId.of(cause, "treatment") if self._is_cause_with(cause, "treatment") else None
@@ -502,9 +509,17 @@ class Matcher:
                 )
         return None
 
+    def _is_medical(self, topic_id: str) -> bool:
+        """A loaded medical topic: not a label of the domain's words, the encoder's out of scope, or a set phrase."""
+        topic = self.topics.get(topic_id)
+        return topic is not None and topic.is_medical
+
     def _is_cause_with(self, topic_id: str, aspect: str) -> bool:
         topic = self.topics.get(topic_id)
         return topic is not None and topic.kind == "cause" and aspect in topic.aspects
+
+    def _feels_pain(self, words: list[str]) -> bool:
+        return any(word in self.knowledge.dialogue.pain_told for word in words)
 
     def _tells_pain(self, query: str) -> bool:
         """Pain told, not asked about: a word of pain felt and no question word ("when" and "where" inside a
@@ -521,7 +536,7 @@ class Matcher:
                 for word, following in list(pairwise([*words, ""]))[1:]
             )
         )
-        return not asks and any(word in dialogue.pain_told for word in words)
+        return not asks and self._feels_pain(words)
 
     def _outlook_asked_of(self, said: Utterance) -> str | None:
         """Who answers a question about how serious something is or whether it will pass: the cause the question names
@@ -636,16 +651,11 @@ class Matcher:
 
     def _sitting_by_meaning(self, said: Utterance, meaning: Meaning) -> bool:
         topic = IntentId(meaning.nearest.intent).topic
-        return (
-            self._about_sitting(said)
-            and topic == meaning.topic
-            and topic in self.topics
-            and self.topics[topic].is_medical
-        )
+        return self._about_sitting(said) and topic == meaning.topic and self._is_medical(topic)
 
     def _about_sitting(self, said: Utterance) -> bool:
         """The question holds a word of sitting or of what one sits on, as said ("is a squishy sofa better")."""
-        padded = f" {normalise(said.text)} "
+        padded = f" {said.as_said} "
         return any(f" {phrase} " in padded for phrase in self.knowledge.domain.seating)
 
     @cached_property
@@ -717,7 +727,7 @@ class Matcher:
         assert self.semantic is not None
         if self._closer_to_out_of_scope(said):
             return None
-        meaning = self.semantic.read(normalise(said.text))
+        meaning = self.semantic.read(said.as_said)
         neighbour = meaning.nearest
         if found.intent == CLARIFY:
             intent = self._asked_of(said, neighbour.intent)
@@ -757,8 +767,7 @@ class Matcher:
         if (
             offered & said.labels
             or topic in offered
-            or topic not in self.topics
-            or not self.topics[topic].is_medical
+            or not self._is_medical(topic)
             or meaning.topic != topic
             or meaning.nearest.similarity < thresholds.reconsider_similarity
             or meaning.probability < thresholds.reconsider_probability
@@ -775,7 +784,7 @@ class Matcher:
         opinion against two ("my daughter does gymnastics and now her hip aches" is nearest an osteoporosis example
         about a relative, and both the words and the topic model say exercise)."""
         nearest, topic = meaning.nearest, meaning.topic
-        if topic == IntentId(nearest.intent).topic or topic not in self.topics or not self.topics[topic].is_medical:
+        if topic == IntentId(nearest.intent).topic or not self._is_medical(topic):
             return nearest
         if topic == self._best_by_words(said) or meaning.probability >= self.thresholds.semantic_topic_choose:
             return meaning.nearest_of_topic
@@ -842,12 +851,10 @@ class Matcher:
     def _closer_to_out_of_scope(self, said: Utterance) -> bool:
         """An out-of-scope example closer by letters than any topic's ("where can i buy an office chair"): the
         encoder sees only a sample of the out-of-scope examples, so its neighbour may be a topic's."""
-        floor = self.thresholds.example_floor
-        out_of_scope = max(self._out_of_scope.best_by_intent(said.query, floor).values(), default=0.0)
         topics = max(
             (score for intent, score in said.letters.items() if self.topics[intent.topic].is_medical), default=0.0
         )
-        return out_of_scope >= topics + self.thresholds.out_of_scope_lead
+        return said.out_of_scope >= topics + self.thresholds.out_of_scope_lead
 
     @staticmethod
     def _best_by_words(said: Utterance) -> str | None:
@@ -900,11 +907,7 @@ class Matcher:
         named = [self._find(side.strip())[1] for side in (before, after)]
         topics = [
             next(
-                (
-                    topic
-                    for topic in sorted(labels, key=lambda t: (-scores.get(t, 0.0), t))
-                    if topic in self.topics and self.topics[topic].is_medical
-                ),
+                (topic for topic in sorted(labels, key=lambda t: (-scores.get(t, 0.0), t)) if self._is_medical(topic)),
                 None,
             )
             for labels in named
@@ -1030,9 +1033,10 @@ class Matcher:
         own = self._set_phrase_words[intent.topic][1]
         return [word for word in content_words(query) if word not in own]
 
-    def _best_meta(self, query: str, letters: dict[IntentId, float], in_domain: bool) -> Match | None:
+    def _best_meta(self, said: Utterance, in_domain: bool) -> Match | None:
         """Help, repeat, stop and follow-ups are set phrases: only their letters count, so that a
         jumble of common words ("is it be need be all") never ends the session."""
+        query, letters = said.query, said.letters
         if not in_domain:
             own = self._set_phrase_by_words(query)
             if own:
@@ -1048,8 +1052,7 @@ class Matcher:
         medical = max((s for i, s in letters.items() if self.topics[i.topic].is_medical), default=0.0)
         # An acknowledgement ("good to know", "that's neat") shares letters with "goodbye" and "that's it": when
         # an out-of-scope example is at least as close, it is not the set phrase, and never ends the session.
-        refused = max(self._out_of_scope.best_by_intent(query, self.thresholds.example_floor).values(), default=0.0)
-        if candidates[best] < max(medical, refused):
+        if candidates[best] < max(medical, said.out_of_scope):
             return None
         if in_domain:
             needed = self.thresholds.accept_without_domain
