@@ -121,6 +121,16 @@ class FaultyEngine:
         self.engine.runAndWait()
 
 
+def engine_that_lost_its_rate() -> object:
+    """pyttsx3 as it sometimes starts on a busy machine: eSpeak NG dropped the rate pyttsx3 set, keeping its own."""
+    import pyttsx3
+    from pyttsx3.drivers import _espeak
+
+    engine = pyttsx3.init()
+    _espeak.SetParameter(_espeak.RATE, 175, 0)
+    return engine
+
+
 def engine_without_espeak() -> object:
     """pyttsx3 on a machine without libespeak-ng1: the library fails to load."""
     import ctypes
@@ -173,6 +183,14 @@ def test_rate_and_volume_are_applied(tmp_path: Path) -> None:
         fast_seconds, quiet_rms = wav_facts(fast.save(ANSWER, tmp_path / "fast.wav"))
     assert slow_seconds > 1.4 * fast_seconds
     assert loud_rms > 2 * quiet_rms
+
+
+def test_answers_are_spoken_at_pyttsx3s_rate_even_when_espeak_dropped_it(tmp_path: Path) -> None:
+    with Synthesiser() as usual:
+        usual_seconds, _ = wav_facts(usual.save(ANSWER, tmp_path / "usual.wav"))
+    with Synthesiser(engine="test_speech_speaker:engine_that_lost_its_rate") as unlucky:
+        unlucky_seconds, _ = wav_facts(unlucky.save(ANSWER, tmp_path / "unlucky.wav"))
+    assert unlucky_seconds == pytest.approx(usual_seconds, rel=0.01)
 
 
 def test_saving_where_it_cannot_be_written_is_one_clear_error(tmp_path: Path) -> None:

@@ -17,6 +17,9 @@ from typing import Any
 from ..errors import SkillError
 from .voices import Voice, find_voice
 
+PYTTSX3_RATE = 200
+"""Words per minute pyttsx3 speaks at unless told otherwise (eSpeak NG's own default is 175)."""
+
 
 class _Engine:
     """The worker's side: one pyttsx3 engine, used from the worker's main thread only."""
@@ -34,13 +37,18 @@ class _Engine:
         ]
 
     def configure(self, voice: str | None, rate: int | None, volume: float | None) -> None:
-        """Set the voice, rate and volume once, for the worker's life."""
+        """Set the voice, rate and volume once, for the worker's life.
+
+        The rate is always set: on a busy machine eSpeak NG sometimes loses the rate pyttsx3 sets
+        when it starts, and then speaks every answer at its own slower rate (about 1 in 100 workers).
+        """
         voice_id = find_voice(voice, self.voices()) if voice else None
+        rate = PYTTSX3_RATE if rate is None else rate
         for name, value in (("voice", voice_id), ("rate", rate), ("volume", volume)):
             if value is not None:
                 self.engine.setProperty(name, value)
         self._settle()
-        if rate is not None and self.engine.getProperty("rate") != rate:
+        if self.engine.getProperty("rate") != rate:
             raise RuntimeError(f"the engine did not take the rate {rate}")
 
     def synthesise(self, text: str, path: str) -> None:
