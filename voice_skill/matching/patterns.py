@@ -3,8 +3,9 @@
 The warning-sign rules (alarms.py) are a few dozen large expressions. Compiling them all cost a cold
 `voice-skill ask` about 15 ms, yet most questions hold none of their words. So each expression knows a few
 literal strings one of which every match must contain (taken from the expression itself, never written
-by hand), is searched only when the text holds one, and is compiled the first time it is searched. A
-text without those strings cannot match, so the answers are exactly those of the compiled expressions.
+by hand), is searched only when the text holds one, and is compiled the first time it is searched. Where the
+expression needs several things in turn ("heard ... crack or snap"), the text must hold one string of each.
+A text without them cannot match, so the answers are exactly those of the compiled expressions.
 
 Finding the strings means parsing the expressions, which costs as much as compiling them; so they are
 worked out once and kept in the user cache, keyed by the expressions and by this code.
@@ -12,17 +13,22 @@ worked out once and kept in the user cache, keyed by the expressions and by this
 
 from __future__ import annotations
 
-import hashlib
 import re
 import sys
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from ..cache import load_json, rebuilt, save_json
+from ..cache import fingerprint, load_json, rebuilt, save_json
 
 _SHORTEST_USEFUL = 2
 """Strings shorter than this are in nearly every text: an expression that needs only those is always searched."""
+
+_MOST_CLAUSES = 3
+"""Of the things an expression needs in turn, the few whose strings rule out the most texts are looked for."""
+
+Clause = tuple[str, ...]
+"""Strings one of which every match contains."""
 
 
 class Pattern:
@@ -31,7 +37,7 @@ class Pattern:
     def __init__(self, source: str) -> None:
         self.source = source
         self._compiled: re.Pattern[str] | None = None
-        self._required: tuple[str, ...] | None = None
+        self._required: tuple[Clause, ...] | None = None
         self._looked_up = False
         _REGISTERED.append(self)
 
@@ -42,11 +48,11 @@ class Pattern:
         return self._compiled
 
     def may_match(self, text: str) -> bool:
-        """False only when the text cannot match: it holds none of the strings every match contains."""
+        """False only when the text cannot match: for one of the clauses it needs, it holds none of the strings."""
         if not self._looked_up:
             self._required = _required_strings()[self.source]
             self._looked_up = True
-        return self._required is None or any(string in text for string in self._required)
+        return self._required is None or all(any(string in text for string in clause) for clause in self._required)
 
     def search(self, text: str) -> re.Match[str] | None:
         return self.compiled.search(text) if self.may_match(text) else None
@@ -61,47 +67,60 @@ class Pattern:
 _REGISTERED: list[Pattern] = []
 """Every pattern made so far: their required strings are worked out and cached together."""
 
-_table: dict[str, tuple[str, ...] | None] = {}
+_table: dict[str, tuple[Clause, ...] | None] = {}
+
+_MOST_CACHED = 2000
+"""Expressions kept in the cached table: those of other topic folders and versions accumulate until then."""
 
 
-def _required_strings() -> dict[str, tuple[str, ...] | None]:
-    """The required strings of every registered pattern, from the cache or worked out (and cached) now."""
-    sources = sorted({pattern.source for pattern in _REGISTERED})
-    if all(source in _table for source in sources):
+def _required_strings() -> dict[str, tuple[Clause, ...] | None]:
+    """The required strings of every registered pattern, from the cache or worked out (and cached) now.
+
+    One table for every expression seen, named after this code: a process registers some patterns only when first
+    used (the frames of the questions asked), so a table per set of expressions made several a process, which
+    pushed each other out of the cache.
+    """
+    sources = {pattern.source for pattern in _REGISTERED}
+    if sources <= _table.keys():
         return _table
-    key = hashlib.sha256(Path(__file__).read_bytes())
-    key.update(f"{sys.version_info[:2]}".encode())
-    for source in sources:
-        key.update(source.encode() + b"\0")
-    name = f"patterns-{key.hexdigest()[:24]}.json"
+    name = f"patterns-{fingerprint(Path(__file__).read_bytes(), f'{sys.version_info[:2]}'.encode())}.json"
     cached = load_json(name)
     try:
         if cached is not None:
             _table.update(_checked(cached))
     except (TypeError, ValueError) as error:
         rebuilt(name, error)
-    missing = [source for source in sources if source not in _table]
+    missing = sources - _table.keys()
     if missing:
         _table.update((source, required_strings(source)) for source in missing)
-        save_json(name, {source: _table[source] for source in sources})
+        kept = _table if len(_table) <= _MOST_CACHED else {source: _table[source] for source in sources}
+        save_json(name, dict(sorted(kept.items())))
     return _table
 
 
-def _checked(cached: Any) -> dict[str, tuple[str, ...] | None]:
+def _checked(cached: Any) -> dict[str, tuple[Clause, ...] | None]:
     """A cached table as read, or TypeError/ValueError when it is not one this code wrote."""
     if not isinstance(cached, dict):
         raise TypeError(f"a table of patterns, not {type(cached).__name__}")
-    table: dict[str, tuple[str, ...] | None] = {}
-    for source, strings in cached.items():
-        if strings is not None and not (isinstance(strings, list) and all(isinstance(s, str) and s for s in strings)):
-            raise ValueError(f"not a list of strings for {source!r}")
-        table[source] = None if strings is None else tuple(strings)
+    table: dict[str, tuple[Clause, ...] | None] = {}
+    for source, clauses in cached.items():
+        if clauses is not None and not (
+            isinstance(clauses, list)
+            and clauses
+            and all(
+                isinstance(clause, list) and clause and all(isinstance(s, str) and s for s in clause)
+                for clause in clauses
+            )
+        ):
+            raise ValueError(f"not a list of lists of strings for {source!r}")
+        table[source] = None if clauses is None else tuple(tuple(clause) for clause in clauses)
     return table
 
 
-def required_strings(source: str) -> tuple[str, ...] | None:
-    """Literal strings one of which every match of `source` contains; None when no useful ones can be said
-    (case-insensitive flags, or an expression such as `\\w+` that any text may match)."""
+def required_strings(source: str) -> tuple[Clause, ...] | None:
+    """The clauses every match of `source` satisfies, each a few literal strings one of which the match contains;
+    None when no useful ones can be said (case-insensitive flags, or an expression such as `\\w+` that any text
+    may match)."""
     try:
         parser = _parser()
         parsed = parser.parse(source)
@@ -109,10 +128,10 @@ def required_strings(source: str) -> tuple[str, ...] | None:
         return None
     if parsed.state.flags & re.IGNORECASE:
         return None
-    strings = _Necessary(parser).of_sequence(parsed)
-    if strings is None or min(len(string) for string in strings) < _SHORTEST_USEFUL:
+    useful = {clause for clause in _Necessary(parser).of_sequence(parsed) if _strength(clause)[0] >= _SHORTEST_USEFUL}
+    if not useful:
         return None
-    return tuple(sorted(strings))
+    return tuple(tuple(sorted(clause)) for clause in sorted(useful, key=_strength, reverse=True)[:_MOST_CLAUSES])
 
 
 def _parser() -> Any:
@@ -125,8 +144,8 @@ def _parser() -> Any:
 
 
 class _Necessary:
-    """Required strings of a parsed expression: a sequence needs those of any one of its parts (the longest
-    are kept), alternatives need the union of theirs, and a part that may be absent needs nothing."""
+    """Required strings of a parsed expression: a sequence needs the clauses of every one of its parts,
+    alternatives need the union of their strongest clauses, and a part that may be absent needs nothing."""
 
     def __init__(self, parser: Any) -> None:
         self.literal = parser.LITERAL
@@ -136,13 +155,13 @@ class _Necessary:
         self.atomic = getattr(parser, "ATOMIC_GROUP", None)
         self.repeats = {parser.MAX_REPEAT, parser.MIN_REPEAT, getattr(parser, "POSSESSIVE_REPEAT", None)} - {None}
 
-    def of_sequence(self, items: Iterable[tuple[Any, Any]]) -> frozenset[str] | None:
-        choices: list[frozenset[str]] = []
+    def of_sequence(self, items: Iterable[tuple[Any, Any]]) -> list[frozenset[str]]:
+        clauses: list[frozenset[str]] = []
         run: list[str] = []
 
         def end_run() -> None:
             if run:
-                choices.append(frozenset(("".join(run),)))
+                clauses.append(frozenset(("".join(run),)))
                 run.clear()
 
         for op, argument in items:
@@ -152,27 +171,26 @@ class _Necessary:
             if op in self.zero_width:
                 continue  # matches no character: the letters on either side stay next to each other
             end_run()
-            part = self._of_part(op, argument)
-            if part is not None:
-                choices.append(part)
+            clauses.extend(self._of_part(op, argument))
         end_run()
-        return max(choices, key=_strength, default=None)
+        return clauses
 
-    def _of_part(self, op: Any, argument: Any) -> frozenset[str] | None:
+    def _of_part(self, op: Any, argument: Any) -> list[frozenset[str]]:
         if op == self.branch:
             alternatives = [self.of_sequence(alternative) for alternative in argument[1]]
-            if any(strings is None for strings in alternatives):
-                return None
-            return _without_longer({string for strings in alternatives if strings for string in strings})
+            if not all(alternatives):
+                return []
+            strongest = (max(clauses, key=_strength) for clauses in alternatives)
+            return [_without_longer({string for clause in strongest for string in clause})]
         if op == self.group:
             _, added_flags, _, pattern = argument
-            return None if added_flags & re.IGNORECASE else self.of_sequence(pattern)
+            return [] if added_flags & re.IGNORECASE else self.of_sequence(pattern)
         if op == self.atomic:
             return self.of_sequence(argument)
         if op in self.repeats:
             least, _, pattern = argument
-            return self.of_sequence(pattern) if least >= 1 else None
-        return None  # character classes, any character, back references: no literal to require
+            return self.of_sequence(pattern) if least >= 1 else []
+        return []  # character classes, any character, back references: no literal to require
 
 
 def _strength(strings: frozenset[str]) -> tuple[int, int]:
