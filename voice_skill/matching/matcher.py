@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache, cached_property
 from itertools import pairwise
+from typing import TYPE_CHECKING
 
 from rapidfuzz import fuzz, process
 
@@ -27,9 +28,11 @@ from .alarms import CANNOT_DIAGNOSE, Alarm, asks_whether_it_is, find_alarm, is_r
 from .index import DOMAIN, ELSEWHERE, EVERYDAY, PAIN, WITH_PAIN, MatcherIndex, Stems
 from .language import is_english
 from .patterns import Pattern
-from .semantic import Meaning, Neighbour, SemanticIndex, available, spread
 from .text import content_words, dropped, normalise
 from .thresholds import Thresholds
+
+if TYPE_CHECKING:
+    from .semantic import Meaning, Neighbour, SemanticIndex
 
 NOT_ENGLISH = "not_english"
 """The sign of a question in another language."""
@@ -642,12 +645,12 @@ class Matcher:
         return bool(self._animal_as_subject.search(padded))
 
     @cached_property
-    def _animal_as_subject(self) -> re.Pattern[str]:
+    def _animal_as_subject(self) -> Pattern:
         animals = "|".join(sorted(map(re.escape, self.knowledge.domain.animals), key=len, reverse=True))
         handled = "".join(rf"(?<!\b{word})" for word in _HANDLING_AN_ANIMAL)
         asked_of = rf" (?:can|do|does|in|for|are) (?:{animals}) "
         owned = rf" (?:my|our|his|her|their|a|the) (?:{animals})(?:'s| has| have| had| gets| got| is| was| keeps| seems| limps)"
-        return re.compile(rf"{asked_of}|{handled}{owned}")
+        return Pattern(rf"{asked_of}|{handled}{owned}")
 
     def _sitting_by_meaning(self, said: Utterance, meaning: Meaning) -> bool:
         topic = IntentId(meaning.nearest.intent).topic
@@ -709,6 +712,9 @@ class Matcher:
     @cached_property
     def semantic(self) -> SemanticIndex | None:
         """The examples by meaning, or None when the encoder is not installed or turned off."""
+        # Imported here: most questions are decided by their words, and a cold `ask` should not pay for it.
+        from .semantic import SemanticIndex, available, spread
+
         if not self.thresholds.semantic or not available():
             return None
         most = self.thresholds.semantic_examples
