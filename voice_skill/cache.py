@@ -13,6 +13,7 @@ import os
 import re
 import shutil
 import time
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,19 @@ _WRITER = re.compile(r"\.(\d+)\.tmp$|^\.building-(\d+)-")
 
 _unwritable: dict[str, str | bool] = {}
 """Why the cache could not be written ("why"), and whether the front end was told ("told"): said once a run."""
+
+
+def fingerprint(*parts: bytes) -> str:
+    """Sixteen hex digits that change whenever the parts do, to name a cached document after what it was made from.
+
+    A cache key, not a security hash (the folder is the user's own): zlib's two checksums cost nothing to import,
+    where hashlib loads OpenSSL, a few milliseconds of every cold start.
+    """
+    crc, adler = 0, 1
+    for part in parts:
+        crc = zlib.crc32(part, crc)
+        adler = zlib.adler32(part, adler)
+    return f"{crc:08x}{adler:08x}"
 
 
 def load_json(name: str) -> Any | None:

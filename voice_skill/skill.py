@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .cache import load_json, rebuilt, save_json
+from .cache import fingerprint, load_json, rebuilt, save_json
 from .intent import CLARIFY, OUT_OF_SCOPE, IntentId
 from .knowledge.loader import load_knowledge
 from .knowledge.model import KnowledgeBase
@@ -43,10 +42,8 @@ class Skill:
     @classmethod
     def from_knowledge(cls, knowledge: KnowledgeBase) -> Skill:
         """The skill of loaded topics, their index read from the cache (or built and cached)."""
-        code = hashlib.sha256()
-        for path in sorted(_MATCHING_CODE.glob("*.py")):
-            code.update(path.read_bytes())
-        cache_name = f"matcher-{knowledge.digest}-{code.hexdigest()[:16]}.json"
+        code = fingerprint(*(path.read_bytes() for path in sorted(_MATCHING_CODE.glob("*.py"))))
+        cache_name = f"matcher-{knowledge.digest}-{code}.json"
         cached = load_json(cache_name)
         index = None
         if cached is not None:

@@ -6,13 +6,12 @@ a cold start, so the expanded topics are cached as JSON, keyed by a hash of the 
 
 from __future__ import annotations
 
-import hashlib
 import math
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from ..cache import load_json, rebuilt, save_json
+from ..cache import fingerprint, load_json, rebuilt, save_json
 from ..errors import TopicFileError
 from ..intent import OUT_OF_SCOPE
 from . import model as model_module
@@ -47,17 +46,19 @@ def load_knowledge(intents_dir: Path | None = None) -> KnowledgeBase:
         raise TopicFileError(f"{directory}: topic folder not found")
     files = sorted(directory.glob("*.yaml"))
     # A change to this loader or to the data model invalidates the cache too.
-    digest = hashlib.sha256(Path(__file__).read_bytes() + Path(model_module.__file__).read_bytes())
-    for path in files:
-        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
-    cache_name = f"topics-{digest.hexdigest()[:32]}.json"
+    digest = fingerprint(
+        Path(__file__).read_bytes(),
+        Path(model_module.__file__).read_bytes(),
+        *(path.name.encode() + b"\0" + path.read_bytes() + b"\0" for path in files),
+    )
+    cache_name = f"topics-{digest}.json"
     cached = load_json(cache_name)
     if cached is not None:
         try:
             return _from_json(cached)
         except (KeyError, TypeError, ValueError) as error:
             rebuilt(cache_name, error)
-    knowledge = _parse(directory, files, digest.hexdigest()[:32])
+    knowledge = _parse(directory, files, digest)
     save_json(cache_name, asdict(knowledge))
     return knowledge
 
