@@ -7,7 +7,16 @@ from pathlib import Path
 
 import pytest
 
-from voice_skill.cache import KEPT_VERSIONS, cache_dir, load_json, save_json
+from voice_skill.cache import KEPT_VERSIONS, cache_dir, fingerprint, load_json, save_json
+
+
+def test_a_fingerprint_changes_with_any_byte_of_what_it_was_made_from() -> None:
+    topic = b"sentences:\n  - what is sciatica\n"
+    key = fingerprint(b"loader code", topic)
+    assert key == fingerprint(b"loader code", topic) and len(key) == 16 and int(key, 16) >= 0
+    changed = {fingerprint(b"loader code", topic.replace(b"what", b"whom")), fingerprint(b"loader cod", topic)}
+    changed |= {fingerprint(b"loader code", topic, b"x"), fingerprint(b"loader code", topic[:-1] + b" ")}
+    assert key not in changed and len(changed) == 4
 
 
 def test_a_saved_document_reads_back(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
