@@ -50,7 +50,8 @@ class Pattern:
     def may_match(self, text: str) -> bool:
         """False only when the text cannot match: for one of the clauses it needs, it holds none of the strings."""
         if not self._looked_up:
-            self._required = _required_strings()[self.source]
+            # Looked up in the table first: gathering every registered pattern's source costs more than the search.
+            self._required = (_table if self.source in _table else _required_strings())[self.source]
             self._looked_up = True
         return self._required is None or all(any(string in text for string in clause) for clause in self._required)
 
