@@ -17,8 +17,8 @@ import pytest
 from voice_skill.intent import CLARIFY, OUT_OF_SCOPE, URGENT, IntentId
 from voice_skill.knowledge.loader import load_knowledge
 from voice_skill.knowledge.model import REQUIRED_TOPICS
-from voice_skill.matching.index import with_plurals
-from voice_skill.matching.matcher import Matcher, _frame_pattern
+from voice_skill.matching.index import frame_pattern, with_plurals
+from voice_skill.matching.matcher import Matcher
 from voice_skill.matching.text import normalise, phonetic
 from voice_skill.matching.thresholds import Thresholds
 from voice_skill.skill import Skill
@@ -598,7 +598,7 @@ def test_a_domain_word_with_an_apostrophe_s_or_es_is_that_word(shipped: Matcher)
 
 
 def test_a_question_frame_is_a_pattern_over_words() -> None:
-    frame = re.compile(" (?:" + _frame_pattern("how (can|could) [so] ... (injure|hurt) ...") + ")")
+    frame = re.compile(" (?:" + frame_pattern("how (can|could) [so] ... (injure|hurt) ...") + ")")
     assert frame.search(" how can running injure your hip ")
     assert frame.search(" how could sitting all day hurt my bottom ")
     assert not frame.search(" how can i stop it hurting ")

@@ -7,14 +7,14 @@ import math
 import re
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field, fields
-from functools import cached_property
+from functools import cache, cached_property
 from typing import Any
 
 from rapidfuzz import fuzz, process
 
 from ..intent import EMERGENCY, FOLLOW_UP, OUT_OF_SCOPE, URGENT, IntentId
 from ..knowledge.model import ASPECTS, KnowledgeBase
-from .text import PEOPLE_AND_ASKING, STOPWORDS, normalise, phonetic
+from .text import PEOPLE_AND_ASKING, STOPWORDS, dropped, normalise, phonetic
 from .thresholds import Thresholds
 
 DOMAIN, WITH_PAIN, PAIN, ELSEWHERE, EVERYDAY = "<domain>", "<with pain>", "<pain>", "<elsewhere>", "<everyday>"
@@ -225,7 +225,10 @@ class MatcherIndex:
     context_triggers: list[str]
     other_senses: list[str]
     sense_cues: dict[str, list[str]]
-    aspect_questions: dict[str, list[str]]
+    aspect_frames: dict[str, list[str]]
+    """Each aspect's question frames, as the sources of their patterns (`frame_pattern`)."""
+    dialogue_frames: dict[str, list[str]]
+    """The frames of outlooks asked, findings told and visits asked, as the sources of their patterns."""
 
     @classmethod
     def build(cls, knowledge: KnowledgeBase) -> MatcherIndex:
@@ -273,7 +276,14 @@ class MatcherIndex:
             context_triggers=[normalise(t) for t in urgent.context_triggers],
             other_senses=sorted((normalise(p) for p in domain.other_senses), key=lambda p: -len(p)),
             sense_cues={normalise(word): [normalise(cue) for cue in cues] for word, cues in domain.sense_cues.items()},
-            aspect_questions={name: list(frames) for name, frames in knowledge.dialogue.aspect_questions.items()},
+            aspect_frames={
+                name: [frame_pattern(frame) for frame in frames]
+                for name, frames in knowledge.dialogue.aspect_questions.items()
+            },
+            dialogue_frames={
+                name: [frame_pattern(frame) for frame in getattr(knowledge.dialogue, name)]
+                for name in ("outlook_asked", "finding_told", "visit_asked")
+            },
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -293,8 +303,28 @@ class MatcherIndex:
             context_triggers=data["context_triggers"],
             other_senses=data["other_senses"],
             sense_cues=data["sense_cues"],
-            aspect_questions=data["aspect_questions"],
+            aspect_frames=data["aspect_frames"],
+            dialogue_frames=data["dialogue_frames"],
         )
+
+
+_FRAME_TOKEN = re.compile(r"\.\.\.|[()\[\]|]|[^\s()\[\]|]+")
+_FRAME_SYNTAX = {"...": r"(?:\S+ )+?", "(": "(?:", ")": ")", "[": "(?:", "]": ")?", "|": "|", "$": "$"}
+"""A question frame's template syntax as a regular expression: "..." is one or more words, "$" the utterance's end."""
+
+
+def frame_pattern(template: str) -> str:
+    """A question frame ("how (can|could) ... injure ...") as a pattern over a normalised utterance in which
+    every word is followed by a space; words are normalised as utterances are ("so" is a filler, and "like" is
+    dropped inside a sentence: "what does ... feel like" is "what does ... feel"). Worked out with the index,
+    not at every start: a hundred frames cost a cold `ask` about 3 ms."""
+    return "".join(_FRAME_SYNTAX.get(token) or _frame_words(token) for token in _FRAME_TOKEN.findall(template))
+
+
+@cache
+def _frame_words(token: str) -> str:
+    # The frames repeat the same few hundred words: each is normalised once.
+    return "".join(f"{re.escape(word)} " for word in normalise(token).split() if not dropped(word))
 
 
 def _as_json(value: Any) -> Any:

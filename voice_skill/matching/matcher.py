@@ -28,7 +28,7 @@ from .alarms import CANNOT_DIAGNOSE, Alarm, asks_whether_it_is, find_alarm, is_r
 from .index import DOMAIN, ELSEWHERE, EVERYDAY, PAIN, WITH_PAIN, MatcherIndex, Stems
 from .language import is_english
 from .patterns import Pattern
-from .text import content_words, dropped, normalise
+from .text import content_words, normalise
 from .thresholds import Thresholds
 
 if TYPE_CHECKING:
@@ -42,9 +42,6 @@ _NO_DOMAIN_WORD = "no word of the skill's domain"
 _ONE_WORD = "one word is not a question"
 _TWO_CLOSE = "two topics are close"
 _CLOSEST_TOPIC = "closest topic"
-_FRAME_TOKEN = re.compile(r"\.\.\.|[()\[\]|]|[^\s()\[\]|]+")
-_FRAME_SYNTAX = {"...": r"(?:\S+ )+?", "(": "(?:", ")": ")", "[": "(?:", "]": ")?", "|": "|", "$": "$"}
-"""A question frame's template syntax as a regular expression: "..." is one or more words, "$" the utterance's end."""
 _HELPING_VERBS = frozenset("is are do does can could will would should".split())
 _SUBJECTS = frozenset("i it this that there you we they he she my your his her the a".split())
 """Inside a sentence a helping verb asks only before its subject ("... is it serious", "... should i see someone");
@@ -116,23 +113,10 @@ def _down_the_leg(query: str) -> bool:
     return bool(words & _LEG) and bool(words & _DOWN_THE_LEG)
 
 
-def _frame_pattern(template: str) -> str:
-    """A question frame ("how (can|could) ... injure ...") as a pattern over a normalised utterance in which
-    every word is followed by a space; words are normalised as utterances are ("so" is a filler, and "like" is
-    dropped inside a sentence: "what does ... feel like" is "what does ... feel")."""
-    return "".join(_FRAME_SYNTAX.get(token) or _frame_words(token) for token in _FRAME_TOKEN.findall(template))
-
-
 @cache
-def _frame_words(token: str) -> str:
-    # The frames repeat the same few hundred words: each is normalised once.
-    return "".join(f"{re.escape(word)} " for word in normalise(token).split() if not dropped(word))
-
-
-@cache
-def _frame(template: str) -> Pattern:
+def _frame(source: str) -> Pattern:
     # One pattern a frame in a process, whatever the number of matchers (tests, the Wyoming server's skills).
-    return Pattern(f" (?:{_frame_pattern(template)})")
+    return Pattern(f" (?:{source})")
 
 
 @dataclass(frozen=True)
@@ -144,8 +128,9 @@ class _Frames:
     patterns: tuple[Pattern, ...]
 
     @classmethod
-    def of(cls, frames: Sequence[str]) -> _Frames:
-        return cls(tuple(_frame(frame) for frame in frames))
+    def of(cls, sources: Sequence[str]) -> _Frames:
+        """The frames of their patterns' sources, as the index keeps them (`index.frame_pattern`)."""
+        return cls(tuple(_frame(source) for source in sources))
 
     def search(self, padded: str) -> bool:
         return any(pattern.search(padded) for pattern in self.patterns)
@@ -561,7 +546,7 @@ class Matcher:
 
     @cached_property
     def _outlook_frames(self) -> _Frames:
-        return _Frames.of(self.knowledge.dialogue.outlook_asked)
+        return _Frames.of(self.index.dialogue_frames["outlook_asked"])
 
     def _finding_told(self, query: str) -> bool:
         """A finding reported and no visit asked about ("my gp says it's sciatica, should i see a specialist")."""
@@ -570,11 +555,11 @@ class Matcher:
 
     @cached_property
     def _finding_frames(self) -> _Frames:
-        return _Frames.of(self.knowledge.dialogue.finding_told)
+        return _Frames.of(self.index.dialogue_frames["finding_told"])
 
     @cached_property
     def _visit_frames(self) -> _Frames:
-        return _Frames.of(self.knowledge.dialogue.visit_asked)
+        return _Frames.of(self.index.dialogue_frames["visit_asked"])
 
     def _answers_the_frame(self, said: Utterance, close: tuple[str, str]) -> str | None:
         """Of two close topics, the only one with the aspect the question's frame asks for ("what's good for a
@@ -936,7 +921,7 @@ class Matcher:
     def _aspect_frames(self) -> list[tuple[str, _Frames]]:
         """Each aspect's question frames as one pattern, in the order the dialogue file lists the aspects:
         "how can ... injure ..." asks how harm comes about, whatever the topic's words in between."""
-        return [(aspect, _Frames.of(frames)) for aspect, frames in self.index.aspect_questions.items()]
+        return [(aspect, _Frames.of(frames)) for aspect, frames in self.index.aspect_frames.items()]
 
     @cached_property
     def _aspect_phrases(self) -> list[tuple[str, str]]:
