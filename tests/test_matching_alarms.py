@@ -175,6 +175,21 @@ def test_one_numb_cheek_is_one_side_and_the_saddle_is_both(sentence: str, urgent
     assert (_intent(sentence) == URGENT) == urgent
 
 
+@pytest.mark.parametrize(
+    ("sentence", "urgent"),
+    [
+        ("why do my legs go numb when i sit", False),  # a seat: the sitting topic, as for the bottom
+        ("my legs go numb on long drives", False),
+        ("my legs go numb at my desk and now they keep giving way", True),  # weakness said
+        ("my legs go numb and weak when i sit", True),
+        ("my legs have been numb since i sat on the plane", True),  # it stays
+        ("both my legs go numb when i sit", True),
+    ],
+)
+def test_legs_numb_on_a_seat_are_the_sitting_topic_unless_weak_or_numb_for_long(sentence: str, urgent: bool) -> None:
+    assert (_intent(sentence) == URGENT) == urgent
+
+
 def test_a_past_cancer_with_new_pain_is_a_warning_sign_not_a_question() -> None:
     assert _intent("i had cancer before and now my hip hurts") == URGENT
 

@@ -236,7 +236,7 @@ _PERSISTING = _any(
 
 # Weakness or numbness in both legs, or legs getting weaker.
 _LEGS = _any("legs", "both legs", "feet", "both feet", "either leg", "either foot", "both sides")
-_WEAK = _any(
+_WEAK_WORDS = (
     "weak",
     "weaker",
     "weakness",
@@ -269,6 +269,8 @@ _WEAK = _any(
     "paralysed",
     "paralyzed",
 )
+_WEAK = _any(*_WEAK_WORDS)
+_NUMB_WORDS = ("numb", "numbness")
 _STRENGTHENING = r"\b(?:strengthen|strengthening|exercises?|workouts?|strong)\b"
 
 # A fall or blow, then not standing, walking or bearing weight, or a leg that looks wrong.
@@ -663,6 +665,12 @@ _LEGS_SIGN = _compiled(
     _near(r"(?:weakness|numbness)", r"(?:spreading|getting worse)", 5),
     r"\bcannot lift either (?:foot|leg)\b",
 )
+# Legs that go numb on a seat, with no word of weakness anywhere: "why do my legs go numb when i sit" is the
+# sitting topic; "my legs go numb at my desk and now they keep giving way" is not.
+_WEAKNESS_SAID = _compiled(
+    rf"\b{_any(*(word for word in _WEAK_WORDS if word not in _NUMB_WORDS))}\b",
+    _near(r"(?:weakness|numbness)", r"(?:spreading|getting worse)", 5),
+)
 _STRENGTHENING_CONTEXT = _compiled(_STRENGTHENING)
 _FALL_CONTEXT = _compiled(rf"\b{_FALL}\b")
 _CANNOT_STAND = _compiled(rf"\b{_UNABLE}\b(?: \w+){{0,3}} {_STAND}")
@@ -802,7 +810,9 @@ def _warning_sign(said: str) -> str | None:
         # A bottom that goes numb on a hard chair is the sitting topic; one that stays numb is a warning sign.
         return "saddle_numbness"
     if _LEGS_SIGN.search(said) and not _STRENGTHENING_CONTEXT.search(said):
-        return "legs_weak_or_numb"
+        numb_from_sitting = _SITTING_CONTEXT.search(said) and not _PERSISTING_CONTEXT.search(said)
+        if not numb_from_sitting or _WEAKNESS_SAID.search(said):
+            return "legs_weak_or_numb"
     fall = _FALL_CONTEXT.search(said)
     if fall and (_CANNOT_STAND.search(said) or _LOOKS_WRONG_CONTEXT.search(said)):
         return "fall_cannot_stand"
