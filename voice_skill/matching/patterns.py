@@ -8,7 +8,7 @@ expression needs several things in turn ("heard ... crack or snap"), the text mu
 A text without them cannot match, so the answers are exactly those of the compiled expressions.
 
 Finding the strings means parsing the expressions, which costs as much as compiling them; so they are
-worked out once and kept in the user cache, keyed by the expressions and by this code.
+worked out once and kept in the user cache, in one table named after this code and the Python version.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ Clause = tuple[str, ...]
 
 
 class Pattern:
-    """A regular expression compiled on first use, and tried only on texts that hold one of its required strings."""
+    """A regular expression compiled on first use, and tried only on texts that hold the strings it requires."""
 
     def __init__(self, source: str) -> None:
         self.source = source
