@@ -659,18 +659,16 @@ _SEAT_ITSELF_NUMB = _compiled(
 )
 _SITTING_CONTEXT = _compiled(rf"\b{_SITTING}\b")
 _PERSISTING_CONTEXT = _compiled(rf"\b{_PERSISTING}\b")
+_SPREADING = _near(r"(?:weakness|numbness)", r"(?:spreading|getting worse)", 5)
 _LEGS_SIGN = _compiled(
     _either_order(_LEGS, _WEAK, 5),
     _near(r"legs?", r"(?:getting|get|grown|gone|going) (?:weaker|weak)", 3),
-    _near(r"(?:weakness|numbness)", r"(?:spreading|getting worse)", 5),
+    _SPREADING,
     r"\bcannot lift either (?:foot|leg)\b",
 )
 # Legs that go numb on a seat, with no word of weakness anywhere: "why do my legs go numb when i sit" is the
 # sitting topic; "my legs go numb at my desk and now they keep giving way" is not.
-_WEAKNESS_SAID = _compiled(
-    rf"\b{_any(*(word for word in _WEAK_WORDS if word not in _NUMB_WORDS))}\b",
-    _near(r"(?:weakness|numbness)", r"(?:spreading|getting worse)", 5),
-)
+_WEAKNESS_SAID = _compiled(rf"\b{_any(*(word for word in _WEAK_WORDS if word not in _NUMB_WORDS))}\b", _SPREADING)
 _STRENGTHENING_CONTEXT = _compiled(_STRENGTHENING)
 _FALL_CONTEXT = _compiled(rf"\b{_FALL}\b")
 _CANNOT_STAND = _compiled(rf"\b{_UNABLE}\b(?: \w+){{0,3}} {_STAND}")
