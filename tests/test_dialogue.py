@@ -192,6 +192,15 @@ def test_an_acknowledgement_does_not_end_the_session(skill: Skill, acknowledgeme
     assert answer.intent != "stop" and not session.ended
 
 
+@pytest.mark.parametrize("question", ["what's it for", "what's not for", "is that all"])
+def test_a_question_close_to_a_goodbye_does_not_end_the_session(skill: Skill, question: str) -> None:
+    """ "what's it for" is a letter away from "that's it for me", but no goodbye opens with a question word."""
+    session = Session(skill)
+    session.respond("what is sciatica")
+    answer = session.respond(question)
+    assert answer.intent != "stop" and not session.ended
+
+
 @pytest.mark.parametrize("reply", ["no", "neither", "what is the weather"])
 def test_a_reply_choosing_neither_topic_gets_no_topic_answer(skill: Skill, reply: str) -> None:
     turns = respond(skill, "sciatica or disc", reply)

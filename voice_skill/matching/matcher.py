@@ -1045,6 +1045,9 @@ class Matcher:
         # an out-of-scope example is at least as close, it is not the set phrase, and never ends the session.
         if candidates[best] < max(medical, said.out_of_scope):
             return None
+        opening = query.split()[0]
+        if opening in self.knowledge.dialogue.question_words and opening not in self._openings[best]:
+            return None  # "what's it for" asks something: no goodbye opens so, though "that's it for me" is close
         if in_domain:
             needed = self.thresholds.accept_without_domain
         else:
@@ -1058,6 +1061,15 @@ class Matcher:
         if candidates[best] >= needed:
             return Match(best, round(candidates[best] / 100, 3), reason="meta phrase")
         return None
+
+    @cached_property
+    def _openings(self) -> dict[str, frozenset[str]]:
+        """The words the examples of each set phrase (help, repeat, stop) and follow-up begin with."""
+        return {
+            intent: frozenset(sentence.split()[0] for sentence in sentences if sentence)
+            for examples in (self._examples, self._follow_ups)
+            for intent, sentences in examples.by_intent.items()
+        }
 
     @cached_property
     def _set_phrase_words(self) -> dict[str, tuple[frozenset[str], frozenset[str]]]:
