@@ -4,6 +4,9 @@ of their required strings that is rebuilt whenever it cannot be trusted."""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -54,6 +57,23 @@ def test_the_required_strings_come_from_the_expression(
     source: str, strings: tuple[tuple[str, ...], ...] | None
 ) -> None:
     assert required_strings(source) == strings
+
+
+def test_the_required_strings_are_the_same_in_every_process() -> None:
+    """Of equally strong clauses the same are kept whatever the hash seed: the cached table is each process's too."""
+    source = r"aa (?:x|y) bbb (?:z|w) ccc (?:q|r) dd"
+    code = f"from voice_skill.matching.patterns import required_strings; print(required_strings({source!r}))"
+    kept = {
+        subprocess.run(
+            [sys.executable, "-c", code],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**os.environ, "PYTHONHASHSEED": seed},
+        ).stdout
+        for seed in ("1", "2", "3", "4", "5", "6")
+    }
+    assert len(kept) == 1 and "bbb" in kept.pop()
 
 
 def test_the_warning_signs_are_found_exactly_as_with_every_expression_compiled(

@@ -132,7 +132,9 @@ def required_strings(source: str) -> tuple[Clause, ...] | None:
     useful = {clause for clause in _Necessary(parser).of_sequence(parsed) if _strength(clause)[0] >= _SHORTEST_USEFUL}
     if not useful:
         return None
-    return tuple(tuple(sorted(clause)) for clause in sorted(useful, key=_strength, reverse=True)[:_MOST_CLAUSES])
+    # Equally strong clauses in a fixed order, so that every process keeps the same ones.
+    ranked = sorted(useful, key=lambda clause: (_strength(clause), sorted(clause)), reverse=True)
+    return tuple(tuple(sorted(clause)) for clause in ranked[:_MOST_CLAUSES])
 
 
 def _parser() -> Any:
