@@ -842,10 +842,13 @@ class Matcher:
     def _closer_to_out_of_scope(self, said: Utterance) -> bool:
         """An out-of-scope example closer by letters than any topic's ("where can i buy an office chair"): the
         encoder sees only a sample of the out-of-scope examples, so its neighbour may be a topic's."""
-        topics = max(
+        return said.out_of_scope >= self._closest_topic(said) + self.thresholds.out_of_scope_lead
+
+    def _closest_topic(self, said: Utterance) -> float:
+        """How close by letters (0..100) the closest example of a medical topic is."""
+        return max(
             (score for intent, score in said.letters.items() if self.topics[intent.topic].is_medical), default=0.0
         )
-        return said.out_of_scope >= topics + self.thresholds.out_of_scope_lead
 
     @staticmethod
     def _best_by_words(said: Utterance) -> str | None:
@@ -1040,12 +1043,12 @@ class Matcher:
         if not candidates:
             return None
         best = max(candidates, key=candidates.__getitem__)
-        medical = max((s for i, s in letters.items() if self.topics[i.topic].is_medical), default=0.0)
+        medical = self._closest_topic(said)
         # An acknowledgement ("good to know", "that's neat") shares letters with "goodbye" and "that's it": when
         # an out-of-scope example is at least as close, it is not the set phrase, and never ends the session.
         if candidates[best] < max(medical, said.out_of_scope):
             return None
-        opening = query.split()[0]
+        opening = query.partition(" ")[0]
         if opening in self.knowledge.dialogue.question_words and opening not in self._openings[best]:
             return None  # "what's it for" asks something: no goodbye opens so, though "that's it for me" is close
         if in_domain:
@@ -1066,9 +1069,10 @@ class Matcher:
     def _openings(self) -> dict[str, frozenset[str]]:
         """The words the examples of each set phrase (help, repeat, stop) and follow-up begin with."""
         return {
-            intent: frozenset(sentence.split()[0] for sentence in sentences if sentence)
+            intent: frozenset(sentence.partition(" ")[0] for sentence in sentences)
             for examples in (self._examples, self._follow_ups)
             for intent, sentences in examples.by_intent.items()
+            if not self._is_medical(IntentId(intent).topic)
         }
 
     @cached_property
