@@ -51,7 +51,7 @@ def run() -> NoReturn:
     """The `voice-skill` console script and `python -m voice_skill`: the command, then the end of the process."""
     exit_code = main()
     # What the command made stays until the process ends, so the interpreter's last garbage collections need not
-    # walk it: the loaded topics and matcher index cost a cold `ask` about 15 ms there, on top of its 80 or so.
+    # walk it: the loaded topics and matcher index cost a cold `ask` about 15 ms there (benchmarks/cold_start.py).
     gc.freeze()
     sys.exit(exit_code)
 
