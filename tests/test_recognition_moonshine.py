@@ -20,6 +20,7 @@ from voice_skill.audio.source import FileAudioSource
 from voice_skill.errors import EngineUnavailableError
 from voice_skill.recognition import moonshine
 from voice_skill.recognition.moonshine import (
+    FAIRLY_SURE,
     OTHER_SPEEDS,
     QUIET_KEPT,
     SECOND_OPINION_SECONDS,
@@ -273,6 +274,40 @@ def test_moonshine_is_asked_unless_pocketsphinx_is_sure_of_words_the_skill_under
     assert (transcript.text, transcript.engine) == answered
     assert recogniser.asked == (answered[1] == "moonshine")
     assert len(stand_in.decoded()) == recogniser.asked, "the speeds started with it were stopped"
+
+
+@pytest.mark.parametrize(
+    ("confidence", "moonshines_meaning", "answered"),
+    [
+        (FAIRLY_SURE, "improper_exercise", "pocketsphinx"),
+        (FAIRLY_SURE - 0.05, "improper_exercise", "moonshine"),
+        (FAIRLY_SURE, "urgent_symptoms", "moonshine"),
+    ],
+)
+def test_pocketsphinxs_fairly_sure_words_stand_against_moonshines_other_question_unless_it_is_a_warning_sign(
+    confidence: float, moonshines_meaning: str, answered: str
+) -> None:
+    # Pocketsphinx heard "does slouching on the sofa hurt my hips" word for word (0.88), Moonshine "thus slouching
+    # on the sofa ...", which the skill took for an exercise question.
+    primary = ScriptedPrimary("does slouching on the sofa hurt my hips", confidence)
+    meanings = {"does slouching on the sofa hurt my hips": "daily_care", "words 16000": moonshines_meaning}
+
+    transcript = second_opinion(primary, meanings.get, ScriptedMoonshine())
+
+    assert transcript.engine == answered
+
+
+@pytest.mark.parametrize(("confidence", "second_chances"), [(FAIRLY_SURE, False), (FAIRLY_SURE - 0.05, True)])
+def test_an_answer_on_pocketsphinxs_fairly_sure_words_does_not_wait_for_moonshines_second_chances(
+    confidence: float, second_chances: bool
+) -> None:
+    primary = ScriptedPrimary("what is sciatica", confidence)
+    stand_in = ScriptedMoonshine(delay=0.05)
+
+    transcript = second_opinion(primary, {"what is sciatica": "sciatica"}.get, stand_in)
+
+    assert (transcript.text, transcript.engine) == ("what is sciatica", "pocketsphinx")
+    assert (len(stand_in.decoded()) > 1) == second_chances, "the other speeds were stopped, not waited for"
 
 
 @pytest.mark.parametrize("heard", ["words 16000", "words that mean the same"])

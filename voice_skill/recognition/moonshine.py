@@ -82,6 +82,18 @@ SURE = 0.9
 Moonshine. Chosen on the dev split (0.7 to 1: 69.1-70.1% right, 0.8 and up alike); about 5% of the held-out
 paraphrases' utterances reach it, more of the topics' own sentences, which then answer as fast as pocketsphinx."""
 
+FAIRLY_SURE = 0.75
+"""Pocketsphinx's confidence from which its understood words stand against Moonshine's words of another question, unless
+those are a warning sign; and from which the answer does not wait for Moonshine's second chances, which rarely find a
+warning sign that its first words miss (none on the dev split's 144 spoken warning signs and emergencies, 6 voices:
+the same answers to all of them with and without the wait). Pocketsphinx heard held-out paraphrases that no sentence of its language model holds word for
+word, with 0.80 to 0.88, where Moonshine misheard a word into another topic ("does slouching on the sofa hurt my hips"
+heard "thus slouching ...", an exercise question; "can lifting heavy boxes give you a herniated ..." heard "... a
+pertained disk"); where Moonshine's other question was the right one, pocketsphinx had 0.71 at most. Chosen on the dev
+split's spoken paraphrases (48 a voice, 6 voices; /tmp scripts not in the repo): of the 35 answers where Moonshine's
+other question was taken, 4 were right in pocketsphinx's words only (0.74 to 0.88), 10 in Moonshine's only (0.26 to
+0.71); 263 -> 266 of 288 right (piper 46 -> 47, en-us+f3 45 -> 46, slow 47 -> 48), nothing lost."""
+
 UNSURE = 0.5
 """Pocketsphinx's confidence under which its understood words give way to Moonshine's refused ones when the two
 share next to nothing (`_heard_otherwise`)."""
@@ -680,7 +692,10 @@ class SecondOpinionRecogniser:
             return transcript
         self.asked = True
         part = heard_part(spoken)
-        text, second = self._moonshine_words(part)
+        # Fairly sure, pocketsphinx's words give way only to a warning sign: Moonshine's first words are enough to
+        # find one, and the answer does not wait for its second chances.
+        fairly_sure = heard is not None and confidence is not None and confidence >= FAIRLY_SURE
+        text, second = self._moonshine_words(part, second_chances=not fairly_sure)
         warned_already = any(meaning is not None and _warning_sign(meaning) for meaning in (heard, second))
         if not warned_already and self._may_be_warning_sign(text):
             warned = self._whisper(part, transcript, _warning_sign)
@@ -695,6 +710,8 @@ class SecondOpinionRecogniser:
                 # Moonshine's "well not my leg can have done weak". Dev (replayed as for _warning_sign_from_third):
                 # spoken paraphrases 260 -> 261 of 288, warning signs and emergencies 128 -> 129 of 144, refusals
                 # unchanged.
+                return transcript
+            if fairly_sure and not _warning_sign(second):
                 return transcript
             return Transcript(text, engine="moonshine", speech=transcript.speech)
         if heard is None:
@@ -822,10 +839,10 @@ class SecondOpinionRecogniser:
 
     # When Moonshine runs (not what its words are worth): as early as its audio is known, never racing.
 
-    def _moonshine_words(self, audio: bytes) -> tuple[str, str | None]:
+    def _moonshine_words(self, audio: bytes, second_chances: bool = True) -> tuple[str, str | None]:
         """Moonshine's words for the spoken part of an utterance and their meaning, given its second chances when the
-        skill refuses them: from the guess when it was made on exactly this audio (waiting for it to finish), else
-        from a decoding started now. Either way the same audio, so the same words."""
+        skill refuses them (unless not wanted): from the guess when it was made on exactly this audio (waiting for it
+        to finish), else from a decoding started now. Either way the same audio, so the same words."""
         guess, self._guess = self._guess, None
         self.started_early = guess is not None and guess.audio == audio
         if guess is not None and not self.started_early:
@@ -836,6 +853,9 @@ class SecondOpinionRecogniser:
             self._look_at(guess, guess.words.result())
         assert guess.understood is not None
         if guess.understood[1] is not None or guess.chances is None:
+            return guess.understood
+        if not second_chances:
+            guess.chances.stop()
             return guess.understood
         again = guess.chances.result()
         return again if again[1] is not None else guess.understood
