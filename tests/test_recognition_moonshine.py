@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections.abc import Sequence
 from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
@@ -308,6 +309,54 @@ def test_an_answer_on_pocketsphinxs_fairly_sure_words_does_not_wait_for_moonshin
 
     assert (transcript.text, transcript.engine) == ("what is sciatica", "pocketsphinx")
     assert (len(stand_in.decoded()) > 1) == second_chances, "the other speeds were stopped, not waited for"
+
+
+class RepairedTo:
+    """Stands in for the sound-alike check: puts the domain words back as `repaired`."""
+
+    def __init__(self, repaired: str) -> None:
+        self.repaired = repaired
+
+    def words(self, audio: bytes, heard: str) -> str:
+        return self.repaired
+
+    def one_word_repairs(self, heard: str) -> list[str]:
+        return [self.repaired]
+
+    def near_alarm_words(self, word: str) -> tuple[str, ...]:
+        return ()
+
+
+class ScoringMoonshine(ScriptedMoonshine):
+    """ScriptedMoonshine that also scores sentences (each as likely), noting the sentences it was asked to score."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.scored: list[Sequence[str]] = []
+
+    def submit_scores(self, samples: Any, sentences: Sequence[str]) -> Future[list[float]]:
+        self.scored.append(sentences)
+        future: Future[list[float]] = Future()
+        future.set_result([0.0] * len(sentences))
+        return future
+
+
+@pytest.mark.parametrize(("confidence", "scored"), [(FAIRLY_SURE, False), (FAIRLY_SURE - 0.05, True)])
+def test_an_answer_on_pocketsphinxs_fairly_sure_words_does_not_wait_for_moonshine_to_score_a_repair(
+    confidence: float, scored: bool
+) -> None:
+    # Moonshine heard "gib" for "hip": the repair means another question than pocketsphinx's, which only a warning
+    # sign would be taken for, so Moonshine's scoring of it would change nothing.
+    primary = ScriptedPrimary("what is sciatica", confidence)
+    stand_in = ScoringMoonshine()
+    meanings = {"what is sciatica": "sciatica", "what causes pain in my hip": "causes_overview"}
+
+    transcript = second_opinion(
+        primary, meanings.get, stand_in, sound_alike=RepairedTo("what causes pain in my hip"), second_chances=()
+    )
+
+    assert bool(stand_in.scored) == scored
+    assert transcript.engine == ("moonshine" if scored else "pocketsphinx")
 
 
 @pytest.mark.parametrize("heard", ["words 16000", "words that mean the same"])

@@ -697,9 +697,9 @@ class SecondOpinionRecogniser:
         self.asked = True
         part = heard_part(spoken)
         # Fairly sure, pocketsphinx's words give way only to a warning sign: Moonshine's first words are enough to
-        # find one, and the answer does not wait for its second chances.
+        # find one, and the answer does not wait for its second chances nor for the likeliest repair of its words.
         fairly_sure = heard is not None and confidence is not None and confidence >= FAIRLY_SURE
-        text, second = self._moonshine_words(part, second_chances=not fairly_sure)
+        text, second = self._moonshine_words(part, warning_signs_only=fairly_sure)
         warned_already = any(meaning is not None and _warning_sign(meaning) for meaning in (heard, second))
         if not warned_already and self._may_be_warning_sign(text):
             warned = self._whisper(part, transcript, _warning_sign)
@@ -804,9 +804,9 @@ class SecondOpinionRecogniser:
         second = self._meaning(text) if text else None
         return (text, second) if second is not None else self._misheard(audio, text)
 
-    def _misheard(self, audio: bytes, text: str) -> tuple[str, str | None]:
+    def _misheard(self, audio: bytes, text: str, warning_signs_only: bool = False) -> tuple[str, str | None]:
         """Moonshine's words that the skill refuses, with domain words it misheard put back, and their meaning;
-        the words as they were and None when that finds none."""
+        the words as they were and None when that finds none (or, if only warning signs are wanted, none)."""
         if text and self._sound_alike is not None:
             # Moonshine turns domain words it misses into other words ("my gib" for "my hip"): where the audio
             # fits the domain words near them better, pocketsphinx's acoustic model says so.
@@ -814,7 +814,7 @@ class SecondOpinionRecogniser:
             understood = self._meaning(alike) if alike != text else None
             if understood is not None and _warning_sign(understood):
                 return alike, understood
-            if understood is not None:
+            if understood is not None and not warning_signs_only:
                 return self._likeliest_repair(audio, text, (alike, understood), self._sound_alike)
         return text, None
 
@@ -843,10 +843,11 @@ class SecondOpinionRecogniser:
 
     # When Moonshine runs (not what its words are worth): as early as its audio is known, never racing.
 
-    def _moonshine_words(self, audio: bytes, second_chances: bool = True) -> tuple[str, str | None]:
+    def _moonshine_words(self, audio: bytes, warning_signs_only: bool = False) -> tuple[str, str | None]:
         """Moonshine's words for the spoken part of an utterance and their meaning, given its second chances when the
-        skill refuses them (unless not wanted): from the guess when it was made on exactly this audio (waiting for it
-        to finish), else from a decoding started now. Either way the same audio, so the same words."""
+        skill refuses them (not when only warning signs are wanted): from the guess when it was made on exactly this
+        audio (waiting for it to finish), else from a decoding started now. Either way the same audio, so the same
+        words."""
         guess, self._guess = self._guess, None
         self.started_early = guess is not None and guess.audio == audio
         if guess is not None and not self.started_early:
@@ -854,11 +855,11 @@ class SecondOpinionRecogniser:
         if guess is None or not self.started_early:
             guess = self._begin(audio)
         if guess.understood is None:
-            self._look_at(guess, guess.words.result())
+            self._look_at(guess, guess.words.result(), warning_signs_only)
         assert guess.understood is not None
         if guess.understood[1] is not None or guess.chances is None:
             return guess.understood
-        if not second_chances:
+        if warning_signs_only:
             guess.chances.stop()
             return guess.understood
         again = guess.chances.result()
@@ -894,16 +895,18 @@ class SecondOpinionRecogniser:
             guess.seen[text] = self._understood(guess.audio, text)
         return guess.seen[text]
 
-    def _look_at(self, guess: _Guess, text: str) -> None:
+    def _look_at(self, guess: _Guess, text: str, warning_signs_only: bool = False) -> None:
         """Understand the guess's words; where the skill refuses them, start its second chances (if they are not
-        yet), before the check for misheard domain words, so that Moonshine works on them while pocketsphinx
-        checks; stopped if the words or the check find a meaning."""
+        yet, and more than warning signs are wanted), before the check for misheard domain words, so that Moonshine
+        works on them while pocketsphinx checks; stopped if the words or the check find a meaning."""
         second = self._meaning(text) if text else None
-        if second is None:
+        if second is None and not warning_signs_only:
             chances = guess.chances = guess.chances or self._second_chances(guess)
             if tuple(self.second_chances[: len(STARTED_TOGETHER)]) == STARTED_TOGETHER:
                 chances.start_next()
-        guess.understood = (text, second) if second is not None else self._misheard(guess.audio, text)
+        guess.understood = (
+            (text, second) if second is not None else self._misheard(guess.audio, text, warning_signs_only)
+        )
         guess.seen[text] = guess.understood
         if guess.understood[1] is not None and guess.chances is not None:
             guess.chances.stop()
