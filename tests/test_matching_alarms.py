@@ -139,6 +139,9 @@ def test_a_child_beside_a_tablet_or_drugs_is_no_question_about_a_medicine(senten
         ("after slipping on ice i cant stand up", "fall_cannot_stand"),
         ("my dad lost his footing on the stairs and now he can't walk", "fall_cannot_stand"),
         ("my grans leg is rolled outwards after she fell out of bed", "fall_cannot_stand"),
+        ("i slip on the stairs and now i can't walk", "fall_cannot_stand"),
+        ("my mum trips over the rug and can't get up", "fall_cannot_stand"),
+        ("i slip in the bath and can't stand up", "fall_cannot_stand"),
     ],
 )
 def test_accidents_however_counted_and_slips_however_told_are_warning_signs(sentence: str, sign: str) -> None:

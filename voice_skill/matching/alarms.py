@@ -285,6 +285,11 @@ _FALL = _any(
     "slipped",
     "slipping",
     "tripping",
+    # Told in the present, as people tell a story and as recognisers drop an "-ed": "i slip on the stairs and
+    # now i can't walk". Never "a slip disc" nor "a car trip".
+    "(?:slip|slips) (?:on|in|over|off|down)",
+    "(?:trip|trips) (?:on|over)",
+    "falls",
     "lost (?:my|his|her) footing",
     "came off",
     "knocked over",
