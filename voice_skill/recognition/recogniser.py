@@ -185,11 +185,11 @@ def available_engines() -> list[EngineInfo]:
     )
     second = (
         ", with Moonshine as a second opinion unless pocketsphinx is sure of words the skill understands, and words"
-        " the skill refuses heard again at other speeds and leaning toward the domain words: 86% of held-out spoken"
-        " questions right in 6 voices on this release's sample, against 60% for pocketsphinx alone (Moonshine alone"
+        " the skill refuses heard again at other speeds and leaning toward the domain words: 87% of held-out spoken"
+        " questions right in 6 voices on this release's sample, against 59% for pocketsphinx alone (Moonshine alone"
         " hears synthetic voices worse). Once 0.5 s of quiet ends the question, answers come about 0.05 s later when"
         " pocketsphinx is sure, median 0.15 s and p90 about 0.3 s over all answers on a 2-core machine (the 0.3 s"
-        " target met in 2 of 3 runs, the 0.8 s allowed for a slower default in all), longer for refusals; Moonshine's"
+        " target met in 3 of 4 runs, the 0.8 s allowed for a slower default in all), longer for refusals; Moonshine's"
         " worker loads in about 2.5 s at the start. --no-second-opinion answers on"
         " pocketsphinx alone, --no-second-chances answers refusals at once, --likely-sentences adds Moonshine's"
         " next likeliest sentences (3 points more on the dev sample, about 1.7 times the p90)" + third
