@@ -241,7 +241,7 @@ telephone band 44% either way; real off-topic recordings refused 52 -> 52 of 53,
 voice reaches 75%, en-us+f4 by one file (36 of 48; 35 at the end of the nineteenth batch's release).
 
 Measured with pocketsphinx's fairly sure words (0.75) standing against Moonshine's other question unless it is a warning
-sign (recognition/moonshine.py FAIRLY_SURE), once on 3dbccae against the previous release's figures (a8b79cf): all
+sign (recognition/moonshine.py FAIRLY_SURE), once on 245777b against the previous release's figures (a8b79cf): all
 voices 86% -> 87%; piper 94 -> 96, en-gb 88 -> 88, en-us+f3 85 -> 88, en-us+f4 75 -> 77, slow 92 -> 92, fast 81 -> 81
 (pocketsphinx alone 60% -> 59%); first 8 files alone 85%, the same as in the batch, 48 of 48 the same words; telephone
 band 47% -> 46%; real off-topic recordings refused 52 of 53, all 11 non-speech.
