@@ -687,7 +687,9 @@ class SecondOpinionRecogniser:
         self.asked = self.third_asked = False
         heard = self._meaning(transcript.text)
         confidence = transcript.asr_confidence
-        if heard is not None and confidence is not None and confidence >= SURE:
+        # How sure pocketsphinx is of words the skill understands: none when it does not understand them.
+        sure_of_understood = confidence if heard is not None and confidence is not None else 0.0
+        if sure_of_understood >= SURE:
             self._drop_guess()
             return transcript
         spoken = spoken_part(self._utterance_audio(), self.primary.last_quiet)
@@ -698,7 +700,7 @@ class SecondOpinionRecogniser:
         part = heard_part(spoken)
         # Fairly sure, pocketsphinx's words give way only to a warning sign: Moonshine's first words are enough to
         # find one, and the answer does not wait for its second chances nor for the likeliest repair of its words.
-        fairly_sure = heard is not None and confidence is not None and confidence >= FAIRLY_SURE
+        fairly_sure = sure_of_understood >= FAIRLY_SURE
         text, second = self._moonshine_words(part, warning_signs_only=fairly_sure)
         warned_already = any(meaning is not None and _warning_sign(meaning) for meaning in (heard, second))
         if not warned_already and self._may_be_warning_sign(text):
@@ -806,7 +808,7 @@ class SecondOpinionRecogniser:
 
     def _misheard(self, audio: bytes, text: str, warning_signs_only: bool = False) -> tuple[str, str | None]:
         """Moonshine's words that the skill refuses, with domain words it misheard put back, and their meaning;
-        the words as they were and None when that finds none (or, if only warning signs are wanted, none)."""
+        the words as they were and None when that finds none, or no warning sign when only warning signs are wanted."""
         if text and self._sound_alike is not None:
             # Moonshine turns domain words it misses into other words ("my gib" for "my hip"): where the audio
             # fits the domain words near them better, pocketsphinx's acoustic model says so.
